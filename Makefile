@@ -1,0 +1,214 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Makefile - Kbuild-style top-level build of libbaton, its selftests and tools.
+#
+# Every output goes under $(O) (default: build/<variant>), never into the
+# source tree.  `make help` lists the targets and variables;
+# Documentation/build.rst explains each of them.
+
+VERSION_MAJOR := 0
+VERSION_MINOR := 1
+VERSION_PATCH := 0
+VERSION       := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+
+srctree := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+
+# ---------------------------------------------------------------- variants
+CC      ?= cc
+ifeq ($(origin CC),default)
+CC      := gcc
+endif
+cc-name := $(if $(findstring clang,$(notdir $(CC))),clang,gcc)
+
+variant := $(cc-name)$(if $(SAN),-$(SAN))$(if $(filter 1,$(DEBUG)),-debug)$(if $(filter 1,$(FAULT)),-fault)
+O       ?= build/$(variant)
+objtree := $(abspath $(O))
+
+# ---------------------------------------------------------------- quiet output
+ifeq ($(V),1)
+Q   :=
+msg  =
+else
+Q   := @
+msg  = @printf '  %-7s %s\n' '$(1)' '$(patsubst $(objtree)/%,%,$(2))';
+endif
+
+# ---------------------------------------------------------------- flags
+CFLAGS  ?= -O2 -g
+LDFLAGS ?=
+override CFLAGS += -std=gnu11 -pthread -fPIC -D_GNU_SOURCE -D_LGPL_SOURCE \
+	-Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
+	-Wstrict-prototypes -Wno-missing-field-initializers \
+	-I$(srctree)/include -I$(srctree)/include/uapi -MMD -MP
+override LDFLAGS += -pthread
+
+ifeq ($(W),1)
+override CFLAGS += -Wshadow -Wpointer-arith -Wcast-align -Wformat=2 \
+	-Wundef -Wwrite-strings -Wnull-dereference -Wvla
+endif
+ifeq ($(WERROR),1)
+override CFLAGS += -Werror
+endif
+ifeq ($(cc-name),clang)
+override CFLAGS += -Wthread-safety -Werror=thread-safety
+endif
+ifeq ($(DEBUG),1)
+override CFLAGS += -DBATON_DEBUG=1 -O1 -fno-omit-frame-pointer
+endif
+ifeq ($(FAULT),1)
+override CFLAGS += -DBATON_FAULT_INJECT=1
+endif
+ifeq ($(SAN),address)
+san-flags := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+else ifeq ($(SAN),thread)
+san-flags := -fsanitize=thread -fno-omit-frame-pointer
+else ifneq ($(SAN),)
+$(error SAN must be 'address' or 'thread', not '$(SAN)')
+endif
+override CFLAGS  += $(san-flags)
+override LDFLAGS += $(san-flags)
+
+URCU_LIBS := -lurcu-memb -lurcu-cds -lurcu-common
+LIBS      := $(URCU_LIBS) -pthread
+
+# Objects are rebuilt when the flags change: every object depends on a
+# stamp whose content is the command line that builds it.
+flags-stamp := $(objtree)/.flags
+flags-now   := $(CC) $(CFLAGS) $(LDFLAGS)
+$(shell mkdir -p $(objtree) && \
+	{ [ "$$(cat $(flags-stamp) 2>/dev/null)" = '$(flags-now)' ] || \
+	  printf '%s' '$(flags-now)' > $(flags-stamp); })
+
+# ---------------------------------------------------------------- Kbuild lists
+# Each directory's Kbuild file appends to obj-y (library objects),
+# test-y (selftest binaries) or prog-y (tool programs), relative to itself.
+define kbuild-dir
+obj-y  :=
+test-y :=
+prog-y :=
+include $(srctree)/$(1)/Kbuild
+lib-objs   += $$(addprefix $(objtree)/$(1)/,$$(obj-y))
+test-progs += $$(addprefix $(objtree)/$(1)/,$$(test-y))
+tool-progs += $$(addprefix $(objtree)/$(1)/,$$(prog-y))
+endef
+
+lib-objs   :=
+test-progs :=
+tool-progs :=
+KBUILD_DIRS := lib selftests tools Documentation/examples
+$(foreach d,$(KBUILD_DIRS),$(eval $(call kbuild-dir,$(d))))
+
+static-lib := $(objtree)/libbaton.a
+shared-lib := $(objtree)/libbaton.so.$(VERSION)
+soname     := libbaton.so.$(VERSION_MAJOR)
+pc-file    := $(objtree)/baton.pc
+
+# ---------------------------------------------------------------- targets
+.PHONY: all check install uninstall clean help deps selftests tools FORCE
+.DEFAULT_GOAL := all
+
+all: $(static-lib) $(shared-lib) $(pc-file) $(tool-progs)
+
+deps-stamp := $(objtree)/.deps-ok
+$(deps-stamp): $(srctree)/scripts/deps.sh
+	$(Q)CC='$(CC)' SAN='$(SAN)' sh $(srctree)/scripts/deps.sh
+	$(Q)touch $@
+deps: $(deps-stamp)
+
+$(objtree)/%.o: $(srctree)/%.c $(flags-stamp) | $(deps-stamp)
+	@mkdir -p $(dir $@)
+	$(sparse-check)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(if $(filter $@,$(lib-objs)),-fvisibility=hidden -DBATON_BUILD) -c -o $@ $<
+
+$(static-lib): $(lib-objs)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(shared-lib): $(lib-objs) $(srctree)/lib/libbaton.map
+	$(call msg,LD,$@)
+	$(Q)$(CC) -shared -Wl,-soname,$(soname) -Wl,-z,defs \
+		-Wl,--version-script=$(srctree)/lib/libbaton.map \
+		-o $@ $(lib-objs) $(LDFLAGS) $(LIBS)
+	$(Q)ln -sf $(notdir $@) $(objtree)/$(soname)
+	$(Q)ln -sf $(soname) $(objtree)/libbaton.so
+
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PCDIR      ?= $(LIBDIR)/pkgconfig
+
+$(pc-file): $(srctree)/baton.pc.in $(flags-stamp)
+	$(call msg,GEN,$@)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		-e 's|@URCU_LIBS@|$(URCU_LIBS)|' $< > $@
+
+# Selftests and tools link the static library so they need no LD_LIBRARY_PATH.
+$(test-progs) $(tool-progs): %: %.o $(static-lib)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -o $@ $< $(static-lib) $(LDFLAGS) $(LIBS) $(if $(filter $@,$(test-progs)),-lcunit)
+
+selftests: $(test-progs) $(tool-progs)
+tools: $(tool-progs)
+
+# `make check`: every selftest binary, then the source checkers.
+check: all selftests
+	$(Q)BATON_OBJTREE=$(objtree) BATON_SRCTREE=$(srctree) CC='$(CC)' \
+		SAN='$(SAN)' MAKE='$(MAKE)' \
+		sh $(srctree)/selftests/run.sh $(test-progs)
+
+install: $(static-lib) $(shared-lib) $(pc-file)
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(INCLUDEDIR)/baton $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PCDIR)
+	$(Q)install -m 644 $(srctree)/include/uapi/baton/*.h $(DESTDIR)$(INCLUDEDIR)/baton/
+	$(Q)install -m 644 $(static-lib) $(DESTDIR)$(LIBDIR)/
+	$(Q)install -m 755 $(shared-lib) $(DESTDIR)$(LIBDIR)/
+	$(Q)ln -sf $(notdir $(shared-lib)) $(DESTDIR)$(LIBDIR)/$(soname)
+	$(Q)ln -sf $(soname) $(DESTDIR)$(LIBDIR)/libbaton.so
+	$(Q)install -m 644 $(pc-file) $(DESTDIR)$(PCDIR)/
+
+uninstall:
+	$(call msg,UNINST,$(DESTDIR)$(PREFIX))
+	$(Q)rm -rf $(DESTDIR)$(INCLUDEDIR)/baton
+	$(Q)rm -f $(DESTDIR)$(LIBDIR)/libbaton.a $(DESTDIR)$(LIBDIR)/libbaton.so* \
+		$(DESTDIR)$(PCDIR)/baton.pc
+
+clean:
+	$(call msg,CLEAN,$(objtree))
+	$(Q)rm -rf $(objtree)
+
+help:
+	@sed -n 's/^#help: \{0,1\}//p' $(srctree)/Makefile
+
+#help: Targets:
+#help:   all        libbaton.a, libbaton.so.0, baton.pc, tools (default)
+#help:   check      build everything and run the selftests and source checkers
+#help:   install    install public headers, libraries and baton.pc
+#help:   uninstall  remove what install put there
+#help:   clean      remove $(O)
+#help:   help       this text
+#help: Variables:
+#help:   O=dir      build directory (default build/<cc>[-san][-debug])
+#help:   V=1        show full commands
+#help:   W=1        extra warnings;  WERROR=1  warnings are errors
+#help:   C=1        run sparse on every C file as it is compiled
+#help:   CC=clang   build with clang (turns on -Wthread-safety -Werror)
+#help:   DEBUG=1    ownership / role assertions on
+#help:   SAN=address|thread   ASan+UBSan+LSan or TSan build
+#help:   PREFIX=, DESTDIR=, LIBDIR=, INCLUDEDIR=   install locations
+
+# ---------------------------------------------------------------- sparse
+# C=1: sparse checks each C file just before it is compiled.
+SPARSE ?= sparse
+SPARSE_FLAGS := -D__CHECKER__ -Wbitwise -Wcontext -Wno-decl -Wno-vla \
+	-Wno-non-pointer-null -std=gnu11 -D_GNU_SOURCE -D_LGPL_SOURCE \
+	-I$(srctree)/include -I$(srctree)/include/uapi \
+	-I/usr/include/x86_64-linux-gnu
+ifeq ($(C),1)
+sparse-check = $(call msg,CHECK,$<) $(SPARSE) $(SPARSE_FLAGS) $<
+else
+sparse-check =
+endif
+
+-include $(shell find $(objtree) -name '*.d' 2>/dev/null)

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * compiler.h - compiler attributes, checker annotations and the field
+ * ownership vocabulary shared by every baton source file.
+ */
+#ifndef _BATON_COMPILER_H
+#define _BATON_COMPILER_H
+
+#include <stddef.h>
+#include <baton/role_cap.h>
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+
+#ifndef container_of
+/**
+ * container_of - the struct that embeds @ptr as its member @member
+ */
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+#endif
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* One cache line; padding between fields written by different threads. */
+#define BATON_CACHELINE	64
+#define ____cacheline_aligned	__attribute__((aligned(BATON_CACHELINE)))
+
+/*
+ * Sparse context annotations (kernel semantics): a function that takes or
+ * drops a lock-like state, e.g. the RCU read-side critical section.
+ */
+#ifdef __CHECKER__
+# define __acquires(x)	__attribute__((context(x, 0, 1)))
+# define __releases(x)	__attribute__((context(x, 1, 0)))
+# define __must_hold(x)	__attribute__((context(x, 1, 1)))
+# define __acquire(x)	__context__(x, 1)
+# define __release(x)	__context__(x, -1)
+#else
+# define __acquires(x)
+# define __releases(x)
+# define __must_hold(x)
+# define __acquire(x)	((void)0)
+# define __release(x)	((void)0)
+#endif
+
+/**
+ * DOC: field ownership rules
+ *
+ * Every field of a struct that more than one thread can reach carries
+ * exactly one rule, written after its declarator as __rule(NAME):
+ *
+ *   OWNER      only the thread that currently owns the object; ownership
+ *              moves only by a queue handoff (llist_add is the release,
+ *              llist_del_all the acquire).
+ *   MAIN       only the main (maintenance) thread.  Under clang this is a
+ *              guarded_by() on the main role, so an IO-role function that
+ *              touches it does not compile.
+ *   IO         only the IO worker that the object belongs to (guarded_by
+ *              the io role under clang).
+ *   ATOMIC     any thread, through C11 atomics only; the field's comment
+ *              says which ordering pairs with which.
+ *   PENDING    an atomic flag or queue another thread sets to ask the
+ *              owner to act; only the owner consumes it.
+ *   RCU        published by main, read under rcu_read_lock(), freed after
+ *              a grace period.
+ *   IMMUTABLE  written before the object is published, never after.
+ *
+ * Structs that follow the discipline are marked with __shared_struct on
+ * the line of their opening brace; tools/checkers/ownership.py fails the
+ * build's check when any field of such a struct lacks a rule, and when an
+ * ATOMIC or PENDING field is not of an _Atomic type.
+ */
+#define __shared_struct
+#define __rule(r)		__rule_##r
+#define __rule_OWNER
+#define __rule_ATOMIC
+#define __rule_PENDING
+#define __rule_RCU
+#define __rule_IMMUTABLE
+#define __rule_MAIN		__guarded_by(baton_role_main)
+#define __rule_IO		__guarded_by(baton_role_io)
+
+/* Export a symbol from libbaton.so; everything else is hidden. */
+#if defined(BATON_BUILD)
+# define BATON_EXPORT	__attribute__((visibility("default")))
+#else
+# define BATON_EXPORT
+#endif
+
+#endif /* _BATON_COMPILER_H */

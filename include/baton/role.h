@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * role.h - which role the calling thread plays (main, IO worker, RCU
+ * callback, foreign) and the DEBUG=1 assertions that check it.
+ */
+#ifndef _BATON_ROLE_H
+#define _BATON_ROLE_H
+
+#include <stdbool.h>
+#include <baton/compiler.h>
+#include <baton/role_cap.h>
+
+/**
+ * DOC: thread roles
+ *
+ * Each thread has one current role, kept in a thread-local variable:
+ *
+ *   BATON_ROLE_FOREIGN  any thread baton did not start and that is not in
+ *                       baton_server_run(); may call only functions whose
+ *                       kernel-doc says "Context: any thread".
+ *   BATON_ROLE_MAIN     the thread inside baton_server_run().
+ *   BATON_ROLE_IO       an IO worker; baton_role_io_index() says which.
+ *   BATON_ROLE_RCU      liburcu's call_rcu thread while it runs a baton
+ *                       callback.
+ *
+ * The assertions (baton_assert_main() and friends) are like lockdep: in a
+ * DEBUG=1 build a violated one prints file:line and the roles, then
+ * aborts; otherwise they compile to nothing.  The same rules are checked
+ * statically by clang's -Wthread-safety through role_cap.h.
+ */
+enum baton_role {
+	BATON_ROLE_FOREIGN = 0,
+	BATON_ROLE_MAIN,
+	BATON_ROLE_IO,
+	BATON_ROLE_RCU,
+};
+
+extern __thread enum baton_role baton_cur_role;
+extern __thread int baton_cur_io_index;
+
+/**
+ * baton_role_current - the role of the calling thread
+ *
+ * Context: any thread.
+ * Return: the role set by the last baton_role_enter_*() on this thread.
+ */
+static inline enum baton_role baton_role_current(void)
+{
+	return baton_cur_role;
+}
+
+/**
+ * baton_role_io_index - which IO worker the calling thread is
+ *
+ * Context: any thread.
+ * Return: the worker's index, or -1 when the thread is not an IO worker.
+ */
+static inline int baton_role_io_index(void)
+{
+	return baton_cur_role == BATON_ROLE_IO ? baton_cur_io_index : -1;
+}
+
+const char *baton_role_name(enum baton_role role);
+
+/**
+ * baton_role_enter_main - make the calling thread the main thread
+ *
+ * Context: a thread in BATON_ROLE_FOREIGN, at the start of the run loop.
+ */
+void baton_role_enter_main(void) __acquires_role(baton_role_main);
+void baton_role_leave_main(void) __releases_role(baton_role_main);
+
+/**
+ * baton_role_enter_io - make the calling thread IO worker @index
+ * @index: the worker's index, 0-based
+ *
+ * Context: a new thread started by baton, before it touches worker state.
+ */
+void baton_role_enter_io(int index) __acquires_role(baton_role_io);
+void baton_role_leave_io(void) __releases_role(baton_role_io);
+
+/**
+ * baton_role_enter_rcu - mark the calling thread as running an RCU callback
+ *
+ * Context: liburcu's call_rcu thread, at the start of a baton callback.
+ * Return: the role to restore with baton_role_restore().
+ */
+enum baton_role baton_role_enter_rcu(void);
+void baton_role_restore(enum baton_role prev);
+
+void baton_role_violation(const char *file, int line, const char *expected)
+	__attribute__((noreturn, cold));
+
+#ifdef BATON_DEBUG
+# define __baton_role_check(cond, expected) \
+	do { if (unlikely(!(cond))) \
+		baton_role_violation(__FILE__, __LINE__, expected); } while (0)
+#else
+# define __baton_role_check(cond, expected) do { } while (0)
+#endif
+
+/*
+ * The assertions double as clang's assert_capability: after one, the
+ * analysis knows the thread holds the role (they are how a public entry
+ * point documented "Context: main thread" enters the analysed world).
+ */
+static inline void baton_assert_main(const char *file, int line)
+	__asserts_role(baton_role_main);
+static inline void baton_assert_main(const char *file, int line)
+{
+#ifdef BATON_DEBUG
+	if (unlikely(baton_cur_role != BATON_ROLE_MAIN))
+		baton_role_violation(file, line, "main");
+#endif
+}
+
+static inline void baton_assert_io(const char *file, int line)
+	__asserts_role(baton_role_io);
+static inline void baton_assert_io(const char *file, int line)
+{
+#ifdef BATON_DEBUG
+	if (unlikely(baton_cur_role != BATON_ROLE_IO))
+		baton_role_violation(file, line, "io");
+#endif
+}
+
+/* Must be the main thread. */
+#define assert_main()		baton_assert_main(__FILE__, __LINE__)
+/* Must be an IO worker. */
+#define assert_io()		baton_assert_io(__FILE__, __LINE__)
+/* Must be IO worker number @idx. */
+#define assert_io_index(idx) \
+	__baton_role_check(baton_role_io_index() == (idx), "io worker " #idx)
+/* Must not be an IO worker (main, RCU callback or foreign). */
+#define assert_not_io() \
+	__baton_role_check(baton_cur_role != BATON_ROLE_IO, "not io")
+/*
+ * Must be the current owner of an object whose owner is recorded as a
+ * thread id: (role, io index) packed by baton_role_self().
+ */
+#define assert_owner(owner_id) \
+	__baton_role_check((owner_id) == baton_role_self(), "owner")
+
+/**
+ * baton_role_self - the calling thread's identity as a small integer
+ *
+ * Context: any thread.
+ * Return: 0 for main, 1 + index for IO workers, -1 for anything else.
+ */
+static inline int baton_role_self(void)
+{
+	switch (baton_cur_role) {
+	case BATON_ROLE_MAIN:
+		return 0;
+	case BATON_ROLE_IO:
+		return 1 + baton_cur_io_index;
+	default:
+		return -1;
+	}
+}
+
+#endif /* _BATON_ROLE_H */

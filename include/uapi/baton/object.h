@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * object.h - reference-counted application objects whose last put frees
+ * them on a thread their type allows: now, on main through the deferred-
+ * free queue, or after an RCU grace period in batches.
+ */
+#ifndef _UAPI_BATON_OBJECT_H
+#define _UAPI_BATON_OBJECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "api.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct baton_obj;
+
+/* The type's free callback is thread-safe: it may run on any thread. */
+#define BATON_TYPE_FREE_ANY_THREAD	(1u << 0)
+
+/**
+ * struct baton_type - what kind of object, and where its free may run
+ * @name: for statistics and messages
+ * @free: frees the object that embeds @obj.  Its Context depends on
+ *	@flags.  Without BATON_TYPE_FREE_ANY_THREAD: "Context: main thread
+ *	only" -- baton guarantees it runs on the main thread (an IO worker's
+ *	last put sends the object to main through the deferred-free queue).
+ *	With BATON_TYPE_FREE_ANY_THREAD: "Context: may run on an IO worker,
+ *	the main thread, a foreign thread or the RCU callback thread; must be
+ *	thread-safe; not serialized with the main thread."
+ * @flags: BATON_TYPE_FREE_ANY_THREAD or 0
+ *
+ * An application defines its types as static const structs and registers
+ * each with baton_type_register() before creating objects of it.
+ */
+struct baton_type {
+	const char *name;
+	void (*free)(struct baton_obj *obj);
+	unsigned int flags;
+	/* private: set by baton_type_register() */
+	unsigned int registered;
+};
+
+/**
+ * struct baton_obj - embed this in a reference-counted application object
+ *
+ * All fields are private to baton; use the functions below.
+ */
+struct baton_obj {
+	/* private: */
+	unsigned int _Atomic refs;	/* ATOMIC: refcount_t contract */
+	unsigned int flags;		/* IMMUTABLE once shared, see object.c */
+	const struct baton_type *type;	/* IMMUTABLE */
+	struct baton_obj *next;		/* OWNER: link on a free queue */
+};
+
+/**
+ * baton_type_register - validate a type and make it usable
+ * @type: the type; must stay valid as long as objects of it exist
+ *
+ * Context: any thread, before objects of @type are created.
+ * Return: 0, or -EINVAL when @type has no name or free callback or
+ * unknown flags.
+ */
+BATON_API int baton_type_register(struct baton_type *type);
+
+/**
+ * baton_obj_init - make @obj an object of @type holding one reference
+ * @obj: the embedded header, not yet shared with another thread
+ * @type: a registered type
+ *
+ * Context: any thread; @obj is owned by the caller alone.
+ * Return: 0, or -EINVAL when @type is not registered.
+ */
+BATON_API int baton_obj_init(struct baton_obj *obj, const struct baton_type *type);
+
+/**
+ * baton_obj_get - take one more reference
+ * @obj: an object the caller holds a reference to
+ *
+ * Context: any thread holding a reference.
+ * Return: @obj.
+ */
+BATON_API struct baton_obj *baton_obj_get(struct baton_obj *obj);
+
+/**
+ * baton_obj_get_unless_zero - take a reference to an object found under RCU
+ * @obj: an object seen in an RCU-protected structure
+ *
+ * Context: any registered RCU reader, inside baton_rcu_read_lock().
+ * Return: true when a reference was taken, false when @obj is being freed.
+ */
+BATON_API bool baton_obj_get_unless_zero(struct baton_obj *obj);
+
+/**
+ * baton_obj_put - drop a reference; the last one frees the object
+ * @obj: the object
+ *
+ * The put whose single atomic decrement takes the count to zero frees:
+ * on the main thread at once; on an IO worker, for a main-only type,
+ * through that worker's deferred-free queue (main frees it on its next
+ * loop); for a BATON_TYPE_FREE_ANY_THREAD type where it is; and after an
+ * RCU grace period, batched, when baton_obj_mark_rcu() was called.
+ *
+ * Context: any thread holding a reference.
+ */
+BATON_API void baton_obj_put(struct baton_obj *obj);
+
+/**
+ * baton_obj_mark_rcu - say that RCU readers may see @obj
+ * @obj: the object, before it is published in an RCU-protected structure
+ *
+ * Its free then waits for a grace period after the last put.
+ *
+ * Context: the thread that owns @obj alone, before publication.
+ */
+BATON_API void baton_obj_mark_rcu(struct baton_obj *obj);
+
+/**
+ * baton_obj_refs - the reference count now, for tests and statistics
+ * @obj: the object
+ *
+ * Context: any thread.  Stale at once; never decide a free on it.
+ * Return: the count.
+ */
+BATON_API unsigned int baton_obj_refs(const struct baton_obj *obj);
+
+/**
+ * baton_container_of - the application object that embeds @ptr
+ */
+#define baton_container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _UAPI_BATON_OBJECT_H */

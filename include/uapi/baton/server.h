@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * server.h - create a baton server, give it a protocol, listen, run its
+ * main loop on the calling thread, stop it and destroy it.
+ */
+#ifndef _UAPI_BATON_SERVER_H
+#define _UAPI_BATON_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "api.h"
+#include "log.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct baton_server;
+struct baton_client;
+
+/**
+ * struct baton_proto - the application's protocol, as callbacks
+ * @sz: sizeof(struct baton_proto), so the table can grow
+ * @parse: turn the bytes at @buf into one complete request.  Return the
+ *	number of bytes the request used (> 0) and set *@req; return 0 when
+ *	more bytes are needed; return a negative errno (-EPROTO) for bytes
+ *	that can never be a request, after baton_client_set_error() set the
+ *	text to send: the requests before it are executed and answered, then
+ *	the error is sent and the client closed.
+ *	Context: the IO worker that owns @c (or main when there are no IO
+ *	workers).  Must not touch main-owned state; may read
+ *	baton_client_proto_data() and baton_client_id().
+ * @execute: run one request and write its reply with baton_client_write()
+ *	or baton_client_write_ref().  @req is the callback's to free.
+ *	Context: main thread; @c is owned by main.
+ * @free_req: free a request that will not be executed (its client closed
+ *	first).  Context: main thread.  May be NULL when @req needs no free.
+ * @connect: a client was accepted; return 0 to keep it or a negative errno
+ *	to close it at once.  May be NULL.  Context: main thread.
+ * @close: the client is closing; free what the application attached with
+ *	baton_client_set_data().  May be NULL.  Context: main thread.
+ * @tick: called tick_hz times a second for maintenance (expiry sweeps).
+ *	May be NULL.  Context: main thread.
+ */
+struct baton_proto {
+	size_t sz;
+	ssize_t (*parse)(struct baton_client *c, const char *buf, size_t len,
+			 void **req);
+	void (*execute)(struct baton_client *c, void *req);
+	void (*free_req)(struct baton_client *c, void *req);
+	int (*connect)(struct baton_client *c);
+	void (*close)(struct baton_client *c);
+	void (*tick)(struct baton_server *s);
+};
+
+/**
+ * struct baton_server_opts - how to build a server
+ * @sz: sizeof(struct baton_server_opts), so the struct can grow
+ * @proto: the protocol (required); must outlive the server
+ * @nr_io_workers: IO worker threads; BATON_IO_WORKERS_DEFAULT (-1) means
+ *	online CPUs - 1, at least 1; 0 means main does the IO itself
+ * @pin_cpus: pin worker i to CPU (i + 1) % online CPUs
+ * @max_clients: connections above this are refused; 0 = 10000
+ * @qbuf_limit: bytes a client may have buffered unparsed; 0 = 1 MiB
+ * @obuf_limit: reply bytes a client may have unsent; 0 = 64 MiB
+ * @tick_hz: how often @proto->tick runs; 0 = 10
+ * @defer_high_mark: deferred-free queue length at which a worker wakes
+ *	main to drain early; 0 = 1024
+ * @stop_signals: block SIGINT and SIGTERM in every thread and stop the
+ *	run loop when one arrives (through a signalfd)
+ * @log: where to send messages; NULL keeps the process-wide setting
+ * @user: the application's pointer, returned by baton_server_user()
+ */
+struct baton_server_opts {
+	size_t sz;
+	const struct baton_proto *proto;
+	int nr_io_workers;
+	bool pin_cpus;
+	unsigned int max_clients;
+	size_t qbuf_limit;
+	size_t obuf_limit;
+	unsigned int tick_hz;
+	size_t defer_high_mark;
+	bool stop_signals;
+	const struct baton_log_ops *log;
+	void *user;
+};
+
+#define BATON_IO_WORKERS_DEFAULT	(-1)
+
+/**
+ * baton_server_create - build a server and start its IO workers
+ * @opts: the options; fields left zero take their defaults
+ * @out: where the server goes
+ *
+ * Context: the thread that will call baton_server_run() (it becomes the
+ * main thread), before any other thread uses the server.
+ * Return: 0, -EINVAL for bad options, -ENOMEM, or another -errno from
+ * creating threads, epoll sets or eventfds.
+ */
+BATON_API int baton_server_create(const struct baton_server_opts *opts,
+				  struct baton_server **out);
+
+/**
+ * baton_server_listen_tcp - accept TCP connections on @addr:@port
+ * @s: the server
+ * @addr: a numeric IPv4 or IPv6 address; NULL means 127.0.0.1
+ * @port: the port; 0 picks a free one
+ * @bound_port: when not NULL, receives the port actually bound
+ *
+ * Context: main thread (the creating thread), before or between runs.
+ * Return: 0, -EINVAL for a bad address, or the -errno of socket/bind/listen.
+ */
+BATON_API int baton_server_listen_tcp(struct baton_server *s, const char *addr,
+				      unsigned short port,
+				      unsigned short *bound_port);
+
+/**
+ * baton_server_listen_unix - accept connections on a Unix socket
+ * @s: the server
+ * @path: the socket's path; an existing socket file there is replaced
+ *
+ * Context: main thread (the creating thread), before or between runs.
+ * Return: 0, -ENAMETOOLONG, or the -errno of socket/bind/listen.
+ */
+BATON_API int baton_server_listen_unix(struct baton_server *s, const char *path);
+
+/**
+ * baton_server_run - run the main loop on the calling thread until stopped
+ * @s: the server
+ *
+ * Context: the thread that created @s; it is the main thread while this
+ * runs.  Not reentrant.
+ * Return: 0 after baton_server_stop() or a stop signal, or a -errno when
+ * the loop cannot continue.
+ */
+BATON_API int baton_server_run(struct baton_server *s);
+
+/**
+ * baton_server_stop - make baton_server_run() return
+ * @s: the server
+ *
+ * Context: any thread, and async-signal-safe (one eventfd write).  The
+ * run loop finishes its current iteration, closes every client and
+ * returns.
+ */
+BATON_API void baton_server_stop(struct baton_server *s);
+
+/**
+ * baton_server_destroy - stop the workers, close every client, free all
+ * @s: the server, not running
+ *
+ * Context: the main thread (the creating thread), after baton_server_run()
+ * returned or was never called.  Waits for every pending grace-period free.
+ */
+BATON_API void baton_server_destroy(struct baton_server *s);
+
+/**
+ * baton_server_user - the @user pointer given in the options
+ * @s: the server
+ *
+ * Context: any thread.
+ * Return: the pointer.
+ */
+BATON_API void *baton_server_user(const struct baton_server *s);
+
+/**
+ * baton_server_nr_io_workers - how many IO workers the server runs
+ * @s: the server
+ *
+ * Context: any thread.
+ * Return: the number (0 when main does the IO).
+ */
+BATON_API int baton_server_nr_io_workers(const struct baton_server *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _UAPI_BATON_SERVER_H */

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * stats.h - a snapshot of a server's counters.
+ */
+#ifndef _UAPI_BATON_STATS_H
+#define _UAPI_BATON_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "api.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct baton_server;
+
+#define BATON_STATS_MAX_WORKERS	64
+
+/**
+ * struct baton_worker_stats - one IO worker's counters
+ * @clients: clients it owns or serves now
+ * @reads: read() calls that returned data
+ * @bytes_in: bytes read
+ * @bytes_out: bytes written
+ * @to_main: clients handed to main
+ * @wakes_sent: eventfd writes to wake main
+ * @wakeups: times it woke up with work in its inbox
+ */
+struct baton_worker_stats {
+	uint64_t clients;
+	uint64_t reads;
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+	uint64_t to_main;
+	uint64_t wakes_sent;
+	uint64_t wakeups;
+};
+
+/**
+ * struct baton_stats - a server's counters at one moment
+ * @sz: set by the caller to sizeof(struct baton_stats)
+ * @clients: connected clients
+ * @accepted: connections accepted since start
+ * @rejected: connections refused (max clients, connect callback)
+ * @requests: requests executed
+ * @handoffs_to_main: clients received by main
+ * @handoffs_to_io: clients handed to workers
+ * @main_batches: inbox drains on main that found work
+ * @max_batch: most clients in one drain
+ * @active_clients: clients that sent a request in the last 10 s (main's
+ *	sliding window)
+ * @qbuf_limit_closes: clients closed for their query buffer
+ * @obuf_limit_closes: clients closed for their output buffer
+ * @protocol_errors: clients closed for bytes @parse rejected
+ * @deferred_queued: objects sent to main by the deferred-free queues
+ * @deferred_freed: of those, freed by main
+ * @deferred_batches: drains that freed something
+ * @deferred_high_water: most objects in one drain
+ * @rcu_batches: grace-period blocks handed to call_rcu
+ * @rcu_freed: objects freed after a grace period
+ * @nr_workers: valid entries in @workers
+ * @workers: per-worker counters
+ */
+struct baton_stats {
+	size_t sz;
+	uint64_t clients;
+	uint64_t accepted;
+	uint64_t rejected;
+	uint64_t requests;
+	uint64_t handoffs_to_main;
+	uint64_t handoffs_to_io;
+	uint64_t main_batches;
+	uint64_t max_batch;
+	uint64_t active_clients;
+	uint64_t qbuf_limit_closes;
+	uint64_t obuf_limit_closes;
+	uint64_t protocol_errors;
+	uint64_t deferred_queued;
+	uint64_t deferred_freed;
+	uint64_t deferred_batches;
+	uint64_t deferred_high_water;
+	uint64_t rcu_batches;
+	uint64_t rcu_freed;
+	unsigned int nr_workers;
+	struct baton_worker_stats workers[BATON_STATS_MAX_WORKERS];
+};
+
+/**
+ * baton_server_stats - copy the server's counters
+ * @s: the server
+ * @st: where they go; set @st->sz first
+ *
+ * Context: main thread (each counter is written by one thread and read
+ * here with a relaxed atomic load; the snapshot is not atomic as a whole).
+ * Return: 0, or -EINVAL when @st->sz is too small.
+ */
+BATON_API int baton_server_stats(struct baton_server *s, struct baton_stats *st);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _UAPI_BATON_STATS_H */

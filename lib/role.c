@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * role.c - the thread-local current role and the DEBUG=1 violation report.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <baton/role.h>
+#include <baton/logging.h>
+
+struct baton_role_token baton_role_main;
+struct baton_role_token baton_role_io;
+
+__thread enum baton_role baton_cur_role;
+__thread int baton_cur_io_index = -1;
+
+const char *baton_role_name(enum baton_role role)
+{
+	switch (role) {
+	case BATON_ROLE_MAIN:
+		return "main";
+	case BATON_ROLE_IO:
+		return "io";
+	case BATON_ROLE_RCU:
+		return "rcu";
+	default:
+		return "foreign";
+	}
+}
+
+/* Role changes are thread-local bookkeeping; the analysis is told by the
+ * attributes on the declarations, so the bodies opt out of it. */
+void baton_role_enter_main(void) __no_role_analysis
+{
+	baton_cur_role = BATON_ROLE_MAIN;
+	baton_cur_io_index = -1;
+}
+
+void baton_role_leave_main(void) __no_role_analysis
+{
+	baton_cur_role = BATON_ROLE_FOREIGN;
+}
+
+void baton_role_enter_io(int index) __no_role_analysis
+{
+	baton_cur_role = BATON_ROLE_IO;
+	baton_cur_io_index = index;
+}
+
+void baton_role_leave_io(void) __no_role_analysis
+{
+	baton_cur_role = BATON_ROLE_FOREIGN;
+	baton_cur_io_index = -1;
+}
+
+enum baton_role baton_role_enter_rcu(void)
+{
+	enum baton_role prev = baton_cur_role;
+
+	baton_cur_role = BATON_ROLE_RCU;
+	return prev;
+}
+
+void baton_role_restore(enum baton_role prev)
+{
+	baton_cur_role = prev;
+}
+
+/*
+ * A violated role assertion is a bug in baton or in the application, never
+ * a runtime condition, so it reports once and aborts, like lockdep with
+ * panic_on_warn.  This is the one place the library writes to stderr
+ * without a log callback: the log callback may itself be the culprit.
+ */
+void baton_role_violation(const char *file, int line, const char *expected)
+{
+	baton_log(BATON_LOG_ERR, "%s:%d: role assertion failed: expected %s, "
+		  "thread is %s (io index %d)", file, line, expected,
+		  baton_role_name(baton_cur_role), baton_cur_io_index);
+	fprintf(stderr, "baton: %s:%d: role assertion failed: expected %s, "
+		"thread is %s (io index %d)\n", file, line, expected,
+		baton_role_name(baton_cur_role), baton_cur_io_index);
+	abort();
+}

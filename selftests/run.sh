@@ -1,0 +1,57 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# run.sh - the selftest runner: each test binary or script gets a timeout,
+# one result line, and its CUnit summary; exits non-zero once at the end if
+# anything failed or timed out.  Exit code 4 from a test means "skip"
+# (kselftest's KSFT_SKIP).
+#
+# Usage: run.sh BINARY...      (scripts selftests/*/test_*.sh are added)
+# Environment: BATON_OBJTREE, BATON_SRCTREE, CC, SAN, MAKE,
+#              BATON_TEST_TIMEOUT (seconds per test, default 300).
+
+timeout_s=${BATON_TEST_TIMEOUT:-300}
+src=${BATON_SRCTREE:?}
+obj=${BATON_OBJTREE:?}
+logdir=$obj/selftests/logs
+mkdir -p "$logdir"
+
+pass=0 fail=0 skip=0 failed=""
+tests="$*"
+for s in "$src"/selftests/*/test_*.sh; do
+	[ -e "$s" ] && tests="$tests $s"
+done
+
+for t in $tests; do
+	name=${t#"$obj"/}
+	name=${name#"$src"/}
+	log=$logdir/$(echo "$name" | tr '/' '_').log
+	start=$(date +%s)
+	case "$t" in
+	*.sh) timeout -k 10 "$timeout_s" sh "$t" >"$log" 2>&1 ;;
+	*)    timeout -k 10 "$timeout_s" "$t" >"$log" 2>&1 ;;
+	esac
+	rc=$?
+	secs=$(( $(date +%s) - start ))
+	case $rc in
+	0)   res=ok;   pass=$((pass + 1)) ;;
+	4)   res=skip; skip=$((skip + 1)) ;;
+	124|137) res="TIMEOUT after ${timeout_s}s"; fail=$((fail + 1)); failed="$failed $name" ;;
+	*)   res="FAIL (exit $rc)"; fail=$((fail + 1)); failed="$failed $name" ;;
+	esac
+	printf '%-44s %s (%ss)\n' "$name" "$res" "$secs"
+	# CUnit's run summary, or the last lines of a failing test's log.
+	if grep -q '^Run Summary' "$log"; then
+		sed -n '/^Run Summary/,/^Elapsed/p' "$log" | sed 's/^/    /'
+	fi
+	if [ "$res" != ok ]; then
+		grep -E 'FAIL|Assert|ERROR|error|SKIP' "$log" | head -20 | sed 's/^/    | /'
+		tail -5 "$log" | sed 's/^/    | /'
+	fi
+done
+
+echo "selftests: $pass passed, $fail failed, $skip skipped"
+if [ "$fail" -ne 0 ]; then
+	echo "failed:$failed (logs in $logdir)"
+	exit 1
+fi
+exit 0
