@@ -66,10 +66,12 @@
  *              a grace period.
  *   IMMUTABLE  written before the object is published, never after.
  *
- * Structs that follow the discipline are marked with __shared_struct on
- * the line of their opening brace; tools/checkers/ownership.py fails the
- * build's check when any field of such a struct lacks a rule, and when an
- * ATOMIC or PENDING field is not of an _Atomic type.
+ * Structs that follow the discipline are marked with __shared_struct
+ * after their closing brace, "} __shared_struct;" (see defer.h);
+ * tools/checkers/ownership.py fails `make check` when a field of such a
+ * struct has no rule, an unknown one or two, when an ATOMIC or PENDING
+ * field is not of an atomic type, and when Documentation/ownership.rst
+ * does not list the field.
  */
 #define __shared_struct
 #define __rule(r)		__rule_##r

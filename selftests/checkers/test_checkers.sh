@@ -1,0 +1,146 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# test_checkers.sh - the source checkers catch what they exist for: each
+# fixture under fixtures/ breaks one rule, and the checker must fail on it
+# with file:line and the right message; the good fixtures must pass.
+#
+# Environment: BATON_SRCTREE (default: two levels up), BATON_OBJTREE
+# (scratch space; default: a temporary directory).
+
+src=${BATON_SRCTREE:-$(cd "$(dirname "$0")/../.." && pwd)}
+fx=selftests/checkers/fixtures
+own="python3 $src/tools/checkers/ownership.py --srctree $src"
+kdoc="python3 $src/tools/checkers/kerneldoc.py --srctree $src"
+
+command -v python3 >/dev/null 2>&1 || {
+	echo "python3 is missing (scripts/deps.sh installs it)"; exit 1; }
+cd "$src" || exit 1
+tmp=$(mktemp -d "${BATON_OBJTREE:-${TMPDIR:-/tmp}}/checkers.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+fails=0
+ok()  { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+
+# expect_pass NAME CMD...: CMD exits 0.
+expect_pass() {
+	name=$1; shift
+	if "$@" >"$tmp/out" 2>&1; then
+		ok "$name"
+	else
+		bad "$name: expected success, got:"; sed 's/^/     /' "$tmp/out"
+	fi
+}
+
+# expect_fail NAME PATTERN CMD...: CMD exits 1 and prints a line that
+# matches the grep -E PATTERN (which names the file:line).
+expect_fail() {
+	name=$1 pattern=$2; shift 2
+	"$@" >"$tmp/out" 2>&1
+	rc=$?
+	if [ $rc -ne 1 ]; then
+		bad "$name: expected exit 1, got $rc:"; sed 's/^/     /' "$tmp/out"
+	elif ! grep -Eq "$pattern" "$tmp/out"; then
+		bad "$name: no line matching '$pattern' in:"
+		sed 's/^/     /' "$tmp/out"
+	else
+		ok "$name"
+	fi
+}
+
+# ---------------------------------------------------------------- ownership
+expect_pass "ownership: nested unions, function pointers, bit-fields..." \
+	$own $fx/good.h
+expect_fail "ownership: a field without a rule" \
+	"^$fx/bad_unannotated.h:5: fx_unannotated.forgotten: no __rule\(\)" \
+	$own $fx/bad_unannotated.h
+expect_fail "ownership: an ATOMIC field that is not _Atomic" \
+	"^$fx/bad_not_atomic.h:5: fx_not_atomic.counter: __rule\(ATOMIC\) on a field that is not atomic" \
+	$own $fx/bad_not_atomic.h
+expect_fail "ownership: a PENDING pointer to an atomic (the pointer is plain)" \
+	"^$fx/bad_not_atomic.h:6: fx_not_atomic.ptr_to_atomic: __rule\(PENDING\)" \
+	$own $fx/bad_not_atomic.h
+if grep -q 'fx_not_atomic.fine' "$tmp/out"; then
+	bad "ownership: an _Atomic int was reported as not atomic"
+fi
+expect_fail "ownership: an unknown rule" \
+	"^$fx/bad_unknown_rule.h:5: fx_unknown_rule.b: unknown rule __rule\(SHARED\)" \
+	$own $fx/bad_unknown_rule.h
+expect_fail "ownership: two rules on one field" \
+	"^$fx/bad_duplicate_rule.h:4: fx_duplicate_rule.a: 2 __rule\(\) annotations" \
+	$own $fx/bad_duplicate_rule.h
+expect_fail "ownership: rules on a struct not marked __shared_struct" \
+	"^$fx/bad_unmarked.h:3: struct fx_unmarked has __rule\(\) annotations but is not marked" \
+	$own $fx/bad_unmarked.h
+expect_fail "ownership: kernel-doc names another rule than __rule()" \
+	"^$fx/bad_doc_rule.h:9: fx_doc_rule.a: __rule\(IO\) but its comment says MAIN" \
+	$own $fx/bad_doc_rule.h
+
+# The field table: good.rst is what --update-doc writes for good.h.
+expect_pass "ownership: --check-doc passes on an up-to-date table" \
+	$own --check-doc $fx/good.rst $fx/good.h
+$own --table $fx/good.h >"$tmp/table.rst" 2>&1
+if sed -n '/^.. BEGIN FIELD TABLE/,/^.. END FIELD TABLE/p' $src/$fx/good.rst |
+		cmp -s - "$tmp/table.rst"; then
+	ok "ownership: --table prints the table --update-doc wrote"
+else
+	bad "ownership: --table differs from good.rst's table"
+fi
+# Remove the four lines of the row of fx_good.count: a field the doc lacks.
+awk '/^   \* - ``fx_good``$/ { row = $0; getline f;
+	if (f ~ /``count``/) { getline; getline; next } print row; print f; next }
+	{ print }' "$src/$fx/good.rst" >"$tmp/missing.rst"
+expect_fail "ownership: --check-doc fails on a field missing from the doc" \
+	"^$fx/good.h:[0-9]+: fx_good.count: not in .*missing.rst's field table" \
+	$own --check-doc "$tmp/missing.rst" $fx/good.h
+sed 's/^     - ATOMIC$/     - IO/' "$src/$fx/good.rst" >"$tmp/rule.rst"
+expect_fail "ownership: --check-doc fails when the doc has another rule" \
+	"rule.rst:[0-9]+: fx_good.count: the table says IO, the code says __rule\(ATOMIC\)" \
+	$own --check-doc "$tmp/rule.rst" $fx/good.h
+sed 's/a counter (relaxed)/a counter/' "$src/$fx/good.rst" >"$tmp/text.rst"
+expect_fail "ownership: --check-doc fails when a comment changed" \
+	"text.rst:[0-9]+: the field table is out of date" \
+	$own --check-doc "$tmp/text.rst" $fx/good.h
+expect_fail "ownership: --check-doc fails on a doc without the markers" \
+	"no \".. BEGIN FIELD TABLE\"" \
+	$own --check-doc "$src/$fx/bad_unannotated.h" $fx/good.h
+$own --update-doc "$tmp/missing.rst" $fx/good.h >/dev/null 2>&1
+expect_pass "ownership: --update-doc repairs the table" \
+	$own --check-doc "$tmp/missing.rst" $fx/good.h
+
+# ---------------------------------------------------------------- kernel-doc
+expect_pass "kerneldoc: complete public kernel-doc" \
+	$kdoc --public $fx/kd_good.h
+expect_fail "kerneldoc: a public function without Context:" \
+	"^$fx/kd_no_context.h:4: fx_no_context: no \"Context:\" line" \
+	$kdoc --public $fx/kd_no_context.h
+expect_fail "kerneldoc: a non-void public function without Return:" \
+	"^$fx/kd_no_return.h:4: fx_no_return: no \"Return:\" line" \
+	$kdoc --public $fx/kd_no_return.h
+expect_fail "kerneldoc: a public function without kernel-doc" \
+	"^$fx/kd_no_doc.h:5: fx_no_doc: a public function without a kernel-doc block" \
+	$kdoc --public $fx/kd_no_doc.h
+expect_fail "kerneldoc: an undescribed parameter" \
+	"^$fx/kd_bad_param.h:4: fx_bad_param: parameter @z is not described" \
+	$kdoc --public $fx/kd_bad_param.h
+expect_fail "kerneldoc: a described parameter that does not exist" \
+	"^$fx/kd_bad_param.h:7: fx_bad_param: @y is not a parameter" \
+	$kdoc --public $fx/kd_bad_param.h
+expect_fail "kerneldoc: a callback member without Context:" \
+	"^$fx/kd_callback.h:6: struct fx_cb_table: callback @done does not say \"Context:\"" \
+	$kdoc --public $fx/kd_callback.h
+expect_fail "kerneldoc: a callback typedef without Context:" \
+	"^$fx/kd_callback.h:12: typedef fx_done_fn: a callback type without" \
+	$kdoc --public $fx/kd_callback.h
+expect_fail "kerneldoc: an internal kernel-doc block without Context:" \
+	"^$fx/kd_internal.h:7: fx_internal_documented: no \"Context:\" line" \
+	$kdoc --internal $fx/kd_internal.h
+if grep -q fx_internal_plain "$tmp/out"; then
+	bad "kerneldoc: an undocumented internal function was reported"
+fi
+
+if [ $fails -ne 0 ]; then
+	echo "$fails checker self-test(s) failed"
+	exit 1
+fi
+echo "every checker self-test passed"

@@ -1,0 +1,284 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""csource.py - a small C tokenizer and kernel-doc parser shared by the
+source checkers (ownership.py, kerneldoc.py); python3 standard library only.
+
+It does not preprocess: directives become single 'pp' tokens, comments are
+kept aside with their line numbers, and everything else becomes identifier,
+number, string or punctuator tokens that know their line.
+"""
+
+import re
+
+_TOKEN_RE = re.compile(r"""
+      (?P<ws>[ \t\f\v\r]+)
+    | (?P<nl>\n)
+    | (?P<bcomment>/\*.*?\*/)
+    | (?P<lcomment>//[^\n]*)
+    | (?P<string>"(?:\\.|[^"\\\n])*")
+    | (?P<char>'(?:\\.|[^'\\\n])*')
+    | (?P<ident>[A-Za-z_]\w*)
+    | (?P<number>\.?\d(?:[eEpP][+-]|[\w.])*)
+    | (?P<punct>\.\.\.|->|<<=|>>=|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||
+                [-+*/%&|^]=|\#\#|[][{}();,:.?~!<>=+*/%&|^#-])
+    | (?P<other>.)
+""", re.VERBOSE | re.DOTALL)
+
+
+class Token:
+    """One token: kind ('ident', 'number', 'string', 'char', 'punct',
+    'pp' for a whole preprocessor directive), its text and its line."""
+    __slots__ = ('kind', 'text', 'line')
+
+    def __init__(self, kind, text, line):
+        self.kind = kind
+        self.text = text
+        self.line = line
+
+    def __repr__(self):
+        return 'Token(%s, %r, %d)' % (self.kind, self.text, self.line)
+
+
+class Comment:
+    """A comment: its text with the delimiters, first and last line."""
+    __slots__ = ('text', 'line', 'end_line')
+
+    def __init__(self, text, line, end_line):
+        self.text = text
+        self.line = line
+        self.end_line = end_line
+
+
+class Source:
+    """A tokenized C file: .tokens (no comments), .comments, .path."""
+
+    def __init__(self, path, text=None):
+        self.path = path
+        if text is None:
+            with open(path, encoding='utf-8', errors='replace') as f:
+                text = f.read()
+        self.tokens = []
+        self.comments = []
+        self._tokenize(text)
+
+    def _tokenize(self, text):
+        line = 1
+        at_line_start = True
+        pos = 0
+        n = len(text)
+        while pos < n:
+            if at_line_start:
+                m = re.match(r'[ \t]*#', text[pos:pos + 200])
+                if m:
+                    pos, line = self._directive(text, pos, line)
+                    continue
+            m = _TOKEN_RE.match(text, pos)
+            kind = m.lastgroup
+            s = m.group()
+            pos = m.end()
+            if kind == 'nl':
+                line += 1
+                at_line_start = True
+                continue
+            if kind == 'ws':
+                continue
+            if kind in ('bcomment', 'lcomment'):
+                end = line + s.count('\n')
+                self.comments.append(Comment(s, line, end))
+                line = end
+                continue
+            if kind == 'other' and s == '\\':
+                continue    # a line continuation outside a directive
+            at_line_start = False
+            self.tokens.append(Token(kind, s, line))
+
+    def _directive(self, text, pos, line):
+        """One preprocessor directive (with its continuation lines and
+        comments) becomes one 'pp' token; returns the new pos and line."""
+        start_line = line
+        out = []
+        n = len(text)
+        while pos < n:
+            c = text[pos]
+            if c == '\\' and text.startswith('\\\n', pos):
+                pos += 2
+                line += 1
+                out.append(' ')
+                continue
+            if text.startswith('/*', pos):
+                end = text.find('*/', pos + 2)
+                end = n if end < 0 else end + 2
+                s = text[pos:end]
+                self.comments.append(Comment(s, line, line + s.count('\n')))
+                line += s.count('\n')
+                pos = end
+                out.append(' ')
+                continue
+            if text.startswith('//', pos):
+                end = text.find('\n', pos)
+                end = n if end < 0 else end
+                self.comments.append(Comment(text[pos:end], line, line))
+                pos = end
+                continue
+            if c == '\n':
+                break
+            out.append(c)
+            pos += 1
+        self.tokens.append(Token('pp', ' '.join(''.join(out).split()),
+                                 start_line))
+        return pos, line
+
+
+def match_close(tokens, i):
+    """Index of the bracket closing the one at tokens[i]."""
+    pairs = {'(': ')', '[': ']', '{': '}'}
+    opener = tokens[i].text
+    closer = pairs[opener]
+    depth = 0
+    for j in range(i, len(tokens)):
+        t = tokens[j].text
+        if tokens[j].kind != 'punct':
+            continue
+        if t == opener:
+            depth += 1
+        elif t == closer:
+            depth -= 1
+            if depth == 0:
+                return j
+    raise ValueError('%d: unbalanced %s' % (tokens[i].line, opener))
+
+
+def match_open(tokens, i):
+    """Index of the bracket opening the one at tokens[i]."""
+    pairs = {')': '(', ']': '[', '}': '{'}
+    closer = tokens[i].text
+    opener = pairs[closer]
+    depth = 0
+    for j in range(i, -1, -1):
+        t = tokens[j].text
+        if tokens[j].kind != 'punct':
+            continue
+        if t == closer:
+            depth += 1
+        elif t == opener:
+            depth -= 1
+            if depth == 0:
+                return j
+    raise ValueError('%d: unbalanced %s' % (tokens[i].line, closer))
+
+
+# ---------------------------------------------------------------- kernel-doc
+
+_SECTION_RE = re.compile(r'^(Context|Return|Returns|Note|Notes|Example|'
+                         r'Examples|Locking|Description)\s*:\s*(.*)$')
+_PARAM_RE = re.compile(r'^@([\w.]+|\.\.\.)\s*:\s*(.*)$')
+_HEAD_RE = re.compile(r'^(?:(struct|union|enum|typedef)\s+)?'
+                      r'([A-Za-z_]\w*)\s*(?:\(\))?\s*-\s*(.*)$')
+
+
+class KernelDoc:
+    """A parsed /** ... */ block.
+
+    kind: 'function' (also used for macros), 'struct', 'union', 'enum',
+    'typedef' or 'doc' (a DOC: block); name and summary from its first
+    line; params: {name: description} in order; sections:
+    {'Context': text, 'Return': text, ...}; section_lines: where each
+    section starts; lines: the body lines without the leading ' * '."""
+
+    def __init__(self, comment):
+        self.comment = comment
+        self.line = comment.line
+        self.end_line = comment.end_line
+        self.kind = None
+        self.name = None
+        self.summary = ''
+        self.params = {}
+        self.param_lines = {}
+        self.sections = {}
+        self.section_lines = {}
+        self.private_from = None
+        self.lines, self._skip = self._body_lines(comment.text)
+        self._parse()
+
+    @staticmethod
+    def _body_lines(text):
+        """The lines of the block without ' * ', from its first non-empty
+        one; and how many lines after the opening line that one is."""
+        body = text[3:-2] if text.endswith('*/') else text[3:]
+        out = []
+        for ln in body.split('\n'):
+            ln = ln.strip()
+            if ln.startswith('*'):
+                ln = ln[1:]
+                if ln.startswith(' '):
+                    ln = ln[1:]
+            out.append(ln.rstrip())
+        skip = 0
+        while skip < len(out) and not out[skip].strip():
+            skip += 1
+        return out[skip:], skip
+
+    def _parse(self):
+        if not self.lines:
+            return
+        base = self.comment.line + self._skip   # line of self.lines[0]
+        head = self.lines[0].strip()
+        if head.startswith('DOC:'):
+            self.kind = 'doc'
+            self.name = head[4:].strip()
+            return
+        m = _HEAD_RE.match(head)
+        if not m:
+            self.kind = 'unknown'
+            return
+        self.kind = m.group(1) or 'function'
+        self.name = m.group(2)
+        self.summary = m.group(3).strip()
+        current = ('summary', None)    # or ('param'|'section', name)
+        for idx, ln in enumerate(self.lines[1:], start=1):
+            stripped = ln.strip()
+            pm = _PARAM_RE.match(stripped)
+            sm = _SECTION_RE.match(stripped)
+            if current and current[0] == 'param' and ln[:1].isspace() \
+                    and not pm:
+                # an indented "Context:" continues a parameter's text (a
+                # callback member describes where it runs)
+                sm = None
+            if pm:
+                current = ('param', pm.group(1))
+                self.params[pm.group(1)] = pm.group(2)
+                self.param_lines[pm.group(1)] = base + idx
+            elif sm:
+                current = ('section', sm.group(1))
+                self.sections[sm.group(1)] = sm.group(2)
+                self.section_lines[sm.group(1)] = base + idx
+            elif not stripped:
+                # a blank line ends the summary or a parameter, not a
+                # section (sections may have paragraphs)
+                if current and current[0] in ('summary', 'param'):
+                    current = None
+                elif current:
+                    self.sections[current[1]] += '\n'
+            elif current and current[0] == 'summary':
+                self.summary += ' ' + stripped
+            elif current and current[0] == 'param':
+                self.params[current[1]] += ' ' + stripped
+            elif current:
+                self.sections[current[1]] += ' ' + stripped
+
+    def has_section(self, name):
+        return name in self.sections
+
+
+def kernel_docs(src):
+    """Every /** block of a Source, parsed."""
+    return [KernelDoc(c) for c in src.comments if c.text.startswith('/**')
+            and not c.text.startswith('/***') and c.text != '/**/']
+
+
+def doc_before(src, line, docs=None):
+    """The kernel-doc block that ends right before @line (only blank lines
+    between), or None."""
+    for d in (docs if docs is not None else kernel_docs(src)):
+        if d.end_line < line and d.end_line >= line - 1:
+            return d
+    return None

@@ -1,0 +1,682 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""ownership.py - check that every field of every `} __shared_struct;`
+struct carries exactly one known __rule(), that ATOMIC and PENDING fields
+are atomic types, and that Documentation/ownership.rst lists them all.
+
+Usage:
+  ownership.py [PATH...]                   check (default: include lib)
+  ownership.py --table [PATH...]           print the field table (reST)
+  ownership.py --check-doc DOC [PATH...]   check, and compare DOC's table
+  ownership.py --update-doc DOC [PATH...]  rewrite DOC's table
+
+PATHs are files or directories (searched for *.h and *.c); the default
+ones are in the source tree (--srctree, default: two levels above this
+script), and messages name files relative to it.
+Problems are printed as file:line: message; the exit status is 1 when
+there is any.
+"""
+
+import argparse
+import os
+import re
+import sys
+
+# No __pycache__ in the source tree: a build must leave it untouched.
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import csource  # noqa: E402
+
+RULES = ('OWNER', 'MAIN', 'IO', 'ATOMIC', 'PENDING', 'RCU', 'IMMUTABLE')
+ATOMIC_RULES = ('ATOMIC', 'PENDING')
+# Types that are atomic by construction (their only members are atomics).
+ATOMIC_TYPES = (('struct', 'llist_head'), ('refcount_t',))
+MARKER = '__shared_struct'
+BEGIN = '.. BEGIN FIELD TABLE'
+END = '.. END FIELD TABLE'
+
+
+class Problem(Exception):
+    pass
+
+
+class Field:
+    """One checked field: owner struct, dotted name, rule, where, text."""
+
+    def __init__(self, struct, name, rule, path, line, comment):
+        self.struct = struct
+        self.name = name
+        self.rule = rule
+        self.path = path
+        self.line = line
+        self.comment, self.from_doc = comment
+
+
+class Checker:
+    def __init__(self, srctree):
+        self.srctree = srctree
+        self.problems = []
+        self.fields = []
+        self.nstructs = 0
+        self.shared_names = set()
+
+    def error(self, path, line, msg):
+        self.problems.append('%s:%d: %s' % (self.rel(path), line, msg))
+
+    def rel(self, path):
+        rp = os.path.relpath(path, self.srctree)
+        return path if rp.startswith('..') else rp
+
+    # ------------------------------------------------------------ scanning
+    def collect_names(self, path):
+        """First pass: the names of every __shared_struct struct."""
+        src = csource.Source(path)
+        toks = [t for t in src.tokens if t.kind != 'pp']
+        for k, t in enumerate(toks):
+            if t.text == MARKER and k > 0 and toks[k - 1].text == '}':
+                o = csource.match_open(toks, k - 1)
+                if o > 0 and toks[o - 1].kind == 'ident':
+                    self.shared_names.add(toks[o - 1].text)
+
+    def scan(self, path):
+        src = csource.Source(path)
+        toks = [t for t in src.tokens if t.kind != 'pp']
+        docs = csource.kernel_docs(src)
+        i = 0
+        while i < len(toks):
+            t = toks[i]
+            if t.text in ('struct', 'union') and t.kind == 'ident':
+                j = i + 1
+                # skip attributes between the keyword and the tag
+                while j < len(toks) and toks[j].text.startswith('__') and \
+                        toks[j].kind == 'ident':
+                    j += 1
+                    if j < len(toks) and toks[j].text == '(':
+                        j = csource.match_close(toks, j) + 1
+                name = None
+                if j < len(toks) and toks[j].kind == 'ident':
+                    name = toks[j].text
+                    j += 1
+                if j < len(toks) and toks[j].text == '{':
+                    end = csource.match_close(toks, j)
+                    self.top_struct(src, toks, docs, t, name, j, end)
+                    i = end + 1
+                    continue
+            i += 1
+
+    def top_struct(self, src, toks, docs, kw, name, lbrace, rbrace):
+        """A top-level struct or union body toks[lbrace..rbrace]."""
+        k = rbrace + 1
+        marked = False
+        while k < len(toks) and toks[k].text not in (';', '{'):
+            if toks[k].text == MARKER:
+                marked = True
+            k += 1
+        has_rules = any(t.text == '__rule' for t in toks[lbrace:rbrace])
+        tag = '%s %s' % (kw.text, name or '(anonymous)')
+        if not marked:
+            if has_rules:
+                self.error(src.path, kw.line, '%s has __rule() annotations '
+                           'but is not marked "} %s;"' % (tag, MARKER))
+            return
+        if not name:
+            self.error(src.path, kw.line, 'an anonymous %s is marked %s'
+                       % (kw.text, MARKER))
+            return
+        self.nstructs += 1
+        doc = csource.doc_before(src, kw.line, docs)
+        if doc is not None and doc.name != name:
+            doc = None
+        ctx = Context(src, doc, name)
+        for f in self.members(ctx, toks, lbrace + 1, rbrace, prefix=''):
+            self.fields.append(f)
+
+    # ------------------------------------------------------------ members
+    def members(self, ctx, toks, a, b, prefix, covered=None):
+        """Parse the member declarations in toks[a:b]; yield Fields.
+        @covered: the rule of an enclosing aggregate member that carries
+        one for all its members (which then must not carry their own)."""
+        i = a
+        while i < b:
+            j = i
+            aggregate = None
+            while j < b and toks[j].text != ';':
+                if toks[j].text in ('(', '['):
+                    j = csource.match_close(toks, j) + 1
+                    continue
+                if toks[j].text == '{':
+                    close = csource.match_close(toks, j)
+                    if aggregate is None:
+                        aggregate = (j, close)
+                    j = close + 1
+                    continue
+                j += 1
+            decl = (i, j)
+            i = j + 1
+            if decl[0] == decl[1]:
+                continue
+            first = toks[decl[0]]
+            if first.text in ('_Static_assert', 'static_assert'):
+                continue
+            if aggregate is not None and self.is_aggregate(toks, decl[0],
+                                                          aggregate[0]):
+                yield from self.aggregate_member(ctx, toks, decl, aggregate,
+                                                 prefix, covered)
+            else:
+                yield from self.plain_member(ctx, toks, decl[0], decl[1],
+                                             prefix, covered)
+
+    @staticmethod
+    def is_aggregate(toks, start, lbrace):
+        """Whether the braces at lbrace open a struct/union body (not an
+        enum's list)."""
+        for t in toks[start:lbrace]:
+            if t.text == 'enum':
+                return False
+            if t.text in ('struct', 'union'):
+                return True
+        return False
+
+    def aggregate_member(self, ctx, toks, decl, agg, prefix, covered):
+        lbrace, rbrace = agg
+        kw = next(t for t in toks[decl[0]:lbrace]
+                  if t.text in ('struct', 'union'))
+        after = toks[rbrace + 1:decl[1]]
+        rules = self.rules_in(ctx, after, prefix + (text_of(
+            strip_rules(after)) or '(%s)' % kw.text))
+        if None in rules:
+            return
+        declarators = split_commas(strip_rules(after))
+        names = [declarator_name(d)[0] for d in declarators if d]
+        names = [n for n in names if n]
+        if len(rules) > 1:
+            self.error(ctx.path, kw.line, '%s: %s member has %d __rule() '
+                       'annotations: %s' % (ctx.struct, kw.text, len(rules),
+                                            ', '.join(rules)))
+        rule = rules[0] if rules else None
+        if rule and covered:
+            self.error(ctx.path, kw.line, '%s: a __rule(%s) inside a member '
+                       'already ruled %s' % (ctx.struct, rule, covered))
+        if rule in ATOMIC_RULES:
+            self.error(ctx.path, kw.line, '%s: a %s is not an atomic type; '
+                       'a %s rule needs one' % (ctx.struct, kw.text, rule))
+        if len(names) > 1:
+            self.error(ctx.path, kw.line, '%s: declare one %s member per '
+                       'declaration' % (ctx.struct, kw.text))
+        name = names[0] if names else None
+        if rule and name:
+            # the whole member is ruled: one row for it, none inside
+            yield Field(ctx.struct, prefix + name, rule, ctx.path, kw.line,
+                        ctx.comment(prefix + name, toks[decl[0]].line,
+                                    toks[decl[1]].line if decl[1] < len(toks)
+                                    else kw.line))
+            list(self.members(ctx, toks, lbrace + 1, rbrace,
+                              prefix + name + '.', covered=rule))
+            return
+        inner_prefix = prefix + name + '.' if name else prefix
+        yield from self.members(ctx, toks, lbrace + 1, rbrace, inner_prefix,
+                                covered=rule or covered)
+
+    def plain_member(self, ctx, toks, a, b, prefix, covered):
+        """One declaration `type d1 __rule(X), d2 __rule(Y);`."""
+        parts = split_commas(toks[a:b])
+        specifiers = None
+        for part in parts:
+            if not part:
+                continue
+            line = part[0].line
+            clean = strip_attrs(part)
+            name, name_idx = declarator_name(clean)
+            if name is None:
+                self.error(ctx.path, line, '%s: cannot find the field name '
+                           'in "%s"' % (ctx.struct, text_of(part)))
+                continue
+            rules = self.rules_in(ctx, part, prefix + name)
+            if None in rules:
+                continue
+            if specifiers is None:
+                specifiers = leading_specifiers(clean[:name_idx])
+                before = clean[:name_idx]
+            else:
+                before = specifiers + clean[:name_idx]
+            full = prefix + name
+            end_line = toks[b].line if b < len(toks) else line
+            if covered:
+                if rules:
+                    self.error(ctx.path, line, '%s.%s: has __rule(%s) inside '
+                               'a member already ruled %s' % (
+                                   ctx.struct, full, rules[0], covered))
+                yield Field(ctx.struct, full, covered, ctx.path, line,
+                            ctx.comment(full, line, end_line))
+                continue
+            if not rules:
+                self.error(ctx.path, line, '%s.%s: no __rule() (one of %s)'
+                           % (ctx.struct, full, ', '.join(RULES)))
+                continue
+            if len(rules) > 1:
+                self.error(ctx.path, line, '%s.%s: %d __rule() annotations '
+                           '(%s); exactly one is allowed' % (
+                               ctx.struct, full, len(rules),
+                               ', '.join(rules)))
+                continue
+            rule = rules[0]
+            if rule in ATOMIC_RULES and not is_atomic(before):
+                self.error(ctx.path, line, '%s.%s: __rule(%s) on a field that '
+                           'is not atomic ("%s"); use _Atomic, an atomic_* '
+                           'type, struct llist_head or refcount_t%s' % (
+                               ctx.struct, full, rule,
+                               text_of(before + [clean[name_idx]]),
+                               self.embedded_hint(before)))
+            yield Field(ctx.struct, full, rule, ctx.path, line,
+                        ctx.comment(full, line, end_line))
+
+    def embedded_hint(self, before):
+        """For a member whose type is itself a __shared_struct: say that
+        its fields carry their own rules."""
+        texts = [t.text for t in before]
+        for k in range(len(texts) - 1):
+            if texts[k] == 'struct' and texts[k + 1] in self.shared_names:
+                return ('; struct %s is a %s whose fields carry their own '
+                        'rules: give the member the rule of the member as a '
+                        'whole (e.g. IMMUTABLE: never assigned after '
+                        'publication)' % (texts[k + 1], MARKER))
+        return ''
+
+    def rules_in(self, ctx, toks, what):
+        """The rule names of every __rule(X) in toks (the declaration of
+        member @what); an unknown one is reported and returned as None."""
+        out = []
+        for k, t in enumerate(toks):
+            if t.text != '__rule':
+                continue
+            arg = ''
+            if k + 1 < len(toks) and toks[k + 1].text == '(':
+                close = csource.match_close(toks, k + 1)
+                arg = text_of(toks[k + 2:close])
+            if arg in RULES:
+                out.append(arg)
+            else:
+                self.error(ctx.path, t.line, '%s.%s: unknown rule __rule(%s);'
+                           ' the rules are %s' % (ctx.struct, what, arg,
+                                                  ', '.join(RULES)))
+                out.append(None)
+        return out
+
+    # ------------------------------------------------------------ output
+    def kerneldoc_mismatches(self):
+        """A kernel-doc '@field: RULE: ...' that names another rule than
+        the field's __rule() is a documentation bug.  (Plain comments are
+        free text: "RCU: the nodes" on an IMMUTABLE pointer is fine.)"""
+        for f in self.fields:
+            if not f.from_doc:
+                continue
+            m = re.match(r'^(%s)\b\s*:' % '|'.join(RULES), f.comment or '')
+            if m and m.group(1) != f.rule:
+                self.error(f.path, f.line, '%s.%s: __rule(%s) but its '
+                           'comment says %s' % (f.struct, f.name, f.rule,
+                                                m.group(1)))
+
+
+class Context:
+    """Where members are being parsed: file, struct, its kernel-doc and
+    the comments of the file, to find each field's description."""
+
+    def __init__(self, src, doc, struct):
+        self.src = src
+        self.path = src.path
+        self.doc = doc
+        self.struct = struct
+        self.token_lines = {t.line for t in src.tokens}
+
+    def comment(self, name, line, end_line):
+        """(description, from kernel-doc?) of a field: its @name in the
+        struct's kernel-doc, else a comment on the line where its
+        declaration ends, else a comment on its own right above it."""
+        if self.doc is not None and name in self.doc.params:
+            return ' '.join(self.doc.params[name].split()), True
+        for c in self.src.comments:
+            if c.line == end_line and not c.text.startswith('/**'):
+                return comment_text(c.text), False
+        for c in self.src.comments:
+            if c.end_line == line - 1 and not c.text.startswith('/**') \
+                    and c.line not in self.token_lines:
+                return comment_text(c.text), False
+        return '', False
+
+
+# ---------------------------------------------------------------- helpers
+def text_of(toks):
+    return ' '.join(t.text for t in toks)
+
+
+def comment_text(text):
+    if text.startswith('//'):
+        body = text[2:]
+    else:
+        body = text[2:-2]
+    lines = [ln.strip().lstrip('*').strip() for ln in body.split('\n')]
+    return ' '.join(' '.join(lines).split())
+
+
+def split_commas(toks):
+    """Split at the commas outside brackets."""
+    out, cur, depth = [], [], 0
+    for t in toks:
+        if t.kind == 'punct':
+            if t.text in '([{':
+                depth += 1
+            elif t.text in ')]}':
+                depth -= 1
+            elif t.text == ',' and depth == 0:
+                out.append(cur)
+                cur = []
+                continue
+        cur.append(t)
+    out.append(cur)
+    return out
+
+
+def strip_rules(toks):
+    out = []
+    k = 0
+    while k < len(toks):
+        if toks[k].text == '__rule' and k + 1 < len(toks) and \
+                toks[k + 1].text == '(':
+            k = csource.match_close(toks, k + 1) + 1
+            continue
+        out.append(toks[k])
+        k += 1
+    return out
+
+
+def strip_attrs(toks):
+    """Drop attributes: __rule(...), __attribute__((...)), and any other
+    __name or __name(...) (the project's attribute macros, e.g.
+    ____cacheline_aligned, __guarded_by(x)); collapse _Atomic(T) into one
+    token '_Atomic()' that stands for an atomic type."""
+    out = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        nxt = toks[k + 1] if k + 1 < len(toks) else None
+        if t.kind == 'ident' and t.text.startswith('__') and \
+                t.text not in ('__typeof__', '__typeof'):
+            if nxt is not None and nxt.text == '(':
+                k = csource.match_close(toks, k + 1) + 1
+            else:
+                k += 1
+            continue
+        if t.text in ('_Alignas', 'alignas') and nxt is not None and \
+                nxt.text == '(':
+            k = csource.match_close(toks, k + 1) + 1
+            continue
+        if t.text == '_Atomic' and nxt is not None and nxt.text == '(':
+            close = csource.match_close(toks, k + 1)
+            out.append(csource.Token('ident', '_Atomic()', t.line))
+            k = close + 1
+            continue
+        out.append(t)
+        k += 1
+    return out
+
+
+KEYWORDS = {
+    'struct', 'union', 'enum', 'const', 'volatile', 'restrict', '_Atomic',
+    'unsigned', 'signed', 'int', 'char', 'short', 'long', 'float', 'double',
+    'void', '_Bool', 'bool', 'static', 'extern', 'inline', 'register',
+    '_Atomic()', '_Complex',
+}
+
+
+def declarator_name(toks):
+    """(name, index) of the declared identifier in a cleaned declarator
+    (attributes stripped), or (None, None)."""
+    # a bit-field's width and array sizes are not part of the name
+    depth = 0
+    cut = len(toks)
+    for k, t in enumerate(toks):
+        if t.text in ('(', '['):
+            depth += 1
+        elif t.text in (')', ']'):
+            depth -= 1
+        elif t.text == ':' and depth == 0:
+            cut = k
+            break
+    toks = toks[:cut]
+    # function pointer or pointer to array: the name is inside the first
+    # parenthesised group that holds a '*'
+    for k, t in enumerate(toks):
+        if t.text == '(':
+            close = csource.match_close(toks, k)
+            inner = toks[k + 1:close]
+            if any(x.text == '*' for x in inner):
+                sub = declarator_name(inner)
+                if sub[0] is not None:
+                    return sub[0], k + 1 + sub[1]
+            break
+    best = None
+    depth = 0
+    for k, t in enumerate(toks):
+        if t.text in ('(', '['):
+            depth += 1
+        elif t.text in (')', ']'):
+            depth -= 1
+        elif depth == 0 and t.kind == 'ident' and t.text not in KEYWORDS:
+            best = k
+    if best is None:
+        return None, None
+    return toks[best].text, best
+
+
+def leading_specifiers(toks):
+    """The type specifiers of a declaration: its first declarator's tokens
+    before any '*' or '('."""
+    out = []
+    for t in toks:
+        if t.text in ('*', '('):
+            break
+        out.append(t)
+    return out
+
+
+def is_atomic(before):
+    """Whether the field declared by the tokens before its name is itself
+    atomic: after the last '*' (a pointer) only an _Atomic qualifier makes
+    it so; without one, an _Atomic type or an atomic type name."""
+    stars = [k for k, t in enumerate(before) if t.text == '*']
+    if stars:
+        return any(t.text == '_Atomic' for t in before[stars[-1] + 1:])
+    texts = [t.text for t in before]
+    if '_Atomic' in texts or '_Atomic()' in texts:
+        return True
+    if any(re.match(r'^atomic_\w+$', x) for x in texts):
+        return True
+    for typ in ATOMIC_TYPES:
+        n = len(typ)
+        for k in range(len(texts) - n + 1):
+            if tuple(texts[k:k + n]) == typ:
+                return True
+    return False
+
+
+# ---------------------------------------------------------------- the table
+def rst_escape(s):
+    """Quote what reST would read as markup: *, `, |, backslashes, and a
+    '_' that ends a word (a reference, as in "name_ ")."""
+    s = re.sub(r'([\\*`|])', r'\\\1', s)
+    return re.sub(r'(\w)_(?=\W|$)', r'\1\\_', s)
+
+
+def table(fields):
+    """The reST list-table of every field, by struct name then declaration
+    order."""
+    rows = sorted(fields, key=lambda f: (f.struct,))
+    out = [BEGIN,
+           '.. This table is generated by tools/checkers/ownership.py;',
+           '   run `make ownership-table` to update it.',
+           '',
+           '.. list-table:: Fields of the shared structs',
+           '   :header-rows: 1',
+           '   :widths: 22 22 10 46',
+           '',
+           '   * - struct',
+           '     - field',
+           '     - rule',
+           '     - comment']
+    for f in rows:
+        out += ['   * - ``%s``' % f.struct,
+                '     - ``%s``' % f.name,
+                '     - %s' % f.rule,
+                ('     - %s' % rst_escape(strip_rule_prefix(f))).rstrip()]
+    out += ['', END]
+    return '\n'.join(out) + '\n'
+
+
+def strip_rule_prefix(f):
+    """'MAIN: foo' -> 'foo' for a MAIN field: the rule has its column."""
+    c = f.comment or ''
+    m = re.match(r'^%s\s*:\s*' % re.escape(f.rule), c)
+    return c[m.end():] if m else c
+
+
+def doc_region(text, path):
+    b = text.find(BEGIN)
+    e = text.find(END)
+    if b < 0 or e < 0 or e < b:
+        raise Problem('%s:1: no "%s" ... "%s" region' % (path, BEGIN, END))
+    return b, e + len(END) + (1 if text[e + len(END):].startswith('\n')
+                              else 0)
+
+
+def doc_rows(region, start_line):
+    """(struct, field, rule, line) of each row of a table region."""
+    rows = []
+    lines = region.split('\n')
+    k = 0
+    while k < len(lines):
+        m = re.match(r'^\s*\* - ``([^`]+)``\s*$', lines[k])
+        if m and k + 2 < len(lines):
+            f = re.match(r'^\s*- ``([^`]+)``\s*$', lines[k + 1])
+            r = re.match(r'^\s*- (\w+)\s*$', lines[k + 2])
+            if f and r:
+                rows.append((m.group(1), f.group(1), r.group(1),
+                             start_line + k))
+        k += 1
+    return rows
+
+
+def check_doc(chk, path, fields):
+    with open(path, encoding='utf-8') as f:
+        text = f.read()
+    b, e = doc_region(text, path)
+    region = text[b:e]
+    start = text[:b].count('\n') + 1
+    have = {(s, n): (r, line) for s, n, r, line in doc_rows(region, start)}
+    want = {(f.struct, f.name): f for f in fields}
+    for key, f in want.items():
+        if key not in have:
+            chk.error(f.path, f.line, '%s.%s: not in %s\'s field table' % (
+                key[0], key[1], chk.rel(path)))
+        elif have[key][0] != f.rule:
+            chk.error(path, have[key][1], '%s.%s: the table says %s, the '
+                      'code says __rule(%s)' % (key[0], key[1], have[key][0],
+                                                f.rule))
+    for key, (rule, line) in have.items():
+        if key not in want:
+            chk.error(path, line, '%s.%s: in the field table but no such '
+                      'field of a %s struct' % (key[0], key[1], MARKER))
+    if not chk.problems and region != table(fields):
+        chk.error(path, start, 'the field table is out of date (a comment '
+                  'changed); run `make ownership-table`')
+    elif chk.problems:
+        chk.problems.append('%s: run `make ownership-table` to regenerate '
+                            'the table' % chk.rel(path))
+
+
+def update_doc(path, fields):
+    with open(path, encoding='utf-8') as f:
+        text = f.read()
+    b, e = doc_region(text, path)
+    new = text[:b] + table(fields) + text[e:]
+    if new != text:
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write(new)
+        print('  GEN     %s' % path)
+
+
+def source_files(paths):
+    out = []
+    for p in paths:
+        if os.path.isdir(p):
+            for root, dirs, files in os.walk(p):
+                dirs.sort()
+                for name in sorted(files):
+                    if name.endswith(('.h', '.c')):
+                        out.append(os.path.join(root, name))
+        elif os.path.exists(p):
+            out.append(p)
+        else:
+            raise Problem('%s: no such file or directory' % p)
+    return out
+
+
+def main(argv):
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(
+        description='Check the field ownership rules of __shared_struct '
+                    'structs.')
+    ap.add_argument('paths', nargs='*', metavar='PATH',
+                    help='files or directories (default: include lib)')
+    ap.add_argument('--srctree', default=os.path.dirname(os.path.dirname(
+        here)), help='the source tree (default: %(default)s)')
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument('--table', action='store_true',
+                      help='print the reST field table')
+    mode.add_argument('--check-doc', metavar='DOC',
+                      help='also fail when DOC\'s table differs')
+    mode.add_argument('--update-doc', metavar='DOC',
+                      help='rewrite the table in DOC')
+    ap.add_argument('-q', '--quiet', action='store_true',
+                    help='print nothing on success')
+    args = ap.parse_args(argv)
+
+    srctree = os.path.abspath(args.srctree)
+    if args.paths:
+        paths = [os.path.abspath(p) for p in args.paths]
+    else:
+        paths = [os.path.join(srctree, p) for p in ('include', 'lib')]
+    chk = Checker(srctree)
+    try:
+        files = source_files(paths)
+        for path in files:
+            chk.collect_names(path)
+        for path in files:
+            chk.scan(path)
+        chk.kerneldoc_mismatches()
+        if args.table:
+            if chk.problems:
+                raise Problem('\n'.join(chk.problems))
+            sys.stdout.write(table(chk.fields))
+            return 0
+        if args.update_doc:
+            if chk.problems:
+                raise Problem('\n'.join(chk.problems))
+            update_doc(args.update_doc, chk.fields)
+            return 0
+        if args.check_doc:
+            check_doc(chk, args.check_doc, chk.fields)
+    except (Problem, ValueError, OSError) as e:
+        print(e, file=sys.stderr)
+        return 1
+    if chk.problems:
+        for p in chk.problems:
+            print(p, file=sys.stderr)
+        return 1
+    if not args.quiet:
+        print('ownership: %d structs, %d fields, every field has one rule'
+              % (chk.nstructs, len(chk.fields)))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
