@@ -129,9 +129,12 @@ BATON_API unsigned int baton_obj_refs(const struct baton_obj *obj);
 
 /**
  * baton_container_of - the application object that embeds @ptr
+ *
+ * Goes through void * so that -Wcast-align does not flag the cast from
+ * char * (the result is as aligned as the object @ptr points into).
  */
 #define baton_container_of(ptr, type, member) \
-	((type *)((char *)(ptr) - offsetof(type, member)))
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
 #ifdef __cplusplus
 }
