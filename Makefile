@@ -19,13 +19,19 @@ CC      := gcc
 endif
 cc-name := $(if $(findstring clang,$(notdir $(CC))),clang,gcc)
 
-variant := $(cc-name)$(if $(SAN),-$(SAN))$(if $(filter 1,$(DEBUG)),-debug)$(if $(filter 1,$(FAULT)),-fault)
+# C=1 gets a directory of its own: sparse runs only on files being
+# compiled, so it must not find them already built without it.
+variant := $(cc-name)$(if $(SAN),-$(SAN))$(if $(filter 1,$(DEBUG)),-debug)$(if $(filter 1,$(FAULT)),-fault)$(if $(filter 1,$(C)),-sparse)
 O       ?= build/$(variant)
 objtree := $(abspath $(O))
 
 # ---------------------------------------------------------------- quiet output
 ifeq ($(V),1)
 Q   :=
+msg  =
+else ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+# make -s: silent, like the kernel's
+Q   := @
 msg  =
 else
 Q   := @
@@ -72,12 +78,21 @@ URCU_LIBS := -lurcu-memb -lurcu-cds -lurcu-common
 LIBS      := $(URCU_LIBS) -pthread
 
 # Objects are rebuilt when the flags change: every object depends on a
-# stamp whose content is the command line that builds it.
+# stamp whose content is the command line that builds it.  baton.pc
+# depends the same way on the install directories it names.
+# $(call stamp,FILE,CONTENT) rewrites FILE only when CONTENT changed.
+# Goals that build nothing (help, clean) do not create $(O).
+no-build-goals := help clean ownership-table
+ifneq ($(MAKECMDGOALS),)
+ifeq ($(filter-out $(no-build-goals),$(MAKECMDGOALS)),)
+stamp =
+endif
+endif
+stamp ?= $(shell mkdir -p $(objtree) && \
+	{ [ "$$(cat $(1) 2>/dev/null)" = '$(2)' ] || printf '%s' '$(2)' > $(1); })
 flags-stamp := $(objtree)/.flags
 flags-now   := $(CC) $(CFLAGS) $(LDFLAGS)
-$(shell mkdir -p $(objtree) && \
-	{ [ "$$(cat $(flags-stamp) 2>/dev/null)" = '$(flags-now)' ] || \
-	  printf '%s' '$(flags-now)' > $(flags-stamp); })
+$(call stamp,$(flags-stamp),$(flags-now))
 
 # ---------------------------------------------------------------- Kbuild lists
 # Each directory's Kbuild file appends to obj-y (library objects),
@@ -104,22 +119,28 @@ soname     := libbaton.so.$(VERSION_MAJOR)
 pc-file    := $(objtree)/baton.pc
 
 # ---------------------------------------------------------------- targets
-.PHONY: all check install uninstall clean help deps selftests tools FORCE
+.PHONY: all check install uninstall clean help deps selftests tools \
+	ownership-table FORCE
 .DEFAULT_GOAL := all
 
 all: $(static-lib) $(shared-lib) $(pc-file) $(tool-progs)
 
-deps-stamp := $(objtree)/.deps-ok
+# scripts/deps.sh once per build directory and set of needs (C=1 adds
+# sparse): it installs what is missing as root, else says what to run.
+deps-stamp := $(objtree)/.deps-ok$(if $(filter 1,$(C)),-sparse)
 $(deps-stamp): $(srctree)/scripts/deps.sh
-	$(Q)CC='$(CC)' SAN='$(SAN)' sh $(srctree)/scripts/deps.sh
+	$(Q)CC='$(CC)' SAN='$(SAN)' C='$(C)' sh $(srctree)/scripts/deps.sh
 	$(Q)touch $@
 deps: $(deps-stamp)
+
+# Library objects are built hidden: only BATON_API symbols are exported.
+obj-flags = $(if $(filter $@,$(lib-objs)),-fvisibility=hidden -DBATON_BUILD)
 
 $(objtree)/%.o: $(srctree)/%.c $(flags-stamp) | $(deps-stamp)
 	@mkdir -p $(dir $@)
 	$(sparse-check)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(if $(filter $@,$(lib-objs)),-fvisibility=hidden -DBATON_BUILD) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(obj-flags) -c -o $@ $<
 
 $(static-lib): $(lib-objs)
 	$(call msg,AR,$@)
@@ -138,7 +159,10 @@ LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PCDIR      ?= $(LIBDIR)/pkgconfig
 
-$(pc-file): $(srctree)/baton.pc.in $(flags-stamp)
+dirs-stamp := $(objtree)/.install-dirs
+$(call stamp,$(dirs-stamp),$(PREFIX) $(LIBDIR) $(INCLUDEDIR))
+
+$(pc-file): $(srctree)/baton.pc.in $(dirs-stamp)
 	$(call msg,GEN,$@)
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
@@ -157,6 +181,12 @@ check: all selftests
 	$(Q)BATON_OBJTREE=$(objtree) BATON_SRCTREE=$(srctree) CC='$(CC)' \
 		SAN='$(SAN)' MAKE='$(MAKE)' \
 		sh $(srctree)/selftests/run.sh $(test-progs)
+
+# Regenerate the field table of Documentation/ownership.rst from the
+# __rule() annotations (make check fails while it is out of date).
+ownership-table:
+	$(Q)python3 $(srctree)/tools/checkers/ownership.py --srctree $(srctree) \
+		--update-doc $(srctree)/Documentation/ownership.rst
 
 install: $(static-lib) $(shared-lib) $(pc-file)
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
@@ -183,30 +213,39 @@ help:
 
 #help: Targets:
 #help:   all        libbaton.a, libbaton.so.0, baton.pc, tools (default)
-#help:   check      build everything and run the selftests and source checkers
+#help:   check      build everything, run the selftests and source checkers
+#help:   selftests  build the selftest binaries;  tools  build the tools
 #help:   install    install public headers, libraries and baton.pc
 #help:   uninstall  remove what install put there
+#help:   deps       check the build dependencies (install them as root)
+#help:   ownership-table  regenerate Documentation/ownership.rst's table
 #help:   clean      remove $(O)
 #help:   help       this text
 #help: Variables:
-#help:   O=dir      build directory (default build/<cc>[-san][-debug])
+#help:   O=dir      build directory (default build/<cc>[-san][-debug][-fault][-sparse])
 #help:   V=1        show full commands
-#help:   W=1        extra warnings;  WERROR=1  warnings are errors
+#help:   W=1        extra warnings;  WERROR=1  warnings (and sparse's) are errors
 #help:   C=1        run sparse on every C file as it is compiled
 #help:   CC=clang   build with clang (turns on -Wthread-safety -Werror)
 #help:   DEBUG=1    ownership / role assertions on
+#help:   FAULT=1    fault injection compiled in
 #help:   SAN=address|thread   ASan+UBSan+LSan or TSan build
-#help:   PREFIX=, DESTDIR=, LIBDIR=, INCLUDEDIR=   install locations
+#help:   CFLAGS=, LDFLAGS=    added before the flags baton requires
+#help:   PREFIX=, DESTDIR=, LIBDIR=, INCLUDEDIR=, PCDIR=   install locations
+#help: Documentation/build.rst explains each of them.
 
 # ---------------------------------------------------------------- sparse
-# C=1: sparse checks each C file just before it is compiled.
+# C=1: sparse checks each C file just before it is compiled, with the
+# compiler's own -D/-I/-std flags.  Sparse 0.6 knows _Atomic only as a
+# qualifier, so the _Atomic(T) specifier is spelled as one for it.  With
+# WERROR=1 any sparse warning stops the build.
 SPARSE ?= sparse
-SPARSE_FLAGS := -D__CHECKER__ -Wbitwise -Wcontext -Wno-decl -Wno-vla \
-	-Wno-non-pointer-null -std=gnu11 -D_GNU_SOURCE -D_LGPL_SOURCE \
-	-I$(srctree)/include -I$(srctree)/include/uapi \
-	-I/usr/include/x86_64-linux-gnu
+SPARSE_FLAGS := -Wbitwise -Wcontext -Wno-decl -Wno-vla -Wno-non-pointer-null \
+	'-D_Atomic(T)=T _Atomic' \
+	$(if $(filter 1,$(WERROR)),-Wsparse-error)
 ifeq ($(C),1)
-sparse-check = $(call msg,CHECK,$<) $(SPARSE) $(SPARSE_FLAGS) $<
+sparse-check = $(call msg,CHECK,$<) $(SPARSE) $(SPARSE_FLAGS) \
+	$(filter -D% -U% -I% -std=%,$(CFLAGS) $(obj-flags)) $<
 else
 sparse-check =
 endif

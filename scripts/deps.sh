@@ -1,35 +1,122 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# deps.sh - make sure the build and test dependencies are on this machine:
-# install them with apt-get when run as root, else name the exact command.
+# deps.sh - make sure the build and test dependencies are on this machine
+# (Debian 12 package names): install what is missing with apt-get when run
+# as root, else print one line with the exact command to run, and fail.
+#
+# Usage: deps.sh [--all]
+#   Without --all: what this build variant needs (the Makefile runs it
+#   once per build directory), from the environment: CC (default cc),
+#   SAN (address|thread), C (1: sparse).
+#   --all: everything any variant and `make check` need (gcc, clang,
+#   sparse, sanitizer runtimes); .ci/run uses it on a fresh machine.
 set -e
 
-need=""
-have_header() { printf '#include <%s>\n' "$1" | ${CC:-cc} -E -x c - >/dev/null 2>&1; }
-have_cmd() { command -v "$1" >/dev/null 2>&1; }
-
-have_header urcu/urcu-memb.h || need="$need liburcu-dev"
-have_header CUnit/Basic.h    || need="$need libcunit1-dev"
-have_cmd pkg-config          || need="$need pkg-config"
-have_cmd python3             || need="$need python3"
-have_cmd sparse              || need="$need sparse"
-case "${CC:-cc}" in
-*clang*)
-	# clang's sanitizer and fuzzer runtimes
-	if [ -n "$SAN" ] && ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.asan-x86_64.a >/dev/null 2>&1; then
-		need="$need libclang-rt-14-dev"
-	fi ;;
+all=
+case "$1" in
+--all) all=1 ;;
+"") ;;
+*) echo "usage: deps.sh [--all]" >&2; exit 2 ;;
 esac
+
+cc=${CC:-cc}
+need=""
+add() {
+	case " $need " in *" $1 "*) ;; *) need="$need $1" ;; esac
+}
+have_cmd() { command -v "$1" >/dev/null 2>&1; }
+# have_header CC HEADER: CC finds <HEADER>.
+have_header() {
+	printf '#include <%s>\n' "$2" | $1 -E -x c - >/dev/null 2>&1
+}
+# links CC FLAGS...: CC links a trivial program with FLAGS.
+links() {
+	c=$1; shift
+	tmp=$(mktemp) || return 1
+	printf 'int main(void) { return 0; }\n' |
+		$c "$@" -x c - -o "$tmp" >/dev/null 2>&1
+	rc=$?
+	rm -f "$tmp"
+	return $rc
+}
+# clang's sanitizer runtimes come in libclang-rt-<major>-dev.
+clang_rt() {
+	v=$($1 -dumpversion 2>/dev/null | cut -d. -f1)
+	echo "libclang-rt-${v:-14}-dev"
+}
+san_flags() {
+	case "$1" in
+	address) echo "-fsanitize=address,undefined" ;;
+	thread)  echo "-fsanitize=thread" ;;
+	esac
+}
+
+# The compilers: the one asked for, or both with --all.
+compilers=$cc
+[ -n "$all" ] && compilers="gcc clang"
+for c in $compilers; do
+	if ! have_cmd "$c"; then
+		case "$c" in
+		*clang*) add clang ;;
+		*gcc*|cc) add gcc ;;
+		*) echo "baton: the compiler CC=$c is not installed" >&2; exit 1 ;;
+		esac
+		continue
+	fi
+	have_header "$c" stdio.h || add libc6-dev
+done
+have_cmd make      || add make
+have_cmd ar        || add binutils
+have_cmd readelf   || add binutils
+have_cmd pkg-config || add pkg-config
+have_cmd python3   || add python3
+have_cmd timeout   || add coreutils
+
+# Libraries, looked up with the first compiler that exists.
+probe=
+for c in $compilers gcc cc; do
+	have_cmd "$c" && { probe=$c; break; }
+done
+if [ -n "$probe" ]; then
+	have_header "$probe" urcu/urcu-memb.h || add liburcu-dev
+	have_header "$probe" CUnit/Basic.h    || add libcunit1-dev
+else
+	add liburcu-dev
+	add libcunit1-dev
+fi
+
+if [ -n "$all" ] || [ "$C" = 1 ]; then
+	have_cmd sparse || add sparse
+fi
+
+# Sanitizer runtimes: gcc's come with gcc; clang's are a package of their own.
+sans=$SAN
+[ -n "$all" ] && sans="address thread"
+for c in $compilers; do
+	case "$c" in *clang*) ;; *) continue ;; esac
+	have_cmd "$c" || continue
+	for s in $sans; do
+		# shellcheck disable=SC2046 # the flags are words
+		links "$c" $(san_flags "$s") || add "$(clang_rt "$c")"
+	done
+done
 
 [ -z "$need" ] && exit 0
 
 cmd="apt-get install -y --no-install-recommends$need"
 if [ "$(id -u)" = 0 ] && have_cmd apt-get; then
 	echo "  DEPS   $cmd"
+	log=$(mktemp)
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get -q update >/dev/null && apt-get -q install -y --no-install-recommends $need >/dev/null \
-		|| { echo "baton: installing$need failed; run: sudo $cmd" >&2; exit 1; }
-else
-	echo "baton: missing$need; run: sudo apt-get update && sudo $cmd" >&2
+	if apt-get -q update >"$log" 2>&1 &&
+	   apt-get -q install -y --no-install-recommends $need >>"$log" 2>&1; then
+		rm -f "$log"
+		exit 0
+	fi
+	tail -n 20 "$log" >&2
+	rm -f "$log"
+	echo "baton: installing$need failed; run: apt-get update && $cmd" >&2
 	exit 1
 fi
+echo "baton: missing$need; run: sudo apt-get update && sudo $cmd" >&2
+exit 1
