@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # test_source_checks.sh - run the source checkers on the real tree, so
 # that `make check` fails on a shared field without an ownership rule or
-# without a row in Documentation/ownership.rst, and on a public function
-# whose kernel-doc lacks Context: or Return:.
+# without a row in Documentation/ownership.rst, on a public function
+# whose kernel-doc lacks Context: or Return:, and on a page of
+# Documentation/ that index.rst does not list.
 #
 # Environment: BATON_SRCTREE (default: two levels up).
 
@@ -18,4 +19,12 @@ python3 "$src/tools/checkers/ownership.py" --srctree "$src" \
 echo "kerneldoc.py"
 python3 "$src/tools/checkers/kerneldoc.py" --srctree "$src" || rc=1
 
+# Every page of Documentation/ is in a toctree of index.rst.
+echo "Documentation/index.rst lists every page"
+for page in "$src"/Documentation/*.rst; do
+	name=$(basename "$page" .rst)
+	[ "$name" = index ] && continue
+	grep -q "^   $name\$" "$src/Documentation/index.rst" || {
+		echo "Documentation/$name.rst: not in index.rst's toctree"; rc=1; }
+done
 exit $rc
