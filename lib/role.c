@@ -52,6 +52,18 @@ void baton_role_leave_io(void) __no_role_analysis
 	baton_cur_io_index = -1;
 }
 
+void baton_role_borrow_io(int index) __no_role_analysis
+{
+	baton_cur_role = BATON_ROLE_IO;
+	baton_cur_io_index = index;
+}
+
+void baton_role_return_io(void) __no_role_analysis
+{
+	baton_cur_role = BATON_ROLE_MAIN;
+	baton_cur_io_index = -1;
+}
+
 enum baton_role baton_role_enter_rcu(void)
 {
 	enum baton_role prev = baton_cur_role;

@@ -80,6 +80,22 @@ void baton_role_enter_io(int index) __acquires_role(baton_role_io);
 void baton_role_leave_io(void) __releases_role(baton_role_io);
 
 /**
+ * baton_role_borrow_io - the main thread runs worker code (no IO workers)
+ * @index: the inline worker's index (0)
+ *
+ * Context: main thread.  Until baton_role_return_io() the thread plays
+ * the IO role: main-only assertions fail, as they would on a worker.
+ */
+void baton_role_borrow_io(int index) __acquires_role(baton_role_io);
+
+/**
+ * baton_role_return_io - back to the main role after baton_role_borrow_io()
+ *
+ * Context: main thread playing the IO role.
+ */
+void baton_role_return_io(void) __releases_role(baton_role_io);
+
+/**
  * baton_role_enter_rcu - mark the calling thread as running an RCU callback
  *
  * Context: liburcu's call_rcu thread, at the start of a baton callback.

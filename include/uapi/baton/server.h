@@ -43,6 +43,8 @@ struct baton_client;
  *	baton_client_set_data().  May be NULL.  Context: main thread.
  * @tick: called tick_hz times a second for maintenance (expiry sweeps).
  *	May be NULL.  Context: main thread.
+ * @busy_msg: bytes sent (best effort) to a connection refused because the
+ *	server has max_clients clients, before it is closed.  May be NULL.
  */
 struct baton_proto {
 	size_t sz;
@@ -53,6 +55,7 @@ struct baton_proto {
 	int (*connect)(struct baton_client *c);
 	void (*close)(struct baton_client *c);
 	void (*tick)(struct baton_server *s);
+	const char *busy_msg;
 };
 
 /**

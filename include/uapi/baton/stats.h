@@ -24,7 +24,7 @@ struct baton_server;
  * @bytes_in: bytes read
  * @bytes_out: bytes written
  * @to_main: clients handed to main
- * @wakes_sent: eventfd writes to wake main
+ * @wakes_sent: eventfd writes sent to wake this worker (by main)
  * @wakeups: times it woke up with work in its inbox
  */
 struct baton_worker_stats {

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * handoff.c - moving a client between its IO worker and the main thread
+ * through their llist inboxes: batched, one wake per empty->non-empty.
+ */
+#include <baton/runtime.h>
+
+/*
+ * Clients handed over in one loop iteration are chained locally and added
+ * with one llist_add_batch.  Each new client goes in front of the chain,
+ * as separate llist_adds would put it, so that the consumer's
+ * llist_reverse_order() yields FIFO order across and within batches.
+ */
+static void chain_prepend(struct llist_node *node, struct llist_node **first,
+			  struct llist_node **last)
+{
+	node->next = *first;
+	*first = node;
+	if (!*last)
+		*last = node;
+}
+
+static unsigned int chain_len(struct llist_node *first)
+{
+	unsigned int n = 0;
+
+	for (; first; first = first->next)
+		n++;
+	return n;
+}
+
+/**
+ * handoff_to_main - give @c to main at the end of this loop iteration
+ * @w: the worker giving it
+ * @c: a client the worker owns
+ * @first: the iteration's chain (updated)
+ * @last: the chain's last node (updated)
+ *
+ * From here on the worker does not touch @c's OWNER fields: only its IO
+ * fields and the PENDING flags.
+ *
+ * Context: the IO worker that owns @c (or main playing the IO role).
+ */
+void handoff_to_main(struct baton_worker *w, struct baton_client *c,
+		     struct llist_node **first, struct llist_node **last)
+{
+	assert_owner(c->owner);
+	c->owner = 0;			/* main's baton_role_self() */
+	c->io_at_main = true;
+	chain_prepend(&c->handoff, first, last);
+}
+
+/**
+ * handoff_flush_to_main - publish the iteration's chain to main's inbox
+ * @w: the worker
+ * @first: the chain, or NULL
+ * @last: its last node
+ *
+ * llist_add_batch is the release that hands ownership over; main's
+ * llist_del_all is the matching acquire.  Main is woken only when its
+ * inbox was empty: if it was not, an earlier producer's wake is still
+ * pending or main has not yet drained, and it will see these too.
+ *
+ * Context: the IO worker (or main playing the IO role, which needs no
+ * wake: main drains its inbox on every loop iteration).
+ */
+void handoff_flush_to_main(struct baton_worker *w, struct llist_node *first,
+			   struct llist_node *last)
+{
+	struct baton_server *s = w->srv;
+
+	if (!first)
+		return;
+	atomic_fetch_add_explicit(&w->st_to_main, chain_len(first),
+				  memory_order_relaxed);
+	if (llist_add_batch(first, last, &s->inbox) && !w->inline_io)
+		baton_wake_up(&s->wake);
+}
+
+/**
+ * handoff_to_worker - give @c back to its worker at the end of main's batch
+ * @s: the server
+ * @c: a client main owns
+ *
+ * Context: main thread.
+ */
+void handoff_to_worker(struct baton_server *s, struct baton_client *c)
+{
+	struct baton_worker *w = c->worker;
+
+	assert_owner(c->owner);
+	c->owner = 1 + w->index;	/* the worker's baton_role_self() */
+	c->at_main = false;
+	s->st_to_io++;
+	chain_prepend(&c->handoff, &w->out_first, &w->out_last);
+}
+
+/**
+ * handoff_flush_to_workers - publish main's chains to the workers' inboxes
+ * @s: the server
+ *
+ * One llist_add_batch per worker per main iteration, and one wake per
+ * worker whose inbox was empty.
+ *
+ * Context: main thread.
+ */
+void handoff_flush_to_workers(struct baton_server *s)
+{
+	int i, n = s->nr_workers ? s->nr_workers : 1;
+
+	for (i = 0; i < n; i++) {
+		struct baton_worker *w = &s->workers[i];
+
+		if (!w->out_first)
+			continue;
+		if (llist_add_batch(w->out_first, w->out_last, &w->inbox) &&
+		    !w->inline_io)
+			baton_wake_up(&w->wake);
+		w->out_first = w->out_last = NULL;
+	}
+}

@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * worker.c - an IO worker: its epoll loop, reading and parsing, writing
+ * replies, and the client state machine on the worker's side.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <baton/logging.h>
+#include <baton/rcu_free.h>
+#include <baton/runtime.h>
+#include <uapi/baton/rcu.h>
+
+#define WORKER_EVENTS		64
+#define REQS_PER_BATCH		1024	/* requests parsed per trip to main */
+#define QBUF_MIN		(16 * 1024)
+#define READ_MIN_ROOM		4096
+#define WRITE_IOV		64
+
+#define EV_IN	(EPOLLIN | EPOLLRDHUP | EPOLLET)
+
+static int client_epoll(struct baton_worker *w, struct baton_client *c,
+			int op, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = &c->src };
+
+	return epoll_ctl(w->epfd, op, c->fd, &ev) < 0 ? -errno : 0;
+}
+
+/*
+ * The worker is done with @c for good: out of its epoll set and its list.
+ * Main closes the socket and frees the client when it receives CF_GONE.
+ */
+static void worker_detach(struct baton_worker *w, struct baton_client *c,
+			  struct llist_node **first, struct llist_node **last)
+	__io_only
+{
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	if (c->io_prev)
+		c->io_prev->io_next = c->io_next;
+	else
+		w->io_clients = c->io_next;
+	if (c->io_next)
+		c->io_next->io_prev = c->io_prev;
+	c->io_prev = c->io_next = NULL;
+	c->flags |= CF_GONE;
+	handoff_to_main(w, c, first, last);
+}
+
+/* Make room for one more request pointer; false when out of memory. */
+static bool reqs_reserve(struct baton_client *c)
+{
+	void **n;
+	unsigned int cap;
+
+	if (c->nr_reqs < c->cap_reqs)
+		return true;
+	cap = c->cap_reqs ? c->cap_reqs * 2 : 16;
+	n = realloc(c->reqs, cap * sizeof(*n));
+	if (!n)
+		return false;
+	c->reqs = n;
+	c->cap_reqs = cap;
+	return true;
+}
+
+/*
+ * Parse complete requests out of the query buffer.  Returns true when the
+ * client must go to main: requests are ready or the input was rejected.
+ */
+static bool worker_parse(struct baton_worker *w, struct baton_client *c)
+	__io_only
+{
+	struct baton_server *s = w->srv;
+	size_t pos = 0;
+
+	while (pos < c->qlen && c->nr_reqs < REQS_PER_BATCH) {
+		void *req = NULL;
+		ssize_t r;
+
+		if (!reqs_reserve(c)) {
+			c->flags |= CF_CLOSE_NOW;
+			break;
+		}
+		r = s->proto.parse(c, c->qbuf + pos, c->qlen - pos, &req);
+		if (r == 0)
+			break;
+		if (r < 0 || (size_t)r > c->qlen - pos) {
+			/* Bytes that can never be a request: drop the rest. */
+			c->flags |= CF_PROTO_ERROR;
+			pos = c->qlen;
+			break;
+		}
+		c->reqs[c->nr_reqs++] = req;
+		pos += (size_t)r;
+	}
+	if (pos) {
+		memmove(c->qbuf, c->qbuf + pos, c->qlen - pos);
+		c->qlen -= pos;
+	}
+	return c->nr_reqs || (c->flags & (CF_PROTO_ERROR | CF_CLOSE_NOW));
+}
+
+/*
+ * Read what the socket has and parse it; hand @c to main once requests
+ * are complete.  Edge-triggered epoll: a read that stops before EAGAIN
+ * sets io_maybe_more so the next return from main reads again.
+ */
+static void worker_input(struct baton_worker *w, struct baton_client *c,
+			 bool try_read, struct llist_node **first,
+			 struct llist_node **last) __io_only
+{
+	struct baton_server *s = w->srv;
+
+	if (c->qlen && worker_parse(w, c))
+		goto to_main;
+	c->io_maybe_more = false;
+	while (try_read) {
+		ssize_t n;
+
+		if (c->qcap - c->qlen < READ_MIN_ROOM) {
+			size_t cap = c->qcap ? c->qcap * 2 : QBUF_MIN;
+			char *q;
+
+			if (c->qlen >= s->qbuf_limit) {
+				c->flags |= CF_CLOSE_NOW | CF_QBUF_LIMIT;
+				goto gone;
+			}
+			if (cap > s->qbuf_limit + READ_MIN_ROOM)
+				cap = s->qbuf_limit + READ_MIN_ROOM;
+			q = realloc(c->qbuf, cap);
+			if (!q)
+				goto gone;
+			c->qbuf = q;
+			c->qcap = cap;
+		}
+		n = read(c->fd, c->qbuf + c->qlen, c->qcap - c->qlen);
+		if (n > 0) {
+			atomic_fetch_add_explicit(&w->st_reads, 1,
+						  memory_order_relaxed);
+			atomic_fetch_add_explicit(&w->st_bytes_in, (uint64_t)n,
+						  memory_order_relaxed);
+			c->qlen += (size_t)n;
+			if (worker_parse(w, c)) {
+				c->io_maybe_more = true;
+				goto to_main;
+			}
+			continue;
+		}
+		if (n == 0)
+			goto gone;		/* the peer closed */
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN)
+			return;
+		goto gone;
+	}
+	return;
+
+to_main:
+	handoff_to_main(w, c, first, last);
+	return;
+gone:
+	worker_detach(w, c, first, last);
+}
+
+/*
+ * Send queued replies with one sendmsg per up to WRITE_IOV chunks; the
+ * referenced objects of sent chunks are put right away (the last put of a
+ * main-only object goes to this worker's deferred-free queue).
+ * Return: 0 when all was sent or the socket is full, -errno on error.
+ */
+static int worker_write(struct baton_worker *w, struct baton_client *c)
+	__io_only
+{
+	while (c->out_head) {
+		struct iovec iov[WRITE_IOV];
+		struct msghdr msg = { .msg_iov = iov };
+		struct out_chunk *ch;
+		ssize_t n;
+		size_t done;
+
+		for (ch = c->out_head; ch && msg.msg_iovlen < WRITE_IOV;
+		     ch = ch->next) {
+			iov[msg.msg_iovlen].iov_base = (void *)ch->data;
+			iov[msg.msg_iovlen].iov_len = ch->len;
+			msg.msg_iovlen++;
+		}
+		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				return -errno;
+			if (!c->io_want_out &&
+			    client_epoll(w, c, EPOLL_CTL_MOD, EV_IN | EPOLLOUT) == 0)
+				c->io_want_out = true;
+			return 0;
+		}
+		atomic_fetch_add_explicit(&w->st_bytes_out, (uint64_t)n,
+					  memory_order_relaxed);
+		c->out_bytes -= (size_t)n;
+		for (done = (size_t)n; done;) {
+			ch = c->out_head;
+			if (done < ch->len) {
+				ch->data += done;
+				ch->len -= done;
+				break;
+			}
+			done -= ch->len;
+			c->out_head = ch->next;
+			if (!c->out_head)
+				c->out_tail = NULL;
+			out_chunk_release(ch);
+		}
+	}
+	if (c->io_want_out && client_epoll(w, c, EPOLL_CTL_MOD, EV_IN) == 0)
+		c->io_want_out = false;
+	return 0;
+}
+
+/* Write what is queued; close when asked to once it is all out. */
+static bool worker_flush(struct baton_worker *w, struct baton_client *c,
+			 struct llist_node **first, struct llist_node **last)
+	__io_only
+{
+	if (worker_write(w, c) < 0) {
+		client_release_output(c);
+		worker_detach(w, c, first, last);
+		return false;
+	}
+	if ((c->flags & CF_CLOSE_AFTER_REPLY) && !c->out_head) {
+		worker_detach(w, c, first, last);
+		return false;
+	}
+	return !(c->flags & CF_CLOSE_AFTER_REPLY);
+}
+
+/* A client arrives from main: new, with replies, or to be closed. */
+static void worker_take_client(struct baton_worker *w, struct baton_client *c,
+			       struct llist_node **first,
+			       struct llist_node **last) __io_only
+{
+	bool try_read;
+
+	assert_owner(c->owner);
+	if (c->flags & CF_NEW) {
+		c->flags &= ~CF_NEW;
+		if (client_epoll(w, c, EPOLL_CTL_ADD, EV_IN) < 0) {
+			c->flags |= CF_CLOSE_NOW;
+			c->flags |= CF_GONE;
+			c->io_at_main = true;
+			handoff_to_main(w, c, first, last);
+			return;
+		}
+		c->io_next = w->io_clients;
+		if (w->io_clients)
+			w->io_clients->io_prev = c;
+		w->io_clients = c;
+		c->io_maybe_more = true;	/* data may have come first */
+	}
+	c->io_at_main = false;
+	/* Acquire: pairs with main's release store in client_kick_worker. */
+	if (atomic_exchange_explicit(&c->pending_kill, 0, memory_order_acquire))
+		c->flags |= CF_CLOSE_NOW;
+	if (c->flags & CF_CLOSE_NOW) {
+		client_release_output(c);
+		worker_detach(w, c, first, last);
+		return;
+	}
+	if (!worker_flush(w, c, first, last))
+		return;
+	/* Consume a read that arrived while main had the client. */
+	try_read = atomic_exchange_explicit(&c->pending_read, 0,
+					    memory_order_acquire) ||
+		   c->io_maybe_more;
+	worker_input(w, c, try_read, first, last);
+}
+
+/*
+ * Main asked to close clients (CLIENT KILL): close those this worker
+ * owns; one that is with main or on its way there is closed by whoever
+ * owns it next, since both check pending_kill on receipt.
+ */
+static void worker_handle_kicks(struct baton_worker *w,
+				struct llist_node **first,
+				struct llist_node **last) __io_only
+{
+	struct llist_node *node = llist_del_all(&w->kicks), *pos, *n;
+
+	llist_for_each_safe(pos, n, node) {
+		struct baton_client *c =
+			container_of(pos, struct baton_client, kick_node);
+
+		/* The node's next was read above: main may now queue it again. */
+		atomic_store_explicit(&c->kick_queued, 0, memory_order_release);
+		if (!c->io_at_main &&
+		    atomic_exchange_explicit(&c->pending_kill, 0,
+					     memory_order_acquire)) {
+			client_release_output(c);
+			c->flags |= CF_CLOSE_NOW;
+			worker_detach(w, c, first, last);
+		}
+		baton_client_put(c);	/* the kick's reference */
+	}
+}
+
+/**
+ * worker_handle_inbox - take the clients main handed over, in FIFO order
+ * @w: the worker
+ * @first: the iteration's chain to main (updated)
+ * @last: its last node (updated)
+ *
+ * Context: the IO worker @w (or main playing its IO role).
+ */
+void worker_handle_inbox(struct baton_worker *w, struct llist_node **first,
+			 struct llist_node **last)
+{
+	struct llist_node *node = llist_del_all(&w->inbox), *pos, *n;
+
+	if (node)
+		atomic_fetch_add_explicit(&w->st_wakeups, 1, memory_order_relaxed);
+	node = llist_reverse_order(node);
+	llist_for_each_safe(pos, n, node)
+		worker_take_client(w, container_of(pos, struct baton_client,
+						   handoff), first, last);
+	worker_handle_kicks(w, first, last);
+}
+
+/**
+ * worker_handle_event - react to epoll readiness of one client
+ * @w: the worker
+ * @c: the client, in @w's epoll set
+ * @events: the epoll events
+ * @first: the iteration's chain to main (updated)
+ * @last: its last node (updated)
+ *
+ * When main owns @c the worker must not look at its OWNER fields: it
+ * only records the readiness in the PENDING flag (seed example A) and
+ * reads as soon as the client comes back.
+ *
+ * Context: the IO worker @w (or main playing its IO role).
+ */
+void worker_handle_event(struct baton_worker *w, struct baton_client *c,
+			 uint32_t events, struct llist_node **first,
+			 struct llist_node **last)
+{
+	if (c->io_at_main) {
+		/* Release: pairs with the acquire exchange in take_client. */
+		atomic_store_explicit(&c->pending_read, 1, memory_order_release);
+		return;
+	}
+	if ((events & EPOLLOUT) || (c->flags & CF_CLOSE_AFTER_REPLY)) {
+		if (!worker_flush(w, c, first, last))
+			return;
+	}
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		worker_input(w, c, true, first, last);
+}
+
+/**
+ * worker_run_once - one iteration of the worker loop
+ * @w: the worker
+ * @timeout_ms: epoll_wait timeout (-1: sleep until woken)
+ *
+ * Context: the IO worker @w.
+ */
+void worker_run_once(struct baton_worker *w, int timeout_ms)
+{
+	struct epoll_event evs[WORKER_EVENTS];
+	struct llist_node *first = NULL, *last = NULL;
+	int i, n;
+
+	n = epoll_wait(w->epfd, evs, WORKER_EVENTS, timeout_ms);
+	for (i = 0; i < n; i++) {
+		struct evsrc *src = evs[i].data.ptr;
+
+		if (src->kind == EVSRC_WAKE) {
+			/* Reset before draining: a later wake stays pending. */
+			baton_wake_consume(&w->wake);
+			worker_handle_inbox(w, &first, &last);
+		} else {
+			worker_handle_event(w, container_of(src, struct baton_client, src),
+					    evs[i].events, &first, &last);
+		}
+	}
+	handoff_flush_to_main(w, first, last);
+	baton_rcu_free_flush();
+}
+
+static void worker_pin(struct baton_worker *w)
+{
+	cpu_set_t set;
+
+	if (w->cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(w->cpu, &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+		pr_warn("io worker %d: cannot pin to cpu %d", w->index, w->cpu);
+}
+
+static void *worker_main(void *arg)
+{
+	struct baton_worker *w = arg;
+
+	baton_role_enter_io(w->index);
+	worker_pin(w);
+	baton_rcu_register_thread();
+	baton_defer_attach(&w->defer);
+	/* Acquire: pairs with main's release store of stop in worker_join. */
+	while (!atomic_load_explicit(&w->stop, memory_order_acquire))
+		worker_run_once(w, -1);
+	baton_defer_attach(NULL);
+	baton_rcu_unregister_thread();	/* flushes its grace-period block */
+	baton_role_leave_io();
+	return NULL;
+}
+
+/**
+ * worker_start - start the worker's thread
+ * @w: the worker, fully initialized
+ *
+ * Context: main thread (the creating thread, with the signal mask the
+ * workers must inherit).
+ * Return: 0 or -errno from pthread_create.
+ */
+int worker_start(struct baton_worker *w)
+{
+	int err = pthread_create(&w->thread, NULL, worker_main, w);
+
+	return -err;
+}
+
+/**
+ * worker_join - ask the worker to exit and wait for it
+ * @w: a started worker
+ *
+ * After the join every client the worker held belongs to main: the
+ * thread's exit happens before pthread_join returns.
+ *
+ * Context: main thread.
+ */
+void worker_join(struct baton_worker *w)
+{
+	atomic_store_explicit(&w->stop, true, memory_order_release);
+	baton_wake_up(&w->wake);
+	pthread_join(w->thread, NULL);
+}
