@@ -61,6 +61,7 @@ for c in $compilers; do
 		*gcc*|cc) add gcc ;;
 		*) echo "baton: the compiler CC=$c is not installed" >&2; exit 1 ;;
 		esac
+		add libc6-dev	# only recommended by gcc
 		continue
 	fi
 	have_header "$c" stdio.h || add libc6-dev
