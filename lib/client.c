@@ -9,6 +9,7 @@
 #include <string.h>
 #include <baton/logging.h>
 #include <baton/rcu_free.h>
+#include <baton/rcu_read.h>
 #include <baton/runtime.h>
 #include <uapi/baton/object.h>
 
@@ -280,9 +281,9 @@ BATON_API struct baton_client *baton_client_lookup(struct baton_server *s,
 	struct baton_client *c;
 
 	assert_main();
-	urcu_memb_read_lock();
+	rcu_read_lock_bt();
 	c = client_table_find(s, id);
-	urcu_memb_read_unlock();
+	rcu_read_unlock_bt();
 	/* Only main removes clients, so @c stays valid on main after unlock. */
 	return c && !c->closing ? c : NULL;
 }
@@ -354,9 +355,9 @@ BATON_API int baton_client_for_each(struct baton_server *s,
 	int ret;
 
 	assert_main();
-	urcu_memb_read_lock();
+	rcu_read_lock_bt();
 	ret = client_table_walk(s, for_each_open, &ctx);
-	urcu_memb_read_unlock();
+	rcu_read_unlock_bt();
 	return ret;
 }
 

@@ -5,6 +5,7 @@
  * registered reader looks up under rcu_read_lock().
  */
 #include <errno.h>
+#include <baton/rcu_read.h>
 #include <baton/runtime.h>
 #include <baton/tsan.h>
 
@@ -75,10 +76,10 @@ int client_table_insert(struct baton_server *s, struct baton_client *c)
 	/* add_unique's rcu_assign_pointer, as TSan sees it: pairs with
 	 * the tsan_acquire in client_table_find(). */
 	tsan_release(c);
-	urcu_memb_read_lock();
+	rcu_read_lock_bt();
 	ret = cds_lfht_add_unique(s->table, id_hash(c->id), id_match, &c->id,
 				  &c->table_node);
-	urcu_memb_read_unlock();
+	rcu_read_unlock_bt();
 	return ret == &c->table_node ? 0 : -EEXIST;
 }
 
@@ -92,9 +93,9 @@ int client_table_insert(struct baton_server *s, struct baton_client *c)
  */
 void client_table_remove(struct baton_server *s, struct baton_client *c)
 {
-	urcu_memb_read_lock();
+	rcu_read_lock_bt();
 	cds_lfht_del(s->table, &c->table_node);
-	urcu_memb_read_unlock();
+	rcu_read_unlock_bt();
 }
 
 /**
@@ -106,7 +107,7 @@ void client_table_remove(struct baton_server *s, struct baton_client *c)
  * Walks node by node (liburcu's for_each_entry macro computes
  * container_of(NULL) at the end, which UBSan rightly reports).
  *
- * Context: a registered reader inside urcu_memb_read_lock().
+ * Context: a registered reader inside rcu_read_lock_bt().
  * Return: 0, or the first non-zero value of @fn.
  */
 int client_table_walk(struct baton_server *s,
@@ -129,7 +130,7 @@ int client_table_walk(struct baton_server *s,
  * @s: the server
  * @id: the id
  *
- * Context: a registered reader inside urcu_memb_read_lock(); the result
+ * Context: a registered reader inside rcu_read_lock_bt(); the result
  * stays valid until the read-side section ends (or, on main, until main
  * removes it).
  * Return: the client or NULL.

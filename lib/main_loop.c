@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <baton/logging.h>
 #include <baton/rcu_free.h>
+#include <baton/rcu_read.h>
 #include <baton/runtime.h>
 
 /* Run the requests the worker parsed, in order, unless the client closes. */
@@ -169,9 +170,9 @@ void main_close_all(struct baton_server *s)
 		pr_err("shutdown: out of memory, %u clients leak", s->nr_clients);
 		return;
 	}
-	urcu_memb_read_lock();
+	rcu_read_lock_bt();
 	client_table_walk(s, collect_client, &ctx);
-	urcu_memb_read_unlock();
+	rcu_read_unlock_bt();
 	for (i = 0; i < ctx.nr; i++) {
 		ctx.all[i]->owner = 0;
 		ctx.all[i]->at_main = true;

@@ -6,6 +6,10 @@
 #include <urcu/urcu-memb.h>
 #include <uapi/baton/rcu.h>
 #include <baton/rcu_free.h>
+#include <baton/rcu_read.h>
+
+/* The grace-period token of rcu_read.h: only its address is used. */
+char baton_rcu_gp_token;
 
 /*
  * Thread-local: whether this thread went through baton_rcu_register_thread()
@@ -56,7 +60,7 @@ BATON_API void baton_rcu_unregister_thread(void)
  */
 BATON_API void baton_rcu_read_lock(void)
 {
-	urcu_memb_read_lock();
+	rcu_read_lock_bt();
 }
 
 /**
@@ -66,5 +70,5 @@ BATON_API void baton_rcu_read_lock(void)
  */
 BATON_API void baton_rcu_read_unlock(void)
 {
-	urcu_memb_read_unlock();
+	rcu_read_unlock_bt();
 }

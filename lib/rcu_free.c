@@ -10,6 +10,7 @@
 #include <baton/llist.h>
 #include <baton/logging.h>
 #include <baton/rcu_free.h>
+#include <baton/rcu_read.h>
 #include <baton/role.h>
 
 /**
@@ -185,6 +186,8 @@ static void rcu_free_block_cb(struct rcu_head *head)
 
 	/* Acquire: pairs with the release in rcu_free_hand(). */
 	(void)atomic_load_explicit(&b->handed, memory_order_acquire);
+	/* The grace period, for TSan: after every finished read section. */
+	rcu_gp_acquire_bt();
 	/* liburcu registered this thread: nested frees may call_rcu. */
 	baton_rcu_thread_registered = true;
 

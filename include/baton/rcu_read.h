@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * rcu_read.h - baton's RCU read-side critical section: liburcu's memb
+ * flavor, plus the grace-period ordering told to ThreadSanitizer.
+ */
+#ifndef _BATON_RCU_READ_H
+#define _BATON_RCU_READ_H
+
+#include <urcu/urcu-memb.h>
+#include <baton/compiler.h>
+#include <baton/tsan.h>
+
+/*
+ * What a grace period orders, as ThreadSanitizer sees it: every read-side
+ * section releases this token when it ends, and every grace-period
+ * callback acquires it before it frees.  A reader still inside its
+ * section when the callback runs has not released yet, so a free under
+ * its feet is still reported.  Only the address is used.
+ */
+extern char baton_rcu_gp_token;
+
+/**
+ * rcu_read_lock_bt - enter a read-side critical section
+ *
+ * Context: a registered RCU reader thread.  Sections nest.
+ */
+static inline void rcu_read_lock_bt(void) __acquires(RCU)
+{
+	urcu_memb_read_lock();
+	__acquire(RCU);
+}
+
+/**
+ * rcu_read_unlock_bt - leave a read-side critical section
+ *
+ * Context: a registered RCU reader inside rcu_read_lock_bt().
+ */
+static inline void rcu_read_unlock_bt(void) __releases(RCU)
+{
+	tsan_release(&baton_rcu_gp_token);
+	__release(RCU);
+	urcu_memb_read_unlock();
+}
+
+/* Before a grace-period callback frees: pairs with every unlock above. */
+#define rcu_gp_acquire_bt()	tsan_acquire(&baton_rcu_gp_token)
+
+#endif /* _BATON_RCU_READ_H */
