@@ -282,3 +282,115 @@ def doc_before(src, line, docs=None):
         if d.end_line < line and d.end_line >= line - 1:
             return d
     return None
+
+
+# ---------------------------------------------------------------- declarators
+
+def split_commas(toks):
+    """Split at the commas outside brackets."""
+    out, cur, depth = [], [], 0
+    for t in toks:
+        if t.kind == 'punct':
+            if t.text in '([{':
+                depth += 1
+            elif t.text in ')]}':
+                depth -= 1
+            elif t.text == ',' and depth == 0:
+                out.append(cur)
+                cur = []
+                continue
+        cur.append(t)
+    out.append(cur)
+    return out
+
+
+def strip_attrs(toks):
+    """Drop attributes: __rule(...), __attribute__((...)), and any other
+    __name or __name(...) (the project's attribute macros, e.g.
+    ____cacheline_aligned, __guarded_by(x)); collapse _Atomic(T) into one
+    token '_Atomic()' that stands for an atomic type."""
+    out = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        nxt = toks[k + 1] if k + 1 < len(toks) else None
+        if t.kind == 'ident' and t.text.startswith('__') and \
+                t.text not in ('__typeof__', '__typeof'):
+            if nxt is not None and nxt.text == '(':
+                k = match_close(toks, k + 1) + 1
+            else:
+                k += 1
+            continue
+        if t.text in ('_Alignas', 'alignas') and nxt is not None and \
+                nxt.text == '(':
+            k = match_close(toks, k + 1) + 1
+            continue
+        if t.text == '_Atomic' and nxt is not None and nxt.text == '(':
+            close = match_close(toks, k + 1)
+            out.append(Token('ident', '_Atomic()', t.line))
+            k = close + 1
+            continue
+        out.append(t)
+        k += 1
+    return out
+
+
+KEYWORDS = {
+    'struct', 'union', 'enum', 'const', 'volatile', 'restrict', '_Atomic',
+    'unsigned', 'signed', 'int', 'char', 'short', 'long', 'float', 'double',
+    'void', '_Bool', 'bool', 'static', 'extern', 'inline', 'register',
+    '_Atomic()', '_Complex',
+}
+
+
+def declarator_name(toks):
+    """(name, index) of the declared identifier in a cleaned declarator
+    (attributes stripped), or (None, None)."""
+    # a bit-field's width and array sizes are not part of the name
+    depth = 0
+    cut = len(toks)
+    for k, t in enumerate(toks):
+        if t.text in ('(', '['):
+            depth += 1
+        elif t.text in (')', ']'):
+            depth -= 1
+        elif t.text == ':' and depth == 0:
+            cut = k
+            break
+    toks = toks[:cut]
+    # function pointer or pointer to array: the name is inside the first
+    # parenthesised group that holds a '*'
+    for k, t in enumerate(toks):
+        if t.text == '(':
+            close = match_close(toks, k)
+            inner = toks[k + 1:close]
+            if any(x.text == '*' for x in inner):
+                sub = declarator_name(inner)
+                if sub[0] is not None:
+                    return sub[0], k + 1 + sub[1]
+            break
+    best = None
+    depth = 0
+    for k, t in enumerate(toks):
+        if t.text in ('(', '['):
+            depth += 1
+        elif t.text in (')', ']'):
+            depth -= 1
+        elif depth == 0 and t.kind == 'ident' and t.text not in KEYWORDS \
+                and not (k and toks[k - 1].text in ('struct', 'union',
+                                                    'enum')):
+            best = k
+    if best is None:
+        return None, None
+    return toks[best].text, best
+
+
+def is_function_pointer(toks):
+    """Whether a cleaned declarator declares a pointer to a function:
+    "(*name)(...)"."""
+    for k, t in enumerate(toks):
+        if t.text == '(':
+            close = match_close(toks, k)
+            return any(x.text == '*' for x in toks[k + 1:close]) and \
+                close + 1 < len(toks) and toks[close + 1].text == '('
+    return False

@@ -50,7 +50,6 @@ class Checker:
         src = csource.Source(path)
         docs = csource.kernel_docs(src)
         toks = src.tokens
-        documented = set()
         for d in docs:
             if d.kind == 'unknown':
                 self.error(path, d.line, 'a /** comment that is not '
@@ -75,7 +74,6 @@ class Checker:
                 public = strict and any(x.text == 'BATON_API'
                                         for x in toks[i:decl_end])
                 if doc is not None and doc.kind == 'function':
-                    documented.add(id(doc))
                     self.check_function(path, doc, name, ret_void, params,
                                         line)
                 elif public:
@@ -85,7 +83,6 @@ class Checker:
                 doc = csource.doc_before(src, t.line, docs)
                 if doc is not None and doc.kind in ('struct', 'union',
                                                     'typedef'):
-                    documented.add(id(doc))
                     if t.text == 'typedef':
                         self.check_typedef(path, doc, toks, i, decl_end)
                     elif strict:
@@ -224,59 +221,17 @@ def function_decl(toks, i, end):
 def param_names(toks):
     """The parameter names of a prototype's parameter list."""
     names = []
-    for part in split_commas(toks):
+    for part in csource.split_commas(toks):
         texts = [t.text for t in part]
         if texts in ([], ['void']):
             continue
         if texts == ['...']:
             names.append('...')
             continue
-        # function-pointer parameter: the name is inside "(*name)"
-        k = 0
-        name = None
-        while k < len(part):
-            if part[k].text == '(':
-                close = csource.match_close(part, k)
-                inner = [x for x in part[k + 1:close] if x.kind == 'ident']
-                if any(x.text == '*' for x in part[k + 1:close]) and inner:
-                    name = inner[-1].text
-                    break
-                k = close + 1
-                continue
-            k += 1
-        if name is None:
-            idents = [x.text for x in part if x.kind == 'ident' and
-                      not x.text.startswith('__')]
-            depth = 0
-            for x in part:
-                if x.text in ('(', '['):
-                    depth += 1
-                elif x.text in (')', ']'):
-                    depth -= 1
-                elif depth == 0 and x.kind == 'ident' and \
-                        not x.text.startswith('__'):
-                    name = x.text
-            if name is None and idents:
-                name = idents[-1]
+        name = csource.declarator_name(csource.strip_attrs(part))[0]
         if name:
             names.append(name)
     return names
-
-
-def split_commas(toks):
-    out, cur, depth = [], [], 0
-    for t in toks:
-        if t.text in ('(', '[', '{'):
-            depth += 1
-        elif t.text in (')', ']', '}'):
-            depth -= 1
-        elif t.text == ',' and depth == 0:
-            out.append(cur)
-            cur = []
-            continue
-        cur.append(t)
-    out.append(cur)
-    return out
 
 
 def struct_members(toks, a, b):
@@ -305,34 +260,12 @@ def struct_members(toks, a, b):
             else:
                 out += struct_members(seg, brace + 1, close)
             continue
-        for part in split_commas(seg):
-            fp = None
-            for k, t in enumerate(part):
-                if t.text == '(':
-                    close = csource.match_close(part, k)
-                    inner = [x for x in part[k + 1:close]
-                             if x.kind == 'ident']
-                    if any(x.text == '*' for x in part[k + 1:close]) and \
-                            inner:
-                        fp = inner[-1].text
-                    break
-            if fp:
-                out.append((fp, part[0].line, True))
-                continue
-            depth = 0
-            name = None
-            for t in part:
-                if t.text in ('(', '['):
-                    depth += 1
-                elif t.text in (')', ']'):
-                    depth -= 1
-                elif t.text == ':' and depth == 0:
-                    break
-                elif depth == 0 and t.kind == 'ident' and \
-                        not t.text.startswith('__'):
-                    name = t.text
+        for part in csource.split_commas(seg):
+            clean = csource.strip_attrs(part)
+            name = csource.declarator_name(clean)[0]
             if name:
-                out.append((name, part[0].line, False))
+                out.append((name, part[0].line,
+                            csource.is_function_pointer(clean)))
     return out
 
 

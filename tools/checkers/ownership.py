@@ -186,8 +186,8 @@ class Checker:
             strip_rules(after)) or '(%s)' % kw.text))
         if None in rules:
             return
-        declarators = split_commas(strip_rules(after))
-        names = [declarator_name(d)[0] for d in declarators if d]
+        declarators = csource.split_commas(strip_rules(after))
+        names = [csource.declarator_name(d)[0] for d in declarators if d]
         names = [n for n in names if n]
         if len(rules) > 1:
             self.error(ctx.path, kw.line, '%s: %s member has %d __rule() '
@@ -219,26 +219,28 @@ class Checker:
 
     def plain_member(self, ctx, toks, a, b, prefix, covered):
         """One declaration `type d1 __rule(X), d2 __rule(Y);`."""
-        parts = split_commas(toks[a:b])
+        parts = csource.split_commas(toks[a:b])
         specifiers = None
         for part in parts:
             if not part:
                 continue
             line = part[0].line
-            clean = strip_attrs(part)
-            name, name_idx = declarator_name(clean)
+            clean = csource.strip_attrs(part)
+            name, name_idx = csource.declarator_name(clean)
             if name is None:
                 self.error(ctx.path, line, '%s: cannot find the field name '
                            'in "%s"' % (ctx.struct, text_of(part)))
                 continue
-            rules = self.rules_in(ctx, part, prefix + name)
-            if None in rules:
-                continue
+            # the type specifiers are written once, before the first
+            # declarator: `unsigned int a : 1, b : 3;`
             if specifiers is None:
                 specifiers = leading_specifiers(clean[:name_idx])
                 before = clean[:name_idx]
             else:
                 before = specifiers + clean[:name_idx]
+            rules = self.rules_in(ctx, part, prefix + name)
+            if None in rules:
+                continue
             full = prefix + name
             end_line = toks[b].line if b < len(toks) else line
             if covered:
@@ -358,24 +360,6 @@ def comment_text(text):
     return ' '.join(' '.join(lines).split())
 
 
-def split_commas(toks):
-    """Split at the commas outside brackets."""
-    out, cur, depth = [], [], 0
-    for t in toks:
-        if t.kind == 'punct':
-            if t.text in '([{':
-                depth += 1
-            elif t.text in ')]}':
-                depth -= 1
-            elif t.text == ',' and depth == 0:
-                out.append(cur)
-                cur = []
-                continue
-        cur.append(t)
-    out.append(cur)
-    return out
-
-
 def strip_rules(toks):
     out = []
     k = 0
@@ -387,85 +371,6 @@ def strip_rules(toks):
         out.append(toks[k])
         k += 1
     return out
-
-
-def strip_attrs(toks):
-    """Drop attributes: __rule(...), __attribute__((...)), and any other
-    __name or __name(...) (the project's attribute macros, e.g.
-    ____cacheline_aligned, __guarded_by(x)); collapse _Atomic(T) into one
-    token '_Atomic()' that stands for an atomic type."""
-    out = []
-    k = 0
-    while k < len(toks):
-        t = toks[k]
-        nxt = toks[k + 1] if k + 1 < len(toks) else None
-        if t.kind == 'ident' and t.text.startswith('__') and \
-                t.text not in ('__typeof__', '__typeof'):
-            if nxt is not None and nxt.text == '(':
-                k = csource.match_close(toks, k + 1) + 1
-            else:
-                k += 1
-            continue
-        if t.text in ('_Alignas', 'alignas') and nxt is not None and \
-                nxt.text == '(':
-            k = csource.match_close(toks, k + 1) + 1
-            continue
-        if t.text == '_Atomic' and nxt is not None and nxt.text == '(':
-            close = csource.match_close(toks, k + 1)
-            out.append(csource.Token('ident', '_Atomic()', t.line))
-            k = close + 1
-            continue
-        out.append(t)
-        k += 1
-    return out
-
-
-KEYWORDS = {
-    'struct', 'union', 'enum', 'const', 'volatile', 'restrict', '_Atomic',
-    'unsigned', 'signed', 'int', 'char', 'short', 'long', 'float', 'double',
-    'void', '_Bool', 'bool', 'static', 'extern', 'inline', 'register',
-    '_Atomic()', '_Complex',
-}
-
-
-def declarator_name(toks):
-    """(name, index) of the declared identifier in a cleaned declarator
-    (attributes stripped), or (None, None)."""
-    # a bit-field's width and array sizes are not part of the name
-    depth = 0
-    cut = len(toks)
-    for k, t in enumerate(toks):
-        if t.text in ('(', '['):
-            depth += 1
-        elif t.text in (')', ']'):
-            depth -= 1
-        elif t.text == ':' and depth == 0:
-            cut = k
-            break
-    toks = toks[:cut]
-    # function pointer or pointer to array: the name is inside the first
-    # parenthesised group that holds a '*'
-    for k, t in enumerate(toks):
-        if t.text == '(':
-            close = csource.match_close(toks, k)
-            inner = toks[k + 1:close]
-            if any(x.text == '*' for x in inner):
-                sub = declarator_name(inner)
-                if sub[0] is not None:
-                    return sub[0], k + 1 + sub[1]
-            break
-    best = None
-    depth = 0
-    for k, t in enumerate(toks):
-        if t.text in ('(', '['):
-            depth += 1
-        elif t.text in (')', ']'):
-            depth -= 1
-        elif depth == 0 and t.kind == 'ident' and t.text not in KEYWORDS:
-            best = k
-    if best is None:
-        return None, None
-    return toks[best].text, best
 
 
 def leading_specifiers(toks):
