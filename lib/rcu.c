@@ -58,7 +58,7 @@ BATON_API void baton_rcu_unregister_thread(void)
  *
  * Context: a registered thread.  Sections nest.  Do not block inside.
  */
-BATON_API void baton_rcu_read_lock(void)
+BATON_API void baton_rcu_read_lock(void) __acquires(RCU)
 {
 	rcu_read_lock_bt();
 }
@@ -68,7 +68,7 @@ BATON_API void baton_rcu_read_lock(void)
  *
  * Context: a registered thread inside baton_rcu_read_lock().
  */
-BATON_API void baton_rcu_read_unlock(void)
+BATON_API void baton_rcu_read_unlock(void) __releases(RCU)
 {
 	rcu_read_unlock_bt();
 }
