@@ -55,6 +55,31 @@ enum refcount_saturation {
 
 void refcount_warn_saturate(refcount_t *r, enum refcount_saturation t);
 
+/*
+ * ThreadSanitizer does not model atomic_thread_fence() (gcc even warns,
+ * -Wtsan), so under TSan the acquire of the final decrement is an acquire
+ * load instead.  That load reads the zero our own fetch_sub wrote (a count
+ * that reached zero is never changed again), and that fetch_sub is in the
+ * release sequence of every earlier decrement, so the load synchronizes
+ * with each of them just as the fence does.
+ */
+#if defined(__SANITIZE_THREAD__)
+# define __REFCOUNT_TSAN	1
+#elif defined(__has_feature)
+# if __has_feature(thread_sanitizer)
+#  define __REFCOUNT_TSAN	1
+# endif
+#endif
+
+static inline void __refcount_acquire_final(refcount_t *r)
+{
+#ifdef __REFCOUNT_TSAN
+	(void)atomic_load_explicit(&r->refs, memory_order_acquire);
+#else
+	atomic_thread_fence(memory_order_acquire);
+#endif
+}
+
 /* The top bit is set for saturated and underflowed counts. */
 static inline bool __refcount_bad(unsigned int v)
 {
@@ -145,7 +170,7 @@ static inline bool refcount_dec_and_test(refcount_t *r)
 
 	if (old == 1) {
 		/* Pairs with every other decrementer's release. */
-		atomic_thread_fence(memory_order_acquire);
+		__refcount_acquire_final(r);
 		return true;
 	}
 	if (unlikely(old == 0 || __refcount_bad(old)))
