@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cunit.h - run one CUnit suite in basic verbose mode and turn the result
+ * into a selftest exit code (header-only, shared by every selftest).
+ *
+ * Usage, in a test's main():
+ *
+ *	static const struct cunit_test tests[] = {
+ *		CUNIT_TEST(test_add),
+ *		CUNIT_TEST(test_del_all),
+ *	};
+ *
+ *	int main(void)
+ *	{
+ *		return cunit_run("llist", tests, ARRAY_SIZE(tests), NULL, NULL);
+ *	}
+ *
+ * CUnit's assertion macros (CU_ASSERT*) are not thread-safe: call them
+ * only from the thread that runs the test function; worker threads
+ * record what they saw and the test asserts on it after joining them.
+ * A binary that cannot run at all (a missing feature) returns
+ * CUNIT_EXIT_SKIP from main() before calling cunit_run().
+ */
+#ifndef _BATON_SELFTEST_CUNIT_H
+#define _BATON_SELFTEST_CUNIT_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <CUnit/Basic.h>
+
+/* Exit codes understood by selftests/run.sh (kselftest's values). */
+#define CUNIT_EXIT_PASS	0
+#define CUNIT_EXIT_FAIL	1
+#define CUNIT_EXIT_SKIP	4
+
+/**
+ * struct cunit_test - one test of a suite
+ * @name: the name CUnit prints
+ * @fn: the test function
+ */
+struct cunit_test {
+	const char *name;
+	CU_TestFunc fn;
+};
+
+/* A table entry named after its function. */
+#define CUNIT_TEST(fn)	{ #fn, fn }
+
+/**
+ * cunit_run - register @tests as suite @suite, run them, report
+ * @suite: the suite's name
+ * @tests: the tests, run in this order
+ * @nr: number of entries in @tests
+ * @init: run once before the tests (return 0 for success), or NULL
+ * @cleanup: run once after the tests (return 0 for success), or NULL
+ *
+ * Runs in CUnit's basic interface with CU_BRM_VERBOSE, which prints each
+ * test's result, every failed assertion and the "Run Summary" table that
+ * selftests/run.sh copies into its report.  The registry is created and
+ * destroyed here, so call it once per process.
+ *
+ * Context: the process's main thread, once, from main().
+ * Return: CUNIT_EXIT_PASS when every test ran and no assertion failed;
+ * CUNIT_EXIT_FAIL when an assertion or test failed, @init or @cleanup
+ * failed, or CUnit itself reported an error.
+ */
+static inline int cunit_run(const char *suite, const struct cunit_test *tests,
+			    size_t nr, CU_InitializeFunc init,
+			    CU_CleanupFunc cleanup)
+{
+	unsigned int failed_asserts, failed_tests, failed_suites, ran;
+	CU_ErrorCode err;
+	CU_pSuite s;
+	size_t i;
+
+	if (CU_initialize_registry() != CUE_SUCCESS) {
+		fprintf(stderr, "cunit: registry: %s\n", CU_get_error_msg());
+		return CUNIT_EXIT_FAIL;
+	}
+	s = CU_add_suite(suite, init, cleanup);
+	if (!s)
+		goto out_error;
+	for (i = 0; i < nr; i++)
+		if (!CU_add_test(s, tests[i].name, tests[i].fn))
+			goto out_error;
+
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	err = CU_basic_run_tests();
+	/* The summary is followed by the failure list; flush before exit. */
+	printf("\n");
+	fflush(stdout);
+	if (err != CUE_SUCCESS)
+		goto out_error;
+
+	failed_asserts = CU_get_number_of_failures();
+	failed_tests = CU_get_number_of_tests_failed();
+	failed_suites = CU_get_number_of_suites_failed();
+	ran = CU_get_number_of_tests_run();
+	CU_cleanup_registry();
+	if (failed_asserts || failed_tests || failed_suites || ran != nr) {
+		fprintf(stderr, "cunit: %s: FAILED (%u assertions, %u tests, "
+			"%u suites failed; %u of %zu tests ran)\n", suite,
+			failed_asserts, failed_tests, failed_suites, ran, nr);
+		return CUNIT_EXIT_FAIL;
+	}
+	return CUNIT_EXIT_PASS;
+
+out_error:
+	fprintf(stderr, "cunit: %s: CUnit error: %s\n", suite,
+		CU_get_error_msg());
+	CU_cleanup_registry();
+	return CUNIT_EXIT_FAIL;
+}
+
+#endif /* _BATON_SELFTEST_CUNIT_H */

@@ -1,0 +1,77 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# test_role_clang.sh - compile-fail test of the role capabilities: clang's
+# -Wthread-safety must reject the fixtures that break a role rule, with
+# the thread-safety diagnostic and nothing else, and accept the control.
+#
+# Environment: BATON_SRCTREE (default: two levels up from this script),
+#              CLANG (default: clang).  Exit 0 pass, 1 fail, 4 skip.
+
+src=${BATON_SRCTREE:-$(cd "$(dirname "$0")/../.." && pwd)}
+fix=$src/selftests/role/fixtures
+clang=${CLANG:-clang}
+
+if ! command -v "$clang" >/dev/null 2>&1; then
+	echo "SKIP: $clang is not installed"
+	exit 4
+fi
+
+flags="-std=gnu11 -fsyntax-only -Wthread-safety -Werror=thread-safety \
+-I$src/include -I$src/include/uapi"
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+fail=0
+
+ok()     { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; fail=1; }
+
+# must_compile FILE: no error and no warning at all.
+must_compile() {
+	# shellcheck disable=SC2086
+	if $clang $flags "$fix/$1" >"$out" 2>&1 && [ ! -s "$out" ]; then
+		ok "$1 compiles"
+	else
+		not_ok "$1 must compile cleanly:"
+		sed 's/^/#   /' "$out"
+	fi
+}
+
+# must_fail FILE DIAG: fails with a -Wthread-safety error containing DIAG,
+# and compiles once that one warning is off (so it is the only problem).
+must_fail() {
+	# shellcheck disable=SC2086
+	if $clang $flags "$fix/$1" >"$out" 2>&1; then
+		not_ok "$1 compiled but breaks a role rule"
+		return
+	fi
+	if ! grep -q "^[^ 	].*: error: $2.*\[-Werror,-Wthread-safety" "$out"; then
+		not_ok "$1 failed, but not with the thread-safety error '$2':"
+		sed 's/^/#   /' "$out"
+		return
+	fi
+	# Diagnostic lines start at column 0; quoted source lines do not.
+	if [ "$(grep -c '^[^ 	].*: error: ' "$out")" -ne \
+	     "$(grep -c '^[^ 	].*: error: .*-Wthread-safety' "$out")" ]; then
+		not_ok "$1 has errors besides the thread-safety one:"
+		sed 's/^/#   /' "$out"
+		return
+	fi
+	# shellcheck disable=SC2086
+	if ! $clang $flags -Wno-thread-safety "$fix/$1" >"$out" 2>&1; then
+		not_ok "$1 does not compile even without -Wthread-safety:"
+		sed 's/^/#   /' "$out"
+		return
+	fi
+	ok "$1 rejected: $2"
+}
+
+echo "# $($clang --version | head -1)"
+must_compile role_ok.c
+must_fail io_calls_main.c \
+	"calling function 'main_only_work' requires holding role 'baton_role_main'"
+must_fail io_reads_main_field.c \
+	"reading variable 'window' requires holding role 'baton_role_main'"
+must_fail foreign_calls_main.c \
+	"calling function 'main_only_work' requires holding role 'baton_role_main'"
+
+exit $fail
