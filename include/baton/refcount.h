@@ -42,7 +42,7 @@ typedef struct {
 
 /* Half-way into the "negative" half, so racing increments and decrements
  * cannot walk a saturated count back into the valid range. */
-#define REFCOUNT_SATURATED	(UINT_MAX / 4 * 3)	/* 0xbfffffff */
+#define REFCOUNT_SATURATED	(UINT_MAX / 4 * 3)	/* 0xbffffffd */
 #define REFCOUNT_MAX		((unsigned int)INT_MAX)
 #define REFCOUNT_INIT(n)	{ (n) }
 
