@@ -105,6 +105,9 @@ include $(srctree)/$(1)/Kbuild
 lib-objs   += $$(addprefix $(objtree)/$(1)/,$$(obj-y))
 test-progs += $$(addprefix $(objtree)/$(1)/,$$(test-y))
 tool-progs += $$(addprefix $(objtree)/$(1)/,$$(prog-y))
+$$(foreach p,$$(prog-y) $$(test-y),$$(eval progobjs-$(objtree)/$(1)/$$(p) := \
+	$$(addprefix $(objtree)/$(1)/,$$($$(p)-objs))) \
+	$$(eval proglibs-$(objtree)/$(1)/$$(p) := $$($$(p)-libs)))
 endef
 
 lib-objs   :=
@@ -169,9 +172,14 @@ $(pc-file): $(srctree)/baton.pc.in $(dirs-stamp)
 		-e 's|@URCU_LIBS@|$(URCU_LIBS)|' $< > $@
 
 # Selftests and tools link the static library so they need no LD_LIBRARY_PATH.
-$(test-progs) $(tool-progs): %: %.o $(static-lib)
+# A program built from several files lists the others in its Kbuild:
+#   prog-y += kvd/baton-kvd
+#   kvd/baton-kvd-objs := kvd/resp.o kvd/store.o
+#   kvd/baton-kvd-libs := -lm            (extra libraries, if any)
+.SECONDEXPANSION:
+$(test-progs) $(tool-progs): %: %.o $$(progobjs-$$@) $(static-lib)
 	$(call msg,LD,$@)
-	$(Q)$(CC) -o $@ $< $(static-lib) $(LDFLAGS) $(LIBS) $(if $(filter $@,$(test-progs)),-lcunit)
+	$(Q)$(CC) -o $@ $< $(progobjs-$@) $(static-lib) $(LDFLAGS) $(LIBS) $(proglibs-$@) $(if $(filter $@,$(test-progs)),-lcunit)
 
 selftests: $(test-progs) $(tool-progs)
 tools: $(tool-progs)
