@@ -132,6 +132,14 @@ BATON_API int baton_server_stats(struct baton_server *s, struct baton_stats *st)
 	if (baton_defer_global.high_water > st->deferred_high_water)
 		st->deferred_high_water = baton_defer_global.high_water;
 
+	{
+		unsigned long batches, freed;
+
+		baton_rcu_free_stats(&batches, &freed);
+		st->rcu_batches = batches;
+		st->rcu_freed = freed;
+	}
+
 	if (sz < offsetof(struct baton_stats, workers[1]))
 		return 0;
 	st->nr_workers = (unsigned int)(s->nr_workers < BATON_STATS_MAX_WORKERS ?

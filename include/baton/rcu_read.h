@@ -10,6 +10,20 @@
 #include <baton/compiler.h>
 #include <baton/tsan.h>
 
+#ifdef BATON_TSAN
+/*
+ * Under ThreadSanitizer call liburcu's out-of-line read side, not the
+ * _LGPL_SOURCE inline one: the inline unlock reads and resets the grace
+ * period futex with plain accesses that TSan, seeing them in our code,
+ * reports when two readers unlock at once.  Same semantics, and the
+ * library's own code is not instrumented.
+ */
+# undef urcu_memb_read_lock
+# undef urcu_memb_read_unlock
+void urcu_memb_read_lock(void);
+void urcu_memb_read_unlock(void);
+#endif
+
 /*
  * What a grace period orders, as ThreadSanitizer sees it: every read-side
  * section releases this token when it ends, and every grace-period

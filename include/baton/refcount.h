@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <baton/compiler.h>
+#include <baton/tsan.h>
 
 /**
  * DOC: refcount contract
@@ -63,17 +64,10 @@ void refcount_warn_saturate(refcount_t *r, enum refcount_saturation t);
  * release sequence of every earlier decrement, so the load synchronizes
  * with each of them just as the fence does.
  */
-#if defined(__SANITIZE_THREAD__)
-# define __REFCOUNT_TSAN	1
-#elif defined(__has_feature)
-# if __has_feature(thread_sanitizer)
-#  define __REFCOUNT_TSAN	1
-# endif
-#endif
 
 static inline void __refcount_acquire_final(refcount_t *r)
 {
-#ifdef __REFCOUNT_TSAN
+#ifdef BATON_TSAN
 	(void)atomic_load_explicit(&r->refs, memory_order_acquire);
 #else
 	atomic_thread_fence(memory_order_acquire);
