@@ -15,6 +15,12 @@ obj=${BATON_OBJTREE:?}
 logdir=$obj/selftests/logs
 mkdir -p "$logdir"
 
+# Sanitizer settings: reports fail the test (non-zero exit); TSan ignores
+# only liburcu's own internals (see selftests/tsan.supp for why).
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+export TSAN_OPTIONS="suppressions=$src/selftests/tsan.supp ${TSAN_OPTIONS:-}"
+
 pass=0 fail=0 skip=0 failed=""
 tests="$*"
 for s in "$src"/selftests/*/test_*.sh; do
