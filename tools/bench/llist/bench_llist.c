@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * bench_llist.c - multi-producer / one-consumer throughput of baton's
- * llist (C11 atomics) against liburcu's cds_lfs stack, 1..N producers.
+ * llist (C11 atomics) against liburcu's cds_lfs stack, liburcu's wfcqueue
+ * and a pthread-mutex-protected list, 1..N producers.
  *
  * A point is P producers.  The implementations take turns running
  * rounds until each has run for the point's time: in a round each
@@ -14,6 +15,13 @@
  * mechanism.  The producer and consumer loops are the same code for
  * every implementation (specialised at compile time), so the rows of a
  * point differ only in the queue.  Documentation/llist.rst has figures.
+ *
+ * Two baselines that are not lock-free stacks: "mutex" is a list whose
+ * push and take-all each hold a pthread mutex (what a queue without
+ * atomics costs), "wfcq" is liburcu's wait-free concurrent queue
+ * (cds_wfcq_enqueue(), one exchange on the tail, and
+ * __cds_wfcq_splice_blocking() to take everything, already in FIFO
+ * order; a consumer that finds an enqueue half done spins, then sleeps).
  *
  * Run it from a plain build: TSan cannot see liburcu's inline-assembly
  * atomics (it reports races in the cds rows) and UBSan stops on
@@ -31,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <urcu/lfstack.h>
+#include <urcu/wfcqueue.h>
 #include <baton/compiler.h>
 #include <baton/llist.h>
 
@@ -43,13 +52,16 @@
  * llist_add_batch()'s strategy of reading the head before the first
  * compare-and-swap.
  */
-enum impl { IMPL_C11, IMPL_CDS, IMPL_CDS_CHK, IMPL_CDS_LOAD, NR_IMPLS };
+enum impl { IMPL_C11, IMPL_CDS, IMPL_CDS_CHK, IMPL_CDS_LOAD, IMPL_MUTEX,
+	    IMPL_WFCQ, NR_IMPLS };
 
 static const char *const impl_name[NR_IMPLS] = {
 	[IMPL_C11] = "c11",
 	[IMPL_CDS] = "cds_lfs",
 	[IMPL_CDS_CHK] = "cds_chk",
 	[IMPL_CDS_LOAD] = "cds_load",
+	[IMPL_MUTEX] = "mutex",
+	[IMPL_WFCQ] = "wfcq",
 };
 
 /*
@@ -57,12 +69,14 @@ static const char *const impl_name[NR_IMPLS] = {
  * consumer after the take.
  * @node: link on the llist under test
  * @cnode: link on the cds_lfs stack under test
+ * @wnode: link on the wfcqueue under test
  * @seq: payload the producer writes and the consumer reads
  */
 struct bench_item {
 	union {
 		struct llist_node node;
 		struct cds_lfs_node cnode;
+		struct cds_wfcq_node wnode;
 	};
 	unsigned long seq;
 };
@@ -82,13 +96,18 @@ struct producer {
 
 /*
  * struct round - one round of a point.
- * @ll, @cds: the queue under test (one of them is used), each on its own
- *	cache line, away from the read-mostly fields
+ * @ll, @cds, @mlock + @mhead, @wq_head + @wq_tail: the queue under test
+ *	(one of them is used), each on its own cache line, away from the
+ *	read-mostly fields; @mhead is protected by @mlock
  * Results are written by the consumer thread and read after the join.
  */
 struct round {
 	struct llist_head ll ____cacheline_aligned;
 	struct __cds_lfs_stack cds ____cacheline_aligned;
+	pthread_mutex_t mlock ____cacheline_aligned;
+	struct llist_node *mhead;
+	struct __cds_wfcq_head wq_head ____cacheline_aligned;
+	struct cds_wfcq_tail wq_tail ____cacheline_aligned;
 	enum impl impl ____cacheline_aligned;
 	unsigned int nr_producers;
 	unsigned long nr_items;		/* per producer */
@@ -176,9 +195,20 @@ produce(struct producer *p, const enum impl impl)
 		bool was_empty;
 
 		it->seq = i;
-		if (impl == IMPL_C11)
+		if (impl == IMPL_C11) {
 			was_empty = llist_add(&it->node, &r->ll);
-		else if (impl == IMPL_CDS_LOAD)
+		} else if (impl == IMPL_MUTEX) {
+			pthread_mutex_lock(&r->mlock);
+			it->node.next = r->mhead;
+			was_empty = !r->mhead;
+			r->mhead = &it->node;
+			pthread_mutex_unlock(&r->mlock);
+		} else if (impl == IMPL_WFCQ) {
+			cds_wfcq_node_init(&it->wnode);
+			/* cds_wfcq_enqueue() returns false when it WAS empty */
+			was_empty = !cds_wfcq_enqueue(&r->wq_head, &r->wq_tail,
+						      &it->wnode);
+		} else if (impl == IMPL_CDS_LOAD)
 			was_empty = cds_push_load_first(&r->cds, &it->cnode);
 		else	/* cds_lfs_push() returns false when it WAS empty */
 			was_empty = !cds_lfs_push(&r->cds, &it->cnode);
@@ -214,6 +244,24 @@ static void *producer_cds_load(void *arg)
 	return NULL;
 }
 
+static void *producer_mutex(void *arg)
+{
+	struct producer *p = arg;
+
+	pthread_barrier_wait(&p->round->start);
+	produce(p, IMPL_MUTEX);
+	return NULL;
+}
+
+static void *producer_wfcq(void *arg)
+{
+	struct producer *p = arg;
+
+	pthread_barrier_wait(&p->round->start);
+	produce(p, IMPL_WFCQ);
+	return NULL;
+}
+
 /* Reverse a chain of cds_lfs nodes (newest first -> oldest first). */
 static struct cds_lfs_node *cds_reverse(struct cds_lfs_node *n)
 {
@@ -237,9 +285,18 @@ consume(struct round *r, const enum impl impl, double t0)
 	unsigned long consumed = 0, batches = 0, empty = 0, sum = 0;
 
 	while (consumed < total) {
-		if (impl == IMPL_C11) {
-			struct llist_node *first = llist_del_all(&r->ll);
+		if (impl == IMPL_C11 || impl == IMPL_MUTEX) {
+			struct llist_node *first;
 			struct bench_item *it;
+
+			if (impl == IMPL_C11) {
+				first = llist_del_all(&r->ll);
+			} else {
+				pthread_mutex_lock(&r->mlock);
+				first = r->mhead;
+				r->mhead = NULL;
+				pthread_mutex_unlock(&r->mlock);
+			}
 
 			if (!first) {
 				empty++;
@@ -248,6 +305,27 @@ consume(struct round *r, const enum impl impl, double t0)
 			}
 			first = llist_reverse_order(first);
 			llist_for_each_entry(it, first, node) {
+				sum += it->seq;
+				consumed++;
+			}
+		} else if (impl == IMPL_WFCQ) {
+			struct __cds_wfcq_head dh;
+			struct cds_wfcq_tail dt;
+			struct cds_wfcq_node *pos;
+
+			__cds_wfcq_init(&dh, &dt);
+			/* Takes everything, in FIFO order; checks empty first. */
+			if (__cds_wfcq_splice_blocking(&dh, &dt, &r->wq_head,
+						       &r->wq_tail) ==
+			    CDS_WFCQ_RET_SRC_EMPTY) {
+				empty++;
+				sched_yield();
+				continue;
+			}
+			__cds_wfcq_for_each_blocking(&dh, &dt, pos) {
+				struct bench_item *it = container_of(pos,
+						struct bench_item, wnode);
+
 				sum += it->seq;
 				consumed++;
 			}
@@ -289,6 +367,10 @@ static void *consumer_fn(void *arg)
 	t0 = now_s();
 	if (r->impl == IMPL_C11)
 		consume(r, IMPL_C11, t0);
+	else if (r->impl == IMPL_MUTEX)
+		consume(r, IMPL_MUTEX, t0);
+	else if (r->impl == IMPL_WFCQ)
+		consume(r, IMPL_WFCQ, t0);
 	else if (r->impl == IMPL_CDS)
 		consume(r, IMPL_CDS, t0);
 	else	/* the same consumer for IMPL_CDS_LOAD */
@@ -311,6 +393,8 @@ static int run_round(struct round *r)
 
 	init_llist_head(&r->ll);
 	__cds_lfs_init(&r->cds);
+	r->mhead = NULL;
+	__cds_wfcq_init(&r->wq_head, &r->wq_tail);
 	pthread_barrier_init(&r->start, NULL, r->nr_producers + 1);
 	thread_attr(&attr, 0);
 	err = pthread_create(&consumer, &attr, consumer_fn, r);
@@ -324,6 +408,8 @@ static int run_round(struct round *r)
 		err = pthread_create(&p->tid, &attr,
 				     r->impl == IMPL_C11 ? producer_c11 :
 				     r->impl == IMPL_CDS_LOAD ? producer_cds_load :
+				     r->impl == IMPL_MUTEX ? producer_mutex :
+				     r->impl == IMPL_WFCQ ? producer_wfcq :
 				     producer_cds, p);
 		pthread_attr_destroy(&attr);
 		if (err) {
@@ -376,6 +462,7 @@ static int run_point(unsigned int impls, unsigned int nr,
 	if (posix_memalign((void **)&r, BATON_CACHELINE, sizeof(*r)))
 		return -ENOMEM;
 	memset(r, 0, sizeof(*r));
+	pthread_mutex_init(&r->mlock, NULL);
 	r->nr_producers = nr;
 	r->nr_items = nr_items;
 	if (posix_memalign((void **)&r->producers, BATON_CACHELINE,
@@ -447,6 +534,7 @@ out_free_items:
 		free(r->producers[i].items);
 	free(r->producers);
 out_free_round:
+	pthread_mutex_destroy(&r->mlock);
 	free(r);
 	return ret;
 }
@@ -476,6 +564,10 @@ static void usage(FILE *f)
 		"                   before popping, as llist_del_all() does\n"
 		"         cds_load  cds_chk with a push that loads the head\n"
 		"                   before its cmpxchg, as llist_add() does\n"
+		"         mutex     a list under a pthread mutex (push and\n"
+		"                   take-all each lock it)\n"
+		"         wfcq      liburcu's wfcqueue (cds_wfcq_enqueue /\n"
+		"                   __cds_wfcq_splice_blocking)\n"
 		"  -a     pin the consumer to CPU 0, the producers round-robin\n"
 		"         to CPUs 1..N-1 (default: the scheduler places them)\n"
 		"Prints a table, then the same results as CSV.\n");
