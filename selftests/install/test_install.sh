@@ -229,6 +229,20 @@ for h in "$dest"/usr/include/baton/*.h; do
 		  sed 's/^/     /' "$tmp/cc.log"; }
 done
 
+# The umbrella header is usable from C++ too (extern "C", no C-only
+# syntax in the structs), where a C++ compiler is installed.
+cxx=$(command -v g++ || command -v clang++ || true)
+if [ -n "$cxx" ]; then
+	printf '#include <baton/baton.h>\nint main() { return 0; }\n' >"$tmp/one.cc"
+	if $cxx -Wall -Wextra -Werror $cflags -fsyntax-only "$tmp/one.cc" \
+		>"$tmp/cc.log" 2>&1; then
+		ok "<baton/baton.h> compiles as C++"
+	else
+		bad "<baton/baton.h> does not compile as C++:"
+		sed 's/^/     /' "$tmp/cc.log"
+	fi
+fi
+
 # ---------------------------------------------------------------- uninstall
 $make -s -C "$src" O="$obj" uninstall DESTDIR="$dest" PREFIX=/usr \
 	>"$tmp/install.log" 2>&1 || {

@@ -50,7 +50,11 @@ struct baton_type {
  */
 struct baton_obj {
 	/* private: */
+#ifdef __cplusplus
+	unsigned int refs;		/* _Atomic in C: same size and alignment */
+#else
 	unsigned int _Atomic refs;	/* ATOMIC: refcount_t contract */
+#endif
 	unsigned int flags;		/* IMMUTABLE once shared, see object.c */
 	const struct baton_type *type;	/* IMMUTABLE */
 	struct baton_obj *next;		/* OWNER: link on a free queue */
