@@ -46,6 +46,8 @@ struct line_server {
 	unsigned short port6;		/* with want_ipv6: the [::1] port */
 	bool want_ipv6;
 	const char *unix_path;
+	/* Run on the server thread after run() returns, before destroy. */
+	void (*after_run)(struct line_server *ls);
 	int create_err;
 	int listen_err;
 	int run_err;
@@ -204,7 +206,8 @@ static inline void *ls_thread(void *arg)
 	struct line_server *ls = arg;
 
 	ls->opts.sz = sizeof(ls->opts);
-	ls->opts.proto = &ls_proto;
+	if (!ls->opts.proto)		/* a test may bring its own protocol */
+		ls->opts.proto = &ls_proto;
 	ls->opts.user = ls;
 	ls->create_err = baton_server_create(&ls->opts, &ls->s);
 	if (!ls->create_err) {
@@ -222,6 +225,8 @@ static inline void *ls_thread(void *arg)
 		return NULL;
 	if (!ls->listen_err)
 		ls->run_err = baton_server_run(ls->s);
+	if (ls->after_run)
+		ls->after_run(ls);
 	baton_server_destroy(ls->s);
 	return NULL;
 }

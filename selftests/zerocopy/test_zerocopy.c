@@ -119,42 +119,23 @@ static const struct baton_proto zc_proto = {
 	.tick = zc_tick,
 };
 
-/* Start a line_server with the zero-copy protocol instead of ls_proto. */
-static void *zc_thread(void *arg)
+/*
+ * After run returns the server thread is no longer main: the last put of
+ * a main-only object goes to the process-wide deferred queue, which
+ * destroy drains on main.
+ */
+static void zc_after_run(struct line_server *ls)
 {
-	struct line_server *ls = arg;
-
-	ls->opts.sz = sizeof(ls->opts);
-	ls->opts.proto = &zc_proto;
-	ls->opts.user = ls;
-	ls->create_err = baton_server_create(&ls->opts, &ls->s);
-	if (!ls->create_err)
-		ls->listen_err = baton_server_listen_tcp(ls->s, "127.0.0.1", 0,
-							 &ls->port);
-	sem_post(&ls->ready);
-	if (ls->create_err)
-		return NULL;
-	if (!ls->listen_err)
-		ls->run_err = baton_server_run(ls->s);
-	/*
-	 * After run returns this thread is no longer main: the last put of
-	 * a main-only object goes to the process-wide deferred queue, which
-	 * destroy drains on main.
-	 */
 	if (cur)
 		baton_obj_put(&cur->obj);
 	cur = NULL;
-	baton_server_destroy(ls->s);
-	return NULL;
 }
 
 static int zc_start(struct line_server *ls, int workers)
 {
-	ls->opts.nr_io_workers = workers;
-	sem_init(&ls->ready, 0, 0);
-	pthread_create(&ls->thread, NULL, zc_thread, ls);
-	sem_wait(&ls->ready);
-	return ls->create_err ? ls->create_err : ls->listen_err;
+	ls->opts.proto = &zc_proto;
+	ls->after_run = zc_after_run;
+	return ls_start(ls, workers);
 }
 
 /* Read one GET reply of the expected length: all one letter, then '\n'. */
