@@ -52,16 +52,16 @@ void baton_role_leave_io(void) __no_role_analysis
 	baton_cur_io_index = -1;
 }
 
+/* The same thread-local change as entering the role; only the
+ * capabilities the analysis sees differ (main stays held). */
 void baton_role_borrow_io(int index) __no_role_analysis
 {
-	baton_cur_role = BATON_ROLE_IO;
-	baton_cur_io_index = index;
+	baton_role_enter_io(index);
 }
 
 void baton_role_return_io(void) __no_role_analysis
 {
-	baton_cur_role = BATON_ROLE_MAIN;
-	baton_cur_io_index = -1;
+	baton_role_enter_main();
 }
 
 enum baton_role baton_role_enter_rcu(void)
