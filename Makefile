@@ -190,6 +190,19 @@ check: all selftests
 		SAN='$(SAN)' MAKE='$(MAKE)' \
 		sh $(srctree)/selftests/run.sh $(test-progs)
 
+# `make bench`: every micro-benchmark, kvd against redis-server, plots
+# and the targets of Documentation/performance.rst, under $(O)/bench.
+# `make perf`: the micro-benchmarks under perf stat, under $(O)/perf.
+# Neither is part of check: a benchmark never hides inside a test.
+.PHONY: bench perf
+bench: all
+	$(Q)BATON_OBJTREE=$(objtree) BATON_SRCTREE=$(srctree) CC='$(CC)' \
+		bash $(srctree)/tools/bench/run_bench.sh $(BENCH_ARGS)
+
+perf: all
+	$(Q)BATON_OBJTREE=$(objtree) BATON_SRCTREE=$(srctree) \
+		bash $(srctree)/tools/bench/run_perf.sh $(PERF_ARGS)
+
 # Regenerate the field table of Documentation/ownership.rst from the
 # __rule() annotations (make check fails while it is out of date).
 ownership-table:
@@ -222,6 +235,9 @@ help:
 #help: Targets:
 #help:   all        libbaton.a, libbaton.so.0, baton.pc, tools (default)
 #help:   check      build everything, run the selftests and source checkers
+#help:   bench      run the benchmarks, plots and targets into $(O)/bench
+#help:              (BENCH_ARGS='-q' quick, '-E' no kvd vs redis-server)
+#help:   perf       run the micro-benchmarks under perf stat into $(O)/perf
 #help:   selftests  build the selftest binaries;  tools  build the tools
 #help:   install    install public headers, libraries and baton.pc
 #help:   uninstall  remove what install put there
