@@ -166,6 +166,8 @@ done
 for k in 1 16; do
 	target "handoff round trip / eventfd floor, batch $k (x)" \
 		"$(csvget "$outdir/handoff.csv" "\$1 == \"baton\" && \$2 == $k" 13 | xargs printf '%.2f' 2>/dev/null)" "<=" 1.5
+	target "handoff p50 round trip / eventfd p50, batch $k (x)" \
+		"$(csvget "$outdir/handoff.csv" "\$1 == \"baton\" && \$2 == $k" 14 | xargs printf '%.2f' 2>/dev/null)" "<=" 1.5
 done
 for r in 1 2; do
 	target "RCU lookup CPU ns / unsynchronized floor, $r readers (x)" \
