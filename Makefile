@@ -82,7 +82,7 @@ LIBS      := $(URCU_LIBS) -pthread
 # depends the same way on the install directories it names.
 # $(call stamp,FILE,CONTENT) rewrites FILE only when CONTENT changed.
 # Goals that build nothing (help, clean) do not create $(O).
-no-build-goals := help clean ownership-table
+no-build-goals := help clean ownership-table api-doc
 ifneq ($(MAKECMDGOALS),)
 ifeq ($(filter-out $(no-build-goals),$(MAKECMDGOALS)),)
 stamp =
@@ -123,7 +123,7 @@ pc-file    := $(objtree)/baton.pc
 
 # ---------------------------------------------------------------- targets
 .PHONY: all check install uninstall clean help deps selftests tools \
-	ownership-table FORCE
+	ownership-table api-doc FORCE
 .DEFAULT_GOAL := all
 
 all: $(static-lib) $(shared-lib) $(pc-file) $(tool-progs)
@@ -209,6 +209,12 @@ ownership-table:
 	$(Q)python3 $(srctree)/tools/checkers/ownership.py --srctree $(srctree) \
 		--update-doc $(srctree)/Documentation/ownership.rst
 
+# Regenerate Documentation/api.rst from the public headers' kernel-doc
+# (make check fails while it is out of date).
+api-doc:
+	$(Q)python3 $(srctree)/tools/checkers/apidoc.py --srctree $(srctree) \
+		--output $(srctree)/Documentation/api.rst
+
 install: $(static-lib) $(shared-lib) $(pc-file)
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)install -d $(DESTDIR)$(INCLUDEDIR)/baton $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PCDIR)
@@ -243,6 +249,7 @@ help:
 #help:   uninstall  remove what install put there
 #help:   deps       check the build dependencies (install them as root)
 #help:   ownership-table  regenerate Documentation/ownership.rst's table
+#help:   api-doc    regenerate Documentation/api.rst from the public headers
 #help:   clean      remove $(O)
 #help:   help       this text
 #help: Variables:

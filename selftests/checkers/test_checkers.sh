@@ -11,6 +11,7 @@ src=${BATON_SRCTREE:-$(cd "$(dirname "$0")/../.." && pwd)}
 fx=selftests/checkers/fixtures
 own="python3 $src/tools/checkers/ownership.py --srctree $src"
 kdoc="python3 $src/tools/checkers/kerneldoc.py --srctree $src"
+apidoc="python3 $src/tools/checkers/apidoc.py --srctree $src"
 
 command -v python3 >/dev/null 2>&1 || {
 	echo "python3 is missing (scripts/deps.sh installs it)"; exit 1; }
@@ -138,6 +139,31 @@ expect_fail "kerneldoc: an internal kernel-doc block without Context:" \
 if grep -q fx_internal_plain "$tmp/out"; then
 	bad "kerneldoc: an undocumented internal function was reported"
 fi
+
+# ---------------------------------------------------------------- api.rst
+# kd_good.rst is what apidoc.py renders for kd_good.h.
+expect_pass "apidoc: --check passes on kd_good.h's page" \
+	$apidoc --check $fx/kd_good.rst $fx/kd_good.h
+$apidoc $fx/kd_good.h >"$tmp/api.rst" 2>&1
+# a prototype, a callback member's Context:, a Return:, the private cut
+for want in '^   int fx_thing_each\(int \(\*fn\)\(struct fx_thing \*t, void' \
+	'^``read``$' \
+	'^   \*\*Context:\*\* the IO worker that owns ``t``\.$' \
+	'^\*\*Return:\*\* 0 or ``-ENOMEM``\.$' \
+	'^       /\* private members \*/$'; do
+	if grep -Eq "$want" "$tmp/api.rst"; then
+		ok "apidoc: the page has /$want/"
+	else
+		bad "apidoc: no line matching /$want/ in the page of kd_good.h"
+	fi
+done
+if grep -q 'hidden\|registered' "$tmp/api.rst"; then
+	bad "apidoc: a private member is on the page"
+fi
+sed 's/a callback table/a table/' "$src/$fx/kd_good.rst" >"$tmp/old.rst"
+expect_fail "apidoc: --check fails on a page older than its header" \
+	'old.rst: out of date .*run `make api-doc`' \
+	$apidoc --check "$tmp/old.rst" $fx/kd_good.h
 
 if [ $fails -ne 0 ]; then
 	echo "$fails checker self-test(s) failed"

@@ -182,7 +182,9 @@ class KernelDoc:
     'typedef' or 'doc' (a DOC: block); name and summary from its first
     line; params: {name: description} in order; sections:
     {'Context': text, 'Return': text, ...}; section_lines: where each
-    section starts; lines: the body lines without the leading ' * '."""
+    section starts; description: the paragraphs of free text after the
+    parameters (joined lines, one string each); lines: the body lines
+    without the leading ' * '."""
 
     def __init__(self, comment):
         self.comment = comment
@@ -195,6 +197,7 @@ class KernelDoc:
         self.param_lines = {}
         self.sections = {}
         self.section_lines = {}
+        self.description = []
         self.private_from = None
         self.lines, self._skip = self._body_lines(comment.text)
         self._parse()
@@ -252,9 +255,10 @@ class KernelDoc:
                 self.sections[sm.group(1)] = sm.group(2)
                 self.section_lines[sm.group(1)] = base + idx
             elif not stripped:
-                # a blank line ends the summary or a parameter, not a
-                # section (sections may have paragraphs)
-                if current and current[0] in ('summary', 'param'):
+                # a blank line ends the summary, a parameter or a
+                # paragraph of description, not a section (sections may
+                # have paragraphs)
+                if current and current[0] in ('summary', 'param', 'desc'):
                     current = None
                 elif current:
                     self.sections[current[1]] += '\n'
@@ -262,8 +266,14 @@ class KernelDoc:
                 self.summary += ' ' + stripped
             elif current and current[0] == 'param':
                 self.params[current[1]] += ' ' + stripped
+            elif current and current[0] == 'desc':
+                self.description[-1] += ' ' + stripped
             elif current:
                 self.sections[current[1]] += ' ' + stripped
+            else:
+                # free text after a blank line: a paragraph of description
+                current = ('desc', None)
+                self.description.append(stripped)
 
     def has_section(self, name):
         return name in self.sections

@@ -18,6 +18,9 @@ Usage: kerneldoc.py [--srctree DIR] [--public PATH...] [--internal PATH...]
 Without paths: --public include/uapi/baton --internal include/baton lib
 (in --srctree, default: two levels above this script).
 Problems are printed as file:line: message; exit status 1 when any.
+
+api_items() gives apidoc.py, which renders Documentation/api.rst, the
+documented declarations of a header as this checker finds them.
 """
 
 import argparse
@@ -56,17 +59,8 @@ class Checker:
                            'kernel-doc: the first line must be "name - '
                            'summary", "struct name - summary" or "DOC: '
                            'title" (use /* for other comments)')
-        i = 0
-        while i < len(toks):
+        for i, decl_end in declarations(toks):
             t = toks[i]
-            if t.kind == 'pp' or t.text == '}':
-                i += 1      # a directive; the end of extern "C" {
-                continue
-            if t.text == 'extern' and i + 2 < len(toks) and \
-                    toks[i + 1].kind == 'string' and toks[i + 2].text == '{':
-                i += 3
-                continue
-            decl_end = self.statement_end(toks, i)
             func = function_decl(toks, i, decl_end)
             if func is not None:
                 name, ret_void, params, line = func
@@ -87,7 +81,6 @@ class Checker:
                         self.check_typedef(path, doc, toks, i, decl_end)
                     elif strict:
                         self.check_struct(src, doc, toks, i, decl_end)
-            i = self.skip_body(toks, decl_end) + 1
 
     @staticmethod
     def statement_end(toks, i):
@@ -167,12 +160,7 @@ class Checker:
         if j >= end:
             return
         close = csource.match_close(toks, j)
-        private_line = None
-        for c in src.comments:
-            if toks[j].line <= c.line <= toks[close].line and \
-                    re.match(r'^/\*\s*private:', c.text):
-                private_line = c.line
-                break
+        private_line = private_from(src, toks, j, close)
         for name, line, is_fp in struct_members(toks, j + 1, close):
             if private_line is not None and line > private_line:
                 continue
@@ -183,6 +171,35 @@ class Checker:
                 self.error(src.path, doc.param_lines[name], 'struct %s: '
                            'callback @%s does not say "Context:" (where it '
                            'runs)' % (doc.name, name))
+
+
+def declarations(toks):
+    """(start, end) token indexes of each top-level declaration or
+    definition: end is its ';' or the '{' of a function body.  Directives
+    and extern "C" { } are stepped over."""
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t.kind == 'pp' or t.text == '}':
+            i += 1      # a directive; the end of extern "C" {
+            continue
+        if t.text == 'extern' and i + 2 < len(toks) and \
+                toks[i + 1].kind == 'string' and toks[i + 2].text == '{':
+            i += 3
+            continue
+        end = Checker.statement_end(toks, i)
+        yield i, end
+        i = Checker.skip_body(toks, end) + 1
+
+
+def private_from(src, toks, open_brace, close):
+    """The line of the /* private: */ comment inside the struct body
+    toks[open_brace..close], or None: members after it are not public."""
+    for c in src.comments:
+        if toks[open_brace].line <= c.line <= toks[close].line and \
+                re.match(r'^/\*\s*private:', c.text):
+            return c.line
+    return None
 
 
 def function_decl(toks, i, end):
@@ -234,9 +251,9 @@ def param_names(toks):
     return names
 
 
-def struct_members(toks, a, b):
-    """(name, line, is function pointer) of each member in toks[a:b];
-    nested anonymous aggregates contribute their members."""
+def member_segments(toks, a, b):
+    """The tokens of each member declaration in toks[a:b] (a struct's
+    body), without its ';' and without directives."""
     out = []
     i = a
     while i < b:
@@ -248,8 +265,16 @@ def struct_members(toks, a, b):
             j += 1
         seg = [t for t in toks[i:j] if t.kind != 'pp']
         i = j + 1
-        if not seg:
-            continue
+        if seg:
+            out.append(seg)
+    return out
+
+
+def struct_members(toks, a, b):
+    """(name, line, is function pointer) of each member in toks[a:b];
+    nested anonymous aggregates contribute their members."""
+    out = []
+    for seg in member_segments(toks, a, b):
         brace = next((k for k, t in enumerate(seg) if t.text == '{'), None)
         if brace is not None:
             close = csource.match_close(seg, brace)
@@ -267,6 +292,85 @@ def struct_members(toks, a, b):
                 out.append((name, part[0].line,
                             csource.is_function_pointer(clean)))
     return out
+
+
+class ApiItem:
+    """One documented declaration of a header, for apidoc.py.
+
+    kind: 'function', 'macro', 'struct', 'union' or 'typedef'; name; doc
+    (its csource.KernelDoc); decl: its tokens without directives and
+    without the ';' (a function's without its body and BATON_API), or
+    for a macro its '#define name(args)'; members: a struct's public member
+    declarations (token lists); private: whether it has private members.
+    """
+
+    def __init__(self, kind, name, doc, decl, members=None, private=False):
+        self.kind = kind
+        self.name = name
+        self.doc = doc
+        self.decl = decl
+        self.members = members or []
+        self.private = private
+
+
+def api_items(path):
+    """The documented functions, function-like macros, structs, unions
+    and typedefs of the header at @path, in the order they appear.  A
+    declaration counts when the kernel-doc block right before it names
+    it (the checks above report the ones that do not)."""
+    src = csource.Source(path)
+    docs = csource.kernel_docs(src)
+    toks = src.tokens
+    found = []      # (line, ApiItem)
+    for t in toks:
+        m = re.match(r'#\s*define\s+(\w+)\(', t.text) if t.kind == 'pp' \
+            else None
+        doc = csource.doc_before(src, t.line, docs) if m else None
+        if doc is not None and doc.kind == 'function' and \
+                doc.name == m.group(1):
+            found.append((t.line, ApiItem('macro', doc.name, doc,
+                                          macro_head(t.text))))
+    for i, end in declarations(toks):
+        t = toks[i]
+        doc = csource.doc_before(src, t.line, docs)
+        if doc is None:
+            continue
+        seg = [x for x in toks[i:end] if x.kind != 'pp']
+        func = function_decl(toks, i, end)
+        if func is not None:
+            if doc.kind == 'function' and doc.name == func[0]:
+                decl = [x for x in seg if x.text not in ('BATON_API',
+                                                         'extern')]
+                found.append((t.line, ApiItem('function', doc.name, doc,
+                                              decl)))
+        elif t.text == 'typedef' and doc.kind == 'typedef':
+            found.append((t.line, ApiItem('typedef', doc.name, doc, seg)))
+        elif t.text in ('struct', 'union') and doc.kind == t.text:
+            j = i
+            while j < end and toks[j].text != '{':
+                j += 1
+            if j >= end:
+                continue    # a documented forward declaration
+            close = csource.match_close(toks, j)
+            priv = private_from(src, toks, j, close)
+            members = [m for m in member_segments(toks, j + 1, close)
+                       if priv is None or m[0].line < priv]
+            found.append((t.line, ApiItem(t.text, doc.name, doc,
+                                          seg, members,
+                                          priv is not None)))
+    found.sort(key=lambda x: x[0])
+    return [item for _, item in found]
+
+
+def macro_head(text):
+    """'#define name(args)' of a directive's text '#define name(args) ...'."""
+    k = text.index('(')
+    depth = 0
+    for j in range(k, len(text)):
+        depth += {'(': 1, ')': -1}.get(text[j], 0)
+        if depth == 0:
+            return text[:j + 1]
+    return text
 
 
 def files_in(paths, exts):
