@@ -3,8 +3,9 @@
 # test_source_checks.sh - run the source checkers on the real tree, so
 # that `make check` fails on a shared field without an ownership rule or
 # without a row in Documentation/ownership.rst, on a public function
-# whose kernel-doc lacks Context: or Return:, and on a page of
-# Documentation/ that index.rst does not list.
+# whose kernel-doc lacks Context: or Return:, on a page of
+# Documentation/ that index.rst does not list, and on a
+# Documentation/api.rst that is out of date with the public headers.
 #
 # Environment: BATON_SRCTREE (default: two levels up).
 
@@ -27,4 +28,9 @@ for page in "$src"/Documentation/*.rst; do
 	grep -q "^   $name\$" "$src/Documentation/index.rst" || {
 		echo "Documentation/$name.rst: not in index.rst's toctree"; rc=1; }
 done
+
+# Documentation/api.rst is what apidoc.py renders from the headers now.
+echo "apidoc.py --check Documentation/api.rst"
+python3 "$src/tools/checkers/apidoc.py" --srctree "$src" \
+	--check "$src/Documentation/api.rst" || rc=1
 exit $rc
