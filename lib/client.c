@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <baton/fault.h>
 #include <baton/logging.h>
 #include <baton/rcu_free.h>
 #include <baton/rcu_read.h>
@@ -31,7 +32,7 @@
 struct baton_client *client_alloc(struct baton_server *s, int fd,
 				  const char *peer, struct baton_worker *w)
 {
-	struct baton_client *c = calloc(1, sizeof(*c));
+	struct baton_client *c = bt_calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
@@ -193,7 +194,7 @@ BATON_API int baton_client_write(struct baton_client *c, const void *buf,
 		}
 	}
 	cap = len > OUT_CHUNK_SIZE ? len : OUT_CHUNK_SIZE;
-	tail = malloc(sizeof(*tail) + cap);
+	tail = bt_malloc(sizeof(*tail) + cap);
 	if (!tail)
 		return -ENOMEM;
 	tail->ref = NULL;
@@ -216,7 +217,7 @@ BATON_API int baton_client_write_ref(struct baton_client *c,
 	err = client_reply_check(c, len);
 	if (err || !len)
 		return err;
-	ch = malloc(sizeof(*ch));
+	ch = bt_malloc(sizeof(*ch));
 	if (!ch)
 		return -ENOMEM;
 	ch->ref = baton_obj_get(obj);
@@ -230,7 +231,7 @@ BATON_API int baton_client_write_ref(struct baton_client *c,
 BATON_API int baton_client_set_error(struct baton_client *c, const char *msg,
 				     size_t len)
 {
-	char *copy = malloc(len ? len : 1);
+	char *copy = bt_malloc(len ? len : 1);
 
 	assert_owner(c->owner);
 	if (!copy)

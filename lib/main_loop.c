@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <unistd.h>
+#include <baton/fault.h>
 #include <baton/logging.h>
 #include <baton/rcu_free.h>
 #include <baton/rcu_read.h>
@@ -165,7 +166,7 @@ void main_close_all(struct baton_server *s)
 		llist_del_all(&s->workers[i].inbox);
 		main_drop_kicks(&s->workers[i]);
 	}
-	ctx.all = calloc(s->nr_clients + 1, sizeof(*ctx.all));
+	ctx.all = bt_calloc(s->nr_clients + 1, sizeof(*ctx.all));
 	if (!ctx.all) {
 		pr_err("shutdown: out of memory, %u clients leak", s->nr_clients);
 		return;

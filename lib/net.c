@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <baton/fault.h>
 #include <baton/runtime.h>
 
 #define LISTEN_BACKLOG	511
@@ -128,8 +129,8 @@ int net_accept(int lfd, const char *unix_path, char *peer, size_t peerlen)
 	char host[INET6_ADDRSTRLEN];
 	int fd, one = 1;
 
-	fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
-		     SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = bt_accept4(lfd, (struct sockaddr *)&ss, &sl,
+			SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (unix_path) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <urcu/urcu-memb.h>
 #include <baton/compiler.h>
+#include <baton/fault.h>
 #include <baton/llist.h>
 #include <baton/logging.h>
 #include <baton/rcu_free.h>
@@ -245,7 +246,7 @@ void baton_rcu_free(void *ptr, void (*fn)(void *ptr))
 	struct rcu_free_block *b = rcu_free_cur;
 
 	if (unlikely(!b)) {
-		b = malloc(sizeof(*b));
+		b = bt_malloc(sizeof(*b));
 		if (unlikely(!b)) {
 			rcu_free_fallback(ptr, fn);
 			return;

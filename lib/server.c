@@ -14,6 +14,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <baton/fault.h>
 #include <baton/logging.h>
 #include <baton/rcu_free.h>
 #include <baton/runtime.h>
@@ -236,7 +237,7 @@ BATON_API int baton_server_create(const struct baton_server_opts *opts,
 
 	if (!out)
 		return -EINVAL;
-	s = calloc(1, sizeof(*s));
+	s = bt_calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	baton_role_enter_main();
@@ -273,7 +274,7 @@ BATON_API int baton_server_create(const struct baton_server_opts *opts,
 
 	n = s->nr_workers ? s->nr_workers : 1;
 	err = -ENOMEM;
-	s->workers = calloc((size_t)n, sizeof(*s->workers));
+	s->workers = bt_calloc((size_t)n, sizeof(*s->workers));
 	if (!s->workers)
 		goto out_free;
 	for (i = 0; i < n; i++) {
@@ -365,8 +366,8 @@ static struct baton_worker *least_loaded(struct baton_server *s) __main_only
 static void refuse(struct baton_server *s, int fd) __main_only
 {
 	if (s->proto.busy_msg)
-		send(fd, s->proto.busy_msg, strlen(s->proto.busy_msg),
-		     MSG_DONTWAIT | MSG_NOSIGNAL);
+		bt_send(fd, s->proto.busy_msg, strlen(s->proto.busy_msg),
+			MSG_DONTWAIT | MSG_NOSIGNAL);
 	close(fd);
 	s->st_rejected++;
 }

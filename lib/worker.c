@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <baton/fault.h>
 #include <baton/logging.h>
 #include <baton/rcu_free.h>
 #include <baton/runtime.h>
@@ -61,7 +62,7 @@ static bool reqs_reserve(struct baton_client *c)
 	if (c->nr_reqs < c->cap_reqs)
 		return true;
 	cap = c->cap_reqs ? c->cap_reqs * 2 : 16;
-	n = realloc(c->reqs, cap * sizeof(*n));
+	n = bt_realloc(c->reqs, cap * sizeof(*n));
 	if (!n)
 		return false;
 	c->reqs = n;
@@ -133,13 +134,13 @@ static void worker_input(struct baton_worker *w, struct baton_client *c,
 			}
 			if (cap > s->qbuf_limit + READ_MIN_ROOM)
 				cap = s->qbuf_limit + READ_MIN_ROOM;
-			q = realloc(c->qbuf, cap);
+			q = bt_realloc(c->qbuf, cap);
 			if (!q)
 				goto gone;
 			c->qbuf = q;
 			c->qcap = cap;
 		}
-		n = read(c->fd, c->qbuf + c->qlen, c->qcap - c->qlen);
+		n = bt_read(c->fd, c->qbuf + c->qlen, c->qcap - c->qlen);
 		if (n > 0) {
 			atomic_fetch_add_explicit(&w->st_reads, 1,
 						  memory_order_relaxed);
@@ -191,7 +192,7 @@ static int worker_write(struct baton_worker *w, struct baton_client *c)
 			iov[msg.msg_iovlen].iov_len = ch->len;
 			msg.msg_iovlen++;
 		}
-		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		n = bt_sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
