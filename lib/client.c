@@ -171,6 +171,17 @@ static int client_reply_check(struct baton_client *c, size_t len)
 	return 0;
 }
 
+/*
+ * A reply could not be queued: the client's reply stream now lacks it, so
+ * a later reply would answer the wrong request.  Send what is queued and
+ * close, so the peer sees a correct prefix and then the end.
+ */
+static int client_reply_nomem(struct baton_client *c)
+{
+	c->flags |= CF_CLOSE_AFTER_REPLY;
+	return -ENOMEM;
+}
+
 BATON_API int baton_client_write(struct baton_client *c, const void *buf,
 				 size_t len)
 {
@@ -196,7 +207,7 @@ BATON_API int baton_client_write(struct baton_client *c, const void *buf,
 	cap = len > OUT_CHUNK_SIZE ? len : OUT_CHUNK_SIZE;
 	tail = bt_malloc(sizeof(*tail) + cap);
 	if (!tail)
-		return -ENOMEM;
+		return client_reply_nomem(c);
 	tail->ref = NULL;
 	tail->cap = cap;
 	tail->data = tail->buf;
@@ -219,7 +230,7 @@ BATON_API int baton_client_write_ref(struct baton_client *c,
 		return err;
 	ch = bt_malloc(sizeof(*ch));
 	if (!ch)
-		return -ENOMEM;
+		return client_reply_nomem(c);
 	ch->ref = baton_obj_get(obj);
 	ch->cap = 0;
 	ch->data = data;
