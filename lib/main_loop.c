@@ -158,6 +158,7 @@ static int collect_client(struct baton_client *c, void *arg)
 
 void main_close_all(struct baton_server *s)
 {
+	struct baton_client *few[16];
 	struct collect_ctx ctx = { .max = s->nr_clients };
 	unsigned int i, n = s->nr_workers ? s->nr_workers : 1;
 
@@ -168,16 +169,22 @@ void main_close_all(struct baton_server *s)
 	}
 	ctx.all = bt_calloc(s->nr_clients + 1, sizeof(*ctx.all));
 	if (!ctx.all) {
-		pr_err("shutdown: out of memory, %u clients leak", s->nr_clients);
-		return;
+		/* Out of memory: take a few clients per walk instead; each
+		 * finalize unlinks them, so the next walk finds the rest. */
+		ctx.all = few;
+		ctx.max = ARRAY_SIZE(few);
 	}
-	rcu_read_lock_bt();
-	client_table_walk(s, collect_client, &ctx);
-	rcu_read_unlock_bt();
-	for (i = 0; i < ctx.nr; i++) {
-		ctx.all[i]->owner = 0;
-		ctx.all[i]->at_main = true;
-		main_finalize_client(s, ctx.all[i]);
-	}
-	free(ctx.all);
+	do {
+		ctx.nr = 0;
+		rcu_read_lock_bt();
+		client_table_walk(s, collect_client, &ctx);
+		rcu_read_unlock_bt();
+		for (i = 0; i < ctx.nr; i++) {
+			ctx.all[i]->owner = 0;
+			ctx.all[i]->at_main = true;
+			main_finalize_client(s, ctx.all[i]);
+		}
+	} while (ctx.all == few && ctx.nr);
+	if (ctx.all != few)
+		free(ctx.all);
 }
