@@ -11,7 +11,15 @@
 extern "C" {
 #endif
 
-/* Levels use syslog's numbers so an application can pass them through. */
+/**
+ * enum baton_log_level - how serious a message is
+ * @BATON_LOG_ERR: an operation failed or the API was misused
+ * @BATON_LOG_WARN: something degraded but went on (e.g. a paused listener)
+ * @BATON_LOG_INFO: a notable event
+ * @BATON_LOG_DEBUG: detail for developers
+ *
+ * The values are syslog's, so an application can pass them through.
+ */
 enum baton_log_level {
 	BATON_LOG_ERR	= 3,
 	BATON_LOG_WARN	= 4,

@@ -133,9 +133,15 @@ BATON_API unsigned int baton_obj_refs(const struct baton_obj *obj);
 
 /**
  * baton_container_of - the application object that embeds @ptr
+ * @ptr: a pointer to the embedded member (e.g. the struct baton_obj *
+ *	a free callback receives)
+ * @type: the application's struct type
+ * @member: the name of the embedded member in @type
  *
  * Goes through void * so that -Wcast-align does not flag the cast from
  * char * (the result is as aligned as the object @ptr points into).
+ *
+ * Context: any thread; pure pointer arithmetic.
  */
 #define baton_container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))

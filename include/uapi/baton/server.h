@@ -29,9 +29,10 @@ struct baton_client;
  *	that can never be a request, after baton_client_set_error() set the
  *	text to send: the requests before it are executed and answered, then
  *	the error is sent and the client closed.
- *	Context: the IO worker that owns @c (or main when there are no IO
- *	workers).  Must not touch main-owned state; may read
- *	baton_client_proto_data() and baton_client_id().
+ *	Context: the IO worker that owns @c (or main playing the IO role
+ *	when there are no IO workers).  Must not touch main-owned state
+ *	(baton_client_data() included); may call baton_client_id(),
+ *	baton_client_peer() and baton_client_set_error().
  * @execute: run one request and write its reply with baton_client_write()
  *	or baton_client_write_ref().  @req is the callback's to free.
  *	Context: main thread; @c is owned by main.
