@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * kvd.h - baton-kvd's internal interfaces: its configuration, the request
+ * the IO side parses, the main-only keyspace, the reply writers and the
+ * command table.
+ *
+ * Threads: resp.c runs on the IO workers (baton's parse callback) and
+ * reads only kvd_cfg; everything else runs on the main thread, which
+ * alone touches the keyspace, the per-client state and the counters, so
+ * none of it needs a lock.  The one object two threads share is a string
+ * value (struct kvd_str): main creates and mutates it, an IO worker reads
+ * its bytes while it writes a reply that references it, and the last
+ * baton_obj_put() frees it on main (a main-only baton type).
+ */
+#ifndef _KVD_KVD_H
+#define _KVD_KVD_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <baton/baton.h>
+
+#define KVD_VERSION		"0.1.0"
+/* The Redis version whose replies kvd follows, for clients that ask. */
+#define KVD_REDIS_VERSION	"7.0.0"
+
+#define KVD_DEFAULT_PORT	6380
+#define KVD_INLINE_MAX		(64 * 1024)	/* Redis PROTO_INLINE_MAX_SIZE */
+#define KVD_MAX_BULK_DEFAULT	(512LL * 1024 * 1024)	/* proto-max-bulk-len */
+#define KVD_QBUF_DEFAULT	(1024ULL * 1024 * 1024)	/* client-query-buffer-limit */
+#define KVD_OBUF_DEFAULT	(1024ULL * 1024 * 1024)	/* reply bytes queued */
+#define KVD_HZ			10
+
+/**
+ * struct kvd_config - the daemon's settings
+ * @bind: the TCP address (IMMUTABLE once the server is created)
+ * @port: the TCP port; 0 = no TCP listener
+ * @unixsocket: a Unix socket path, or NULL
+ * @io_threads: baton IO workers (0 = main does the IO)
+ * @maxclients: connections above this are refused
+ * @requirepass: the password, or NULL when none is needed
+ * @proto_max_bulk_len: the longest bulk string a request may carry
+ * @qbuf_limit: unparsed bytes one client may have buffered
+ * @obuf_limit: reply bytes one client may have queued
+ *
+ * Written by main() before baton_server_create() starts the IO workers
+ * (thread creation orders the writes before every read) and never after,
+ * so the parse callback may read it on any worker.
+ */
+struct kvd_config {
+	const char *bind;
+	unsigned int port;
+	const char *unixsocket;
+	int io_threads;
+	unsigned int maxclients;
+	const char *requirepass;
+	long long proto_max_bulk_len;
+	size_t qbuf_limit;
+	size_t obuf_limit;
+};
+
+extern struct kvd_config kvd_cfg;
+
+/* ------------------------------------------------------------------ resp.c */
+
+/**
+ * struct kvd_arg - one argument of a request
+ * @s: its bytes, NUL-terminated (the NUL is not counted)
+ * @len: their number
+ */
+struct kvd_arg {
+	char *s;
+	size_t len;
+};
+
+/**
+ * struct kvd_req - one parsed command, in a single allocation
+ * @argc: the number of arguments (>= 1)
+ * @argv: the arguments; their bytes follow the array in the same block
+ *
+ * Built by the IO worker in the parse callback, handed to main by baton,
+ * freed on main by execute or free_req.
+ */
+struct kvd_req {
+	int argc;
+	struct kvd_arg argv[];
+};
+
+ssize_t kvd_parse(struct baton_client *c, const char *buf, size_t len,
+		  void **req);
+int kvd_string2ll(const char *s, size_t len, long long *out);
+
+/* ------------------------------------------------------------------ store.c */
+
+enum kvd_type {
+	KVD_STRING,
+	KVD_LIST,
+};
+
+/**
+ * struct kvd_str - a string value: a refcounted baton object
+ * @obj: the baton object header (its count is ATOMIC, baton's contract)
+ * @len: MAIN: bytes in use; an IO worker never reads it (a reply carries
+ *	its own pointer and length)
+ * @cap: IMMUTABLE: bytes allocated in @bytes
+ * @bytes: the value; main writes only past @len (APPEND in place), which
+ *	no reply in flight covers, so a worker's read never races a write
+ */
+struct kvd_str {
+	struct baton_obj obj;
+	size_t len;
+	size_t cap;
+	char bytes[];
+};
+
+/**
+ * struct kvd_list - a list value: a ring of string references
+ * @items: the ring
+ * @head: index of the first element
+ * @len: the number of elements
+ * @cap: the ring's size (a power of two)
+ *
+ * Main only.
+ */
+struct kvd_list {
+	struct kvd_str **items;
+	size_t head;
+	size_t len;
+	size_t cap;
+};
+
+/**
+ * struct kvd_entry - one key of the keyspace
+ * @next: the next entry of the hash bucket
+ * @hash: the key's hash
+ * @expire_ms: when it expires (kvd_now_ms() clock), or -1
+ * @heap_idx: its place in the expiry heap while @expire_ms >= 0
+ * @type: the value's type
+ * @str: the value of a KVD_STRING
+ * @list: the value of a KVD_LIST
+ * @keylen: the key's length
+ * @key: the key, NUL-terminated
+ *
+ * Main only.
+ */
+struct kvd_entry {
+	struct kvd_entry *next;
+	uint64_t hash;
+	int64_t expire_ms;
+	size_t heap_idx;
+	enum kvd_type type;
+	union {
+		struct kvd_str *str;
+		struct kvd_list *list;
+	};
+	size_t keylen;
+	char key[];
+};
+
+/**
+ * struct kvd_db - the keyspace: a hash table and an expiry min-heap
+ * @buckets: the table (a power of two)
+ * @mask: its size - 1
+ * @count: keys in it
+ * @heap: entries with an expiry, earliest first
+ * @heap_len: entries in @heap
+ * @heap_cap: room in @heap
+ *
+ * Main only.
+ */
+struct kvd_db {
+	struct kvd_entry **buckets;
+	size_t mask;
+	size_t count;
+	struct kvd_entry **heap;
+	size_t heap_len;
+	size_t heap_cap;
+};
+
+/**
+ * struct kvd_stats - the daemon's own counters
+ * @used_memory: bytes the keyspace holds (keys, values, tables)
+ * @peak_memory: the most @used_memory has been
+ * @commands: commands executed
+ * @errors: error replies sent by commands
+ * @expired_keys: keys removed because they expired
+ * @hits: key lookups that found a key
+ * @misses: key lookups that found none
+ * @connections: clients accepted
+ * @start_ms: when the daemon started (kvd_now_ms())
+ * @ops_sec: commands per second over the last second
+ * @ops_mark: @commands at the last sample
+ * @ops_mark_ms: when that sample was taken
+ *
+ * Main only: commands, the tick and the string free callback (a
+ * main-only type) update them.
+ */
+struct kvd_stats {
+	size_t used_memory;
+	size_t peak_memory;
+	uint64_t commands;
+	uint64_t errors;
+	uint64_t expired_keys;
+	uint64_t hits;
+	uint64_t misses;
+	uint64_t connections;
+	int64_t start_ms;
+	uint64_t ops_sec;
+	uint64_t ops_mark;
+	int64_t ops_mark_ms;
+};
+
+extern struct kvd_db kvd_db;
+extern struct kvd_stats kvd_stats;
+
+int64_t kvd_now_ms(void);
+int64_t kvd_wall_ms(void);
+int kvd_types_register(void);
+struct kvd_str *kvd_str_new(const char *bytes, size_t len, size_t cap);
+void kvd_str_put(struct kvd_str *s);
+struct kvd_list *kvd_list_new(void);
+int kvd_list_push(struct kvd_list *l, struct kvd_str *s, bool left);
+struct kvd_str *kvd_list_pop(struct kvd_list *l, bool left);
+struct kvd_str *kvd_list_at(const struct kvd_list *l, size_t i);
+
+int kvd_store_init(struct kvd_db *db);
+void kvd_store_free(struct kvd_db *db);
+void kvd_store_flush(struct kvd_db *db);
+struct kvd_entry *kvd_store_find(struct kvd_db *db, const char *key,
+				 size_t len, int64_t now);
+struct kvd_entry *kvd_store_add(struct kvd_db *db, const char *key,
+				size_t len, enum kvd_type type);
+void kvd_store_set_str(struct kvd_entry *e, struct kvd_str *s);
+void kvd_store_delete(struct kvd_db *db, struct kvd_entry *e);
+int kvd_store_set_expire(struct kvd_db *db, struct kvd_entry *e, int64_t when);
+void kvd_store_persist(struct kvd_db *db, struct kvd_entry *e);
+unsigned int kvd_store_sweep(struct kvd_db *db, int64_t now,
+			     unsigned int budget);
+uint64_t kvd_store_scan(struct kvd_db *db, uint64_t cursor, size_t count,
+			int (*fn)(struct kvd_entry *e, void *arg), void *arg);
+void kvd_store_for_each(struct kvd_db *db,
+			int (*fn)(struct kvd_entry *e, void *arg), void *arg);
+bool kvd_glob_match(const char *pat, size_t plen, const char *s, size_t slen,
+		    bool nocase);
+
+/* ------------------------------------------------------------------ reply.c */
+
+void kvd_reply_raw(struct baton_client *c, const void *buf, size_t len);
+void kvd_reply_status(struct baton_client *c, const char *s);
+void kvd_reply_error(struct baton_client *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void kvd_reply_int(struct baton_client *c, long long v);
+void kvd_reply_bulk(struct baton_client *c, const void *p, size_t len);
+void kvd_reply_cstr(struct baton_client *c, const char *s);
+void kvd_reply_str(struct baton_client *c, struct kvd_str *s);
+void kvd_reply_null(struct baton_client *c);
+void kvd_reply_null_array(struct baton_client *c);
+void kvd_reply_array(struct baton_client *c, long long n);
+void kvd_reply_ok(struct baton_client *c);
+
+/**
+ * struct kvd_buf - a growable text buffer (buf.c)
+ * @p: the text, NUL-terminated
+ * @len: its length
+ * @cap: bytes allocated
+ * @oom: an allocation failed; later appends do nothing
+ */
+struct kvd_buf {
+	char *p;
+	size_t len;
+	size_t cap;
+	bool oom;
+};
+
+void kvd_buf_add(struct kvd_buf *b, const char *s, size_t n);
+void kvd_buf_printf(struct kvd_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void kvd_buf_reply(struct kvd_buf *b, struct baton_client *c);
+void kvd_buf_free(struct kvd_buf *b);
+
+/* Error texts clients match word for word (Redis's shared replies). */
+#define KVD_ERR_WRONGTYPE \
+	"WRONGTYPE Operation against a key holding the wrong kind of value"
+#define KVD_ERR_NOTINT	"ERR value is not an integer or out of range"
+#define KVD_ERR_SYNTAX	"ERR syntax error"
+#define KVD_ERR_OOM	"ERR out of memory"
+#define KVD_ERR_NOAUTH	"NOAUTH Authentication required."
+
+/* ------------------------------------------------------------------ command.c */
+
+/**
+ * struct kvd_client - per-client state, attached with baton_client_set_data()
+ * @name: CLIENT SETNAME's name, or NULL
+ * @authed: AUTH succeeded (or no password is needed)
+ * @created_ms: when it connected
+ * @last_ms: when its last command ran
+ * @last_cmd: the full name of its last command ("client|list")
+ *
+ * Main only: created in connect, freed in close.
+ */
+struct kvd_client {
+	char *name;
+	bool authed;
+	int64_t created_ms;
+	int64_t last_ms;
+	const char *last_cmd;
+};
+
+/**
+ * struct kvd_ctx - what a command runs with
+ * @c: the client
+ * @cl: its state
+ * @argc: the number of arguments
+ * @argv: the arguments
+ * @now: kvd_now_ms() when the command started
+ */
+struct kvd_ctx {
+	struct baton_client *c;
+	struct kvd_client *cl;
+	int argc;
+	struct kvd_arg *argv;
+	int64_t now;
+};
+
+#define KVD_CMD_NOAUTH	(1u << 0)	/* runs before AUTH */
+
+/**
+ * struct kvd_cmd - one command or subcommand
+ * @name: its lower-case name
+ * @fullname: "name" or "container|sub", as Redis names it in errors
+ * @arity: argument count including the name; -N means at least N
+ * @flags: KVD_CMD_*
+ * @fn: runs it (Context: main thread)
+ * @subcmds: for a container (CLIENT, CONFIG, COMMAND): its subcommands,
+ *	ending with an entry whose @name is NULL
+ */
+struct kvd_cmd {
+	const char *name;
+	const char *fullname;
+	int arity;
+	unsigned int flags;
+	void (*fn)(struct kvd_ctx *x);
+	const struct kvd_cmd *subcmds;
+};
+
+void kvd_execute(struct baton_client *c, void *req);
+void kvd_free_req(struct baton_client *c, void *req);
+int kvd_connect(struct baton_client *c);
+void kvd_close(struct baton_client *c);
+void kvd_tick(struct baton_server *s);
+size_t kvd_command_count(void);
+const struct kvd_cmd *kvd_command_table(size_t *n);
+bool kvd_arg_is(const struct kvd_arg *a, const char *word);
+int kvd_arg_ll(struct kvd_ctx *x, const struct kvd_arg *a, long long *out);
+struct kvd_entry *kvd_lookup_read(struct kvd_ctx *x, const struct kvd_arg *key);
+struct kvd_entry *kvd_lookup_write(struct kvd_ctx *x, const struct kvd_arg *key);
+bool kvd_wrong_type(struct kvd_ctx *x, const struct kvd_entry *e,
+		    enum kvd_type type);
+void kvd_reply_arity(struct kvd_ctx *x);
+
+/* The command groups (cmd_*.c, info.c). */
+void cmd_ping(struct kvd_ctx *x);
+void cmd_echo(struct kvd_ctx *x);
+void cmd_auth(struct kvd_ctx *x);
+void cmd_select(struct kvd_ctx *x);
+void cmd_quit(struct kvd_ctx *x);
+void cmd_hello(struct kvd_ctx *x);
+void cmd_client_id(struct kvd_ctx *x);
+void cmd_client_list(struct kvd_ctx *x);
+void cmd_client_kill(struct kvd_ctx *x);
+void cmd_client_setname(struct kvd_ctx *x);
+void cmd_client_getname(struct kvd_ctx *x);
+void cmd_client_info(struct kvd_ctx *x);
+void cmd_client_help(struct kvd_ctx *x);
+void cmd_config_get(struct kvd_ctx *x);
+void cmd_config_help(struct kvd_ctx *x);
+void cmd_command(struct kvd_ctx *x);
+void cmd_command_count(struct kvd_ctx *x);
+void cmd_command_docs(struct kvd_ctx *x);
+void cmd_command_help(struct kvd_ctx *x);
+
+void cmd_set(struct kvd_ctx *x);
+void cmd_get(struct kvd_ctx *x);
+void cmd_getdel(struct kvd_ctx *x);
+void cmd_incr(struct kvd_ctx *x);
+void cmd_decr(struct kvd_ctx *x);
+void cmd_incrby(struct kvd_ctx *x);
+void cmd_decrby(struct kvd_ctx *x);
+void cmd_append(struct kvd_ctx *x);
+void cmd_strlen(struct kvd_ctx *x);
+void cmd_mget(struct kvd_ctx *x);
+void cmd_mset(struct kvd_ctx *x);
+
+void cmd_del(struct kvd_ctx *x);
+void cmd_exists(struct kvd_ctx *x);
+void cmd_type(struct kvd_ctx *x);
+void cmd_expire(struct kvd_ctx *x);
+void cmd_pexpire(struct kvd_ctx *x);
+void cmd_ttl(struct kvd_ctx *x);
+void cmd_pttl(struct kvd_ctx *x);
+void cmd_persist(struct kvd_ctx *x);
+void cmd_dbsize(struct kvd_ctx *x);
+void cmd_flushdb(struct kvd_ctx *x);
+void cmd_keys(struct kvd_ctx *x);
+void cmd_scan(struct kvd_ctx *x);
+
+void cmd_lpush(struct kvd_ctx *x);
+void cmd_rpush(struct kvd_ctx *x);
+void cmd_lpop(struct kvd_ctx *x);
+void cmd_rpop(struct kvd_ctx *x);
+void cmd_llen(struct kvd_ctx *x);
+void cmd_lrange(struct kvd_ctx *x);
+
+void cmd_info(struct kvd_ctx *x);
+
+void kvd_reply_help(struct baton_client *c, const char *const *lines);
+int kvd_set_client_name(struct kvd_ctx *x, const struct kvd_arg *name);
+
+#endif /* _KVD_KVD_H */
