@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * info.c - INFO: the server, clients, memory, stats and keyspace sections
+ * Redis clients read, and a "baton" section with the library's own
+ * counters (handoffs, batches, deferred and grace-period frees, per-worker
+ * clients), from baton_server_stats().
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include "kvd.h"
+
+enum info_section {
+	INFO_SERVER	= 1u << 0,
+	INFO_CLIENTS	= 1u << 1,
+	INFO_MEMORY	= 1u << 2,
+	INFO_STATS	= 1u << 3,
+	INFO_KEYSPACE	= 1u << 4,
+	INFO_BATON	= 1u << 5,
+	INFO_ALL	= (1u << 6) - 1,
+};
+
+static const struct {
+	const char *name;
+	unsigned int bit;
+} info_names[] = {
+	{ "server", INFO_SERVER },
+	{ "clients", INFO_CLIENTS },
+	{ "memory", INFO_MEMORY },
+	{ "stats", INFO_STATS },
+	{ "keyspace", INFO_KEYSPACE },
+	{ "baton", INFO_BATON },
+	{ "all", INFO_ALL },
+	{ "everything", INFO_ALL },
+	{ "default", INFO_ALL },
+};
+
+/**
+ * human_bytes - format a byte count as Redis's *_human fields do
+ * @buf: where the text goes
+ * @size: its size
+ * @n: the bytes
+ *
+ * Context: any thread.
+ * Return: @buf.
+ */
+static const char *human_bytes(char *buf, size_t size, size_t n)
+{
+	static const char units[] = "BKMGTP";
+	double v = (double)n;
+	int u = 0;
+
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, size, "%zuB", n);
+	else
+		snprintf(buf, size, "%.2f%c", v, units[u]);
+	return buf;
+}
+
+/**
+ * section_header - start a section ("# Name"), after a blank line if
+ * another came before
+ * @b: the text
+ * @name: the section's title
+ *
+ * Context: main thread.
+ */
+static void section_header(struct kvd_buf *b, const char *name)
+{
+	if (b->len)
+		kvd_buf_add(b, "\r\n", 2);
+	kvd_buf_printf(b, "# %s\r\n", name);
+}
+
+/**
+ * info_server - the Server section
+ * @b: the text
+ * @s: the server
+ * @now: kvd_now_ms()
+ *
+ * Context: main thread.
+ */
+static void info_server(struct kvd_buf *b, struct baton_server *s, int64_t now)
+{
+	struct utsname u;
+	int64_t up = (now - kvd_stats.start_ms) / 1000;
+
+	if (uname(&u))
+		memset(&u, 0, sizeof(u));
+	section_header(b, "Server");
+	kvd_buf_printf(b, "redis_version:%s\r\n"
+		       "baton_kvd_version:%s\r\n"
+		       "redis_mode:standalone\r\n"
+		       "os:%s %s %s\r\n"
+		       "arch_bits:%zu\r\n"
+		       "multiplexing_api:epoll\r\n"
+		       "process_id:%ld\r\n"
+		       "tcp_port:%u\r\n"
+		       "uptime_in_seconds:%lld\r\n"
+		       "uptime_in_days:%lld\r\n"
+		       "hz:%d\r\n"
+		       "io_threads_active:%d\r\n",
+		       KVD_REDIS_VERSION, KVD_VERSION, u.sysname, u.release,
+		       u.machine, sizeof(void *) * 8, (long)getpid(),
+		       kvd_cfg.port, (long long)up, (long long)up / 86400,
+		       KVD_HZ, baton_server_nr_io_workers(s) > 0);
+}
+
+/**
+ * info_clients - the Clients section
+ * @b: the text
+ * @st: baton's counters
+ *
+ * Context: main thread.
+ */
+static void info_clients(struct kvd_buf *b, const struct baton_stats *st)
+{
+	section_header(b, "Clients");
+	kvd_buf_printf(b, "connected_clients:%llu\r\n"
+		       "maxclients:%u\r\n"
+		       "blocked_clients:0\r\n",
+		       (unsigned long long)st->clients, kvd_cfg.maxclients);
+}
+
+/**
+ * info_memory - the Memory section (what the keyspace holds)
+ * @b: the text
+ *
+ * Context: main thread.
+ */
+static void info_memory(struct kvd_buf *b)
+{
+	char h1[32], h2[32];
+
+	section_header(b, "Memory");
+	kvd_buf_printf(b, "used_memory:%zu\r\n"
+		       "used_memory_human:%s\r\n"
+		       "used_memory_peak:%zu\r\n"
+		       "used_memory_peak_human:%s\r\n"
+		       "maxmemory:0\r\n"
+		       "maxmemory_policy:noeviction\r\n",
+		       kvd_stats.used_memory,
+		       human_bytes(h1, sizeof(h1), kvd_stats.used_memory),
+		       kvd_stats.peak_memory,
+		       human_bytes(h2, sizeof(h2), kvd_stats.peak_memory));
+}
+
+/**
+ * info_stats - the Stats section
+ * @b: the text
+ * @st: baton's counters
+ *
+ * Context: main thread.
+ */
+static void info_stats(struct kvd_buf *b, const struct baton_stats *st)
+{
+	uint64_t in = 0, out = 0;
+	unsigned int i;
+
+	for (i = 0; i < st->nr_workers; i++) {
+		in += st->workers[i].bytes_in;
+		out += st->workers[i].bytes_out;
+	}
+	section_header(b, "Stats");
+	kvd_buf_printf(b, "total_connections_received:%llu\r\n"
+		       "total_commands_processed:%llu\r\n"
+		       "instantaneous_ops_per_sec:%llu\r\n"
+		       "total_net_input_bytes:%llu\r\n"
+		       "total_net_output_bytes:%llu\r\n"
+		       "rejected_connections:%llu\r\n"
+		       "expired_keys:%llu\r\n"
+		       "evicted_keys:0\r\n"
+		       "keyspace_hits:%llu\r\n"
+		       "keyspace_misses:%llu\r\n"
+		       "total_error_replies:%llu\r\n"
+		       "client_query_buffer_limit_disconnections:%llu\r\n"
+		       "client_output_buffer_limit_disconnections:%llu\r\n"
+		       "protocol_errors:%llu\r\n",
+		       (unsigned long long)st->accepted,
+		       (unsigned long long)kvd_stats.commands,
+		       (unsigned long long)kvd_stats.ops_sec,
+		       (unsigned long long)in, (unsigned long long)out,
+		       (unsigned long long)st->rejected,
+		       (unsigned long long)kvd_stats.expired_keys,
+		       (unsigned long long)kvd_stats.hits,
+		       (unsigned long long)kvd_stats.misses,
+		       (unsigned long long)kvd_stats.errors,
+		       (unsigned long long)st->qbuf_limit_closes,
+		       (unsigned long long)st->obuf_limit_closes,
+		       (unsigned long long)st->protocol_errors);
+}
+
+/**
+ * info_keyspace - the Keyspace section (db0 only when it has keys)
+ * @b: the text
+ *
+ * Context: main thread.
+ */
+static void info_keyspace(struct kvd_buf *b)
+{
+	section_header(b, "Keyspace");
+	if (kvd_db.count)
+		kvd_buf_printf(b, "db0:keys=%zu,expires=%zu,avg_ttl=0\r\n",
+			       kvd_db.count, kvd_db.heap_len);
+}
+
+/**
+ * info_baton - the baton section: the library's own counters
+ * @b: the text
+ * @s: the server
+ * @st: baton's counters
+ *
+ * Context: main thread.
+ */
+static void info_baton(struct kvd_buf *b, struct baton_server *s,
+		       const struct baton_stats *st)
+{
+	unsigned int i;
+
+	section_header(b, "Baton");
+	kvd_buf_printf(b, "io_workers:%u\r\n"
+		       "requests:%llu\r\n"
+		       "handoffs_to_main:%llu\r\n"
+		       "handoffs_to_io:%llu\r\n"
+		       "main_batches:%llu\r\n"
+		       "max_batch:%llu\r\n"
+		       "active_clients:%llu\r\n"
+		       "deferred_queued:%llu\r\n"
+		       "deferred_freed:%llu\r\n"
+		       "deferred_batches:%llu\r\n"
+		       "deferred_high_water:%llu\r\n"
+		       "rcu_batches:%llu\r\n"
+		       "rcu_freed:%llu\r\n",
+		       (unsigned int)baton_server_nr_io_workers(s),
+		       (unsigned long long)st->requests,
+		       (unsigned long long)st->handoffs_to_main,
+		       (unsigned long long)st->handoffs_to_io,
+		       (unsigned long long)st->main_batches,
+		       (unsigned long long)st->max_batch,
+		       (unsigned long long)st->active_clients,
+		       (unsigned long long)st->deferred_queued,
+		       (unsigned long long)st->deferred_freed,
+		       (unsigned long long)st->deferred_batches,
+		       (unsigned long long)st->deferred_high_water,
+		       (unsigned long long)st->rcu_batches,
+		       (unsigned long long)st->rcu_freed);
+	for (i = 0; i < st->nr_workers; i++) {
+		const struct baton_worker_stats *w = &st->workers[i];
+
+		kvd_buf_printf(b, "io_worker%u:clients=%llu,reads=%llu,"
+			       "bytes_in=%llu,bytes_out=%llu,to_main=%llu,"
+			       "wakeups=%llu\r\n", i,
+			       (unsigned long long)w->clients,
+			       (unsigned long long)w->reads,
+			       (unsigned long long)w->bytes_in,
+			       (unsigned long long)w->bytes_out,
+			       (unsigned long long)w->to_main,
+			       (unsigned long long)w->wakeups);
+	}
+}
+
+/**
+ * cmd_info - INFO [section ...]
+ * @x: the command
+ *
+ * Without a section, or with all, everything or default, every section;
+ * an unknown section adds nothing, as in Redis.
+ *
+ * Context: main thread.
+ */
+void cmd_info(struct kvd_ctx *x)
+{
+	struct baton_server *s = baton_client_server(x->c);
+	struct baton_stats st = { .sz = sizeof(st) };
+	struct kvd_buf b = { 0 };
+	unsigned int want = x->argc == 1 ? INFO_ALL : 0;
+	size_t k;
+	int j;
+
+	for (j = 1; j < x->argc; j++)
+		for (k = 0; k < sizeof(info_names) / sizeof(info_names[0]); k++)
+			if (kvd_arg_is(&x->argv[j], info_names[k].name))
+				want |= info_names[k].bit;
+	baton_server_stats(s, &st);
+	if (want & INFO_SERVER)
+		info_server(&b, s, x->now);
+	if (want & INFO_CLIENTS)
+		info_clients(&b, &st);
+	if (want & INFO_MEMORY)
+		info_memory(&b);
+	if (want & INFO_STATS)
+		info_stats(&b, &st);
+	if (want & INFO_KEYSPACE)
+		info_keyspace(&b);
+	if (want & INFO_BATON)
+		info_baton(&b, s, &st);
+	kvd_buf_reply(&b, x->c);
+}

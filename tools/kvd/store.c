@@ -1,0 +1,821 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * store.c - the keyspace, which only the main thread touches: a chained
+ * hash table of keys, string values as refcounted baton objects, lists,
+ * and expiry (a min-heap checked lazily on access and swept every tick).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
+#include "kvd.h"
+
+#define TABLE_MIN	16
+#define LIST_MIN	8
+
+struct kvd_db kvd_db;
+struct kvd_stats kvd_stats;
+
+static uint64_t hash_k0, hash_k1;
+
+/**
+ * kvd_now_ms - kvd's clock: monotonic milliseconds
+ *
+ * Expiry times are kept on this clock, so a wall-clock step never expires
+ * or revives keys.
+ *
+ * Context: any thread.
+ * Return: milliseconds since an arbitrary point.
+ */
+int64_t kvd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/**
+ * mem_add - account @n bytes more held by the keyspace
+ * @n: the bytes
+ *
+ * Context: main thread.
+ */
+static void mem_add(size_t n)
+{
+	kvd_stats.used_memory += n;
+	if (kvd_stats.used_memory > kvd_stats.peak_memory)
+		kvd_stats.peak_memory = kvd_stats.used_memory;
+}
+
+/**
+ * mem_sub - account @n bytes less held by the keyspace
+ * @n: the bytes
+ *
+ * Context: main thread.
+ */
+static void mem_sub(size_t n)
+{
+	kvd_stats.used_memory -= n;
+}
+
+/* ------------------------------------------------------------ strings */
+
+/**
+ * kvd_str_free - free a string value once its last reference is gone
+ * @obj: the string's baton object
+ *
+ * The string type is main-only (no BATON_TYPE_FREE_ANY_THREAD): this
+ * updates kvd_stats.used_memory, which only main touches.  When an IO
+ * worker drops the last reference (it finished writing a GET reply after
+ * main deleted or overwrote the key), baton sends the object back to main
+ * through the worker's deferred-free queue and calls this there.
+ *
+ * Context: main thread only.
+ */
+static void kvd_str_free(struct baton_obj *obj)
+{
+	struct kvd_str *s = baton_container_of(obj, struct kvd_str, obj);
+
+	mem_sub(sizeof(*s) + s->cap);
+	free(s);
+}
+
+static struct baton_type kvd_str_type = {
+	.name = "kvd-string",
+	.free = kvd_str_free,
+};
+
+/**
+ * kvd_types_register - register kvd's baton object types
+ *
+ * Context: main thread, before the first value is created.
+ * Return: 0 or -EINVAL.
+ */
+int kvd_types_register(void)
+{
+	return baton_type_register(&kvd_str_type);
+}
+
+/**
+ * kvd_str_new - a new string value holding one reference
+ * @bytes: its first bytes, or NULL to leave them unset
+ * @len: how many
+ * @cap: bytes to allocate (at least @len), room for in-place APPEND
+ *
+ * Context: main thread.
+ * Return: the string, or NULL when out of memory.
+ */
+struct kvd_str *kvd_str_new(const char *bytes, size_t len, size_t cap)
+{
+	struct kvd_str *s;
+
+	if (cap < len)
+		cap = len;
+	s = malloc(sizeof(*s) + cap);
+	if (!s)
+		return NULL;
+	if (baton_obj_init(&s->obj, &kvd_str_type)) {
+		free(s);
+		return NULL;
+	}
+	s->len = len;
+	s->cap = cap;
+	if (bytes && len)
+		memcpy(s->bytes, bytes, len);
+	mem_add(sizeof(*s) + cap);
+	return s;
+}
+
+/**
+ * kvd_str_put - drop a reference to a string value
+ * @s: the string, or NULL
+ *
+ * Context: main thread (the free then runs at once when this was the
+ * last reference).
+ */
+void kvd_str_put(struct kvd_str *s)
+{
+	if (s)
+		baton_obj_put(&s->obj);
+}
+
+/* ------------------------------------------------------------ lists */
+
+/**
+ * kvd_list_new - an empty list
+ *
+ * Context: main thread.
+ * Return: the list, or NULL when out of memory.
+ */
+struct kvd_list *kvd_list_new(void)
+{
+	struct kvd_list *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	l->items = malloc(LIST_MIN * sizeof(*l->items));
+	if (!l->items) {
+		free(l);
+		return NULL;
+	}
+	l->cap = LIST_MIN;
+	mem_add(sizeof(*l) + l->cap * sizeof(*l->items));
+	return l;
+}
+
+/**
+ * list_free - drop every element's reference and free the list
+ * @l: the list
+ *
+ * Context: main thread.
+ */
+static void list_free(struct kvd_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->len; i++)
+		kvd_str_put(kvd_list_at(l, i));
+	mem_sub(sizeof(*l) + l->cap * sizeof(*l->items));
+	free(l->items);
+	free(l);
+}
+
+/**
+ * list_grow - double the ring, keeping the order
+ * @l: the list, full
+ *
+ * Context: main thread.
+ * Return: 0 or -ENOMEM.
+ */
+static int list_grow(struct kvd_list *l)
+{
+	size_t cap = l->cap * 2, i;
+	struct kvd_str **items = malloc(cap * sizeof(*items));
+
+	if (!items)
+		return -ENOMEM;
+	for (i = 0; i < l->len; i++)
+		items[i] = kvd_list_at(l, i);
+	mem_add((cap - l->cap) * sizeof(*items));
+	free(l->items);
+	l->items = items;
+	l->cap = cap;
+	l->head = 0;
+	return 0;
+}
+
+/**
+ * kvd_list_push - add an element at the head or the tail
+ * @l: the list
+ * @s: the element; the list takes the caller's reference
+ * @left: true for the head (LPUSH), false for the tail (RPUSH)
+ *
+ * Context: main thread.
+ * Return: 0, or -ENOMEM (the reference stays the caller's).
+ */
+int kvd_list_push(struct kvd_list *l, struct kvd_str *s, bool left)
+{
+	if (l->len == l->cap && list_grow(l))
+		return -ENOMEM;
+	if (left) {
+		l->head = (l->head + l->cap - 1) & (l->cap - 1);
+		l->items[l->head] = s;
+	} else {
+		l->items[(l->head + l->len) & (l->cap - 1)] = s;
+	}
+	l->len++;
+	return 0;
+}
+
+/**
+ * kvd_list_pop - take the element at the head or the tail
+ * @l: the list
+ * @left: true for the head, false for the tail
+ *
+ * Context: main thread.
+ * Return: the element (its reference is now the caller's), NULL when the
+ * list is empty.
+ */
+struct kvd_str *kvd_list_pop(struct kvd_list *l, bool left)
+{
+	struct kvd_str *s;
+
+	if (!l->len)
+		return NULL;
+	if (left) {
+		s = l->items[l->head];
+		l->head = (l->head + 1) & (l->cap - 1);
+	} else {
+		s = l->items[(l->head + l->len - 1) & (l->cap - 1)];
+	}
+	l->len--;
+	return s;
+}
+
+/**
+ * kvd_list_at - the element at index @i (0 = head)
+ * @l: the list
+ * @i: the index, below @l->len
+ *
+ * Context: main thread.
+ * Return: the element; no reference is taken.
+ */
+struct kvd_str *kvd_list_at(const struct kvd_list *l, size_t i)
+{
+	return l->items[(l->head + i) & (l->cap - 1)];
+}
+
+/* ------------------------------------------------------------ hashing */
+
+#define ROTL(x, b)	(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND do {							\
+	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);	\
+	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;				\
+	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;				\
+	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);	\
+} while (0)
+
+/**
+ * key_hash - SipHash-1-3 of a key, with a key chosen at start
+ * @p: the key
+ * @len: its length
+ *
+ * A keyed hash: clients cannot pick keys that all land in one bucket.
+ *
+ * Context: main thread.
+ * Return: the hash.
+ */
+static uint64_t key_hash(const char *p, size_t len)
+{
+	uint64_t v0 = 0x736f6d6570736575ULL ^ hash_k0;
+	uint64_t v1 = 0x646f72616e646f6dULL ^ hash_k1;
+	uint64_t v2 = 0x6c7967656e657261ULL ^ hash_k0;
+	uint64_t v3 = 0x7465646279746573ULL ^ hash_k1;
+	uint64_t b = (uint64_t)len << 56, m;
+	const unsigned char *s = (const unsigned char *)p;
+	size_t i, tail = len & 7;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&m, s + i, 8);	/* little-endian hosts (x86, arm64) */
+		v3 ^= m;
+		SIPROUND;
+		v0 ^= m;
+	}
+	for (m = 0; tail; tail--)
+		m |= (uint64_t)s[i + tail - 1] << (8 * (tail - 1));
+	b |= m;
+	v3 ^= b;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* ------------------------------------------------------------ expiry heap */
+
+/**
+ * heap_set - put @e at heap index @i
+ * @db: the keyspace
+ * @i: the index
+ * @e: the entry
+ *
+ * Context: main thread.
+ */
+static void heap_set(struct kvd_db *db, size_t i, struct kvd_entry *e)
+{
+	db->heap[i] = e;
+	e->heap_idx = i;
+}
+
+/**
+ * heap_up - move the entry at @i up while it expires before its parent
+ * @db: the keyspace
+ * @i: the index
+ *
+ * Context: main thread.
+ */
+static void heap_up(struct kvd_db *db, size_t i)
+{
+	struct kvd_entry *e = db->heap[i];
+
+	while (i) {
+		size_t parent = (i - 1) / 2;
+
+		if (db->heap[parent]->expire_ms <= e->expire_ms)
+			break;
+		heap_set(db, i, db->heap[parent]);
+		i = parent;
+	}
+	heap_set(db, i, e);
+}
+
+/**
+ * heap_down - move the entry at @i down while a child expires before it
+ * @db: the keyspace
+ * @i: the index
+ *
+ * Context: main thread.
+ */
+static void heap_down(struct kvd_db *db, size_t i)
+{
+	struct kvd_entry *e = db->heap[i];
+
+	for (;;) {
+		size_t child = 2 * i + 1;
+
+		if (child >= db->heap_len)
+			break;
+		if (child + 1 < db->heap_len &&
+		    db->heap[child + 1]->expire_ms < db->heap[child]->expire_ms)
+			child++;
+		if (e->expire_ms <= db->heap[child]->expire_ms)
+			break;
+		heap_set(db, i, db->heap[child]);
+		i = child;
+	}
+	heap_set(db, i, e);
+}
+
+/**
+ * heap_remove - take @e out of the expiry heap
+ * @db: the keyspace
+ * @e: an entry in the heap
+ *
+ * Context: main thread.
+ */
+static void heap_remove(struct kvd_db *db, struct kvd_entry *e)
+{
+	size_t i = e->heap_idx;
+	struct kvd_entry *last = db->heap[--db->heap_len];
+
+	if (last == e)
+		return;
+	heap_set(db, i, last);
+	heap_up(db, i);
+	heap_down(db, last->heap_idx);
+}
+
+/**
+ * kvd_store_set_expire - make @e expire at @when
+ * @db: the keyspace
+ * @e: the entry
+ * @when: kvd_now_ms() time
+ *
+ * Context: main thread.
+ * Return: 0, or -ENOMEM (the entry keeps its old expiry).
+ */
+int kvd_store_set_expire(struct kvd_db *db, struct kvd_entry *e, int64_t when)
+{
+	if (e->expire_ms >= 0) {
+		e->expire_ms = when;
+		heap_up(db, e->heap_idx);
+		heap_down(db, e->heap_idx);
+		return 0;
+	}
+	if (db->heap_len == db->heap_cap) {
+		size_t cap = db->heap_cap ? db->heap_cap * 2 : 64;
+		struct kvd_entry **h = realloc(db->heap, cap * sizeof(*h));
+
+		if (!h)
+			return -ENOMEM;
+		mem_add((cap - db->heap_cap) * sizeof(*h));
+		db->heap = h;
+		db->heap_cap = cap;
+	}
+	e->expire_ms = when;
+	heap_set(db, db->heap_len++, e);
+	heap_up(db, e->heap_idx);
+	return 0;
+}
+
+/**
+ * kvd_store_persist - remove @e's expiry
+ * @db: the keyspace
+ * @e: the entry
+ *
+ * Context: main thread.
+ */
+void kvd_store_persist(struct kvd_db *db, struct kvd_entry *e)
+{
+	if (e->expire_ms < 0)
+		return;
+	heap_remove(db, e);
+	e->expire_ms = -1;
+}
+
+/* ------------------------------------------------------------ the table */
+
+/**
+ * table_alloc - allocate @size empty buckets
+ * @size: a power of two
+ *
+ * Context: main thread.
+ * Return: the buckets, or NULL.
+ */
+static struct kvd_entry **table_alloc(size_t size)
+{
+	struct kvd_entry **b = calloc(size, sizeof(*b));
+
+	if (b)
+		mem_add(size * sizeof(*b));
+	return b;
+}
+
+/**
+ * kvd_store_init - an empty keyspace
+ * @db: the keyspace
+ *
+ * Context: main thread, before the server runs.
+ * Return: 0 or -ENOMEM.
+ */
+int kvd_store_init(struct kvd_db *db)
+{
+	if (getrandom(&hash_k0, sizeof(hash_k0), 0) != sizeof(hash_k0) ||
+	    getrandom(&hash_k1, sizeof(hash_k1), 0) != sizeof(hash_k1)) {
+		hash_k0 = (uint64_t)kvd_now_ms() * 0x9e3779b97f4a7c15ULL;
+		hash_k1 = (uint64_t)getpid() * 0xc2b2ae3d27d4eb4fULL;
+	}
+	memset(db, 0, sizeof(*db));
+	db->buckets = table_alloc(TABLE_MIN);
+	if (!db->buckets)
+		return -ENOMEM;
+	db->mask = TABLE_MIN - 1;
+	return 0;
+}
+
+/**
+ * entry_free - free an entry (already unlinked) and drop its value
+ * @e: the entry
+ *
+ * Context: main thread.  A string value another thread still writes out
+ * is freed later, by its last put.
+ */
+static void entry_free(struct kvd_entry *e)
+{
+	if (e->type == KVD_STRING)
+		kvd_str_put(e->str);
+	else
+		list_free(e->list);
+	mem_sub(sizeof(*e) + e->keylen + 1);
+	free(e);
+}
+
+/**
+ * kvd_store_flush - delete every key
+ * @db: the keyspace
+ *
+ * The table goes back to its smallest size when that can be allocated.
+ *
+ * Context: main thread.
+ */
+void kvd_store_flush(struct kvd_db *db)
+{
+	struct kvd_entry **small;
+	size_t i;
+
+	for (i = 0; i <= db->mask; i++) {
+		struct kvd_entry *e = db->buckets[i], *next;
+
+		for (; e; e = next) {
+			next = e->next;
+			entry_free(e);
+		}
+		db->buckets[i] = NULL;
+	}
+	db->count = 0;
+	db->heap_len = 0;
+	if (db->mask + 1 > TABLE_MIN && (small = table_alloc(TABLE_MIN))) {
+		mem_sub((db->mask + 1) * sizeof(*db->buckets));
+		free(db->buckets);
+		db->buckets = small;
+		db->mask = TABLE_MIN - 1;
+	}
+}
+
+/**
+ * kvd_store_free - delete every key and free the keyspace's tables
+ * @db: the keyspace
+ *
+ * Context: the main thread, after baton_server_run() returned and before
+ * baton_server_destroy(): values are put off the run loop, so baton
+ * queues their main-only frees and destroy runs them.
+ */
+void kvd_store_free(struct kvd_db *db)
+{
+	if (!db->buckets)
+		return;
+	kvd_store_flush(db);
+	mem_sub((db->mask + 1) * sizeof(*db->buckets));
+	free(db->buckets);
+	mem_sub(db->heap_cap * sizeof(*db->heap));
+	free(db->heap);
+	memset(db, 0, sizeof(*db));
+}
+
+/**
+ * table_grow - double the table (kept when that cannot be allocated)
+ * @db: the keyspace
+ *
+ * Context: main thread.
+ */
+static void table_grow(struct kvd_db *db)
+{
+	size_t size = (db->mask + 1) * 2, i;
+	struct kvd_entry **b = table_alloc(size);
+
+	if (!b)
+		return;		/* longer chains, still correct */
+	for (i = 0; i <= db->mask; i++) {
+		struct kvd_entry *e = db->buckets[i], *next;
+
+		for (; e; e = next) {
+			size_t j = e->hash & (size - 1);
+
+			next = e->next;
+			e->next = b[j];
+			b[j] = e;
+		}
+	}
+	mem_sub((db->mask + 1) * sizeof(*b));
+	free(db->buckets);
+	db->buckets = b;
+	db->mask = size - 1;
+}
+
+/**
+ * kvd_store_find - look a key up, expiring it when its time has passed
+ * @db: the keyspace
+ * @key: the key
+ * @len: its length
+ * @now: kvd_now_ms()
+ *
+ * A key whose expiry time is before @now is deleted here (lazy expiry).
+ *
+ * Context: main thread.
+ * Return: the entry, or NULL when there is no such (live) key.
+ */
+struct kvd_entry *kvd_store_find(struct kvd_db *db, const char *key,
+				 size_t len, int64_t now)
+{
+	uint64_t h = key_hash(key, len);
+	struct kvd_entry *e;
+
+	for (e = db->buckets[h & db->mask]; e; e = e->next)
+		if (e->hash == h && e->keylen == len && !memcmp(e->key, key, len))
+			break;
+	if (e && e->expire_ms >= 0 && now > e->expire_ms) {
+		kvd_store_delete(db, e);
+		kvd_stats.expired_keys++;
+		return NULL;
+	}
+	return e;
+}
+
+/**
+ * kvd_store_add - add a key that is not there
+ * @db: the keyspace
+ * @key: the key
+ * @len: its length
+ * @type: its value's type; a list starts empty, a string's value is set
+ *	by the caller with kvd_store_set_str() at once
+ *
+ * Context: main thread.
+ * Return: the new entry, or NULL when out of memory.
+ */
+struct kvd_entry *kvd_store_add(struct kvd_db *db, const char *key,
+				size_t len, enum kvd_type type)
+{
+	struct kvd_entry *e = malloc(sizeof(*e) + len + 1);
+	size_t b;
+
+	if (!e)
+		return NULL;
+	e->type = type;
+	e->str = NULL;
+	if (type == KVD_LIST) {
+		e->list = kvd_list_new();
+		if (!e->list) {
+			free(e);
+			return NULL;
+		}
+	}
+	e->hash = key_hash(key, len);
+	e->expire_ms = -1;
+	e->heap_idx = 0;
+	e->keylen = len;
+	memcpy(e->key, key, len);
+	e->key[len] = '\0';
+	mem_add(sizeof(*e) + len + 1);
+	if (db->count >= db->mask + 1)
+		table_grow(db);
+	b = e->hash & db->mask;
+	e->next = db->buckets[b];
+	db->buckets[b] = e;
+	db->count++;
+	return e;
+}
+
+/**
+ * kvd_store_set_str - give an entry a new string value
+ * @e: the entry (a list entry becomes a string entry)
+ * @s: the value; the entry takes the caller's reference
+ *
+ * The old value's reference is dropped: if an IO worker is still writing
+ * it to a client, the worker's put is the last and baton frees it on
+ * main through the deferred-free queue.
+ *
+ * Context: main thread.
+ */
+void kvd_store_set_str(struct kvd_entry *e, struct kvd_str *s)
+{
+	struct kvd_str *old;
+
+	if (e->type == KVD_LIST) {
+		list_free(e->list);
+		e->type = KVD_STRING;
+		e->str = NULL;
+	}
+	old = e->str;
+	e->str = s;
+	kvd_str_put(old);
+}
+
+/**
+ * kvd_store_delete - delete a key
+ * @db: the keyspace
+ * @e: its entry
+ *
+ * Context: main thread.
+ */
+void kvd_store_delete(struct kvd_db *db, struct kvd_entry *e)
+{
+	struct kvd_entry **pp = &db->buckets[e->hash & db->mask];
+
+	while (*pp != e)
+		pp = &(*pp)->next;
+	*pp = e->next;
+	db->count--;
+	if (e->expire_ms >= 0)
+		heap_remove(db, e);
+	entry_free(e);
+}
+
+/**
+ * kvd_store_sweep - delete keys whose time has passed, earliest first
+ * @db: the keyspace
+ * @now: kvd_now_ms()
+ * @budget: the most keys to delete in this call
+ *
+ * Context: main thread (the tick).
+ * Return: the number deleted.
+ */
+unsigned int kvd_store_sweep(struct kvd_db *db, int64_t now,
+			     unsigned int budget)
+{
+	unsigned int n = 0;
+
+	while (n < budget && db->heap_len && now > db->heap[0]->expire_ms) {
+		kvd_store_delete(db, db->heap[0]);
+		n++;
+	}
+	kvd_stats.expired_keys += n;
+	return n;
+}
+
+/**
+ * rev64 - reverse the bits of @v
+ * @v: the value
+ *
+ * Context: any thread.
+ * Return: @v with bit 0 and bit 63 swapped, and so on.
+ */
+static uint64_t rev64(uint64_t v)
+{
+	v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
+	v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
+	v = ((v >> 4) & 0x0f0f0f0f0f0f0f0fULL) | ((v & 0x0f0f0f0f0f0f0f0fULL) << 4);
+	v = ((v >> 8) & 0x00ff00ff00ff00ffULL) | ((v & 0x00ff00ff00ff00ffULL) << 8);
+	v = ((v >> 16) & 0x0000ffff0000ffffULL) | ((v & 0x0000ffff0000ffffULL) << 16);
+	return (v >> 32) | (v << 32);
+}
+
+/**
+ * kvd_store_scan - visit buckets from @cursor on, SCAN's way
+ * @db: the keyspace
+ * @cursor: 0 to start, then what the last call returned
+ * @count: stop after about this many entries (at least one bucket, at
+ *	most 10 * @count buckets, as Redis does)
+ * @fn: called for each entry of each visited bucket; must not delete
+ * @arg: passed to @fn
+ *
+ * The cursor counts with its bits reversed, so a key present for the
+ * whole iteration is returned at least once even when the table doubles
+ * or shrinks between calls (the reverse-binary scan of Redis's dict).
+ *
+ * Context: main thread.
+ * Return: the next cursor; 0 when the iteration is complete.
+ */
+uint64_t kvd_store_scan(struct kvd_db *db, uint64_t cursor, size_t count,
+			int (*fn)(struct kvd_entry *e, void *arg), void *arg)
+{
+	size_t seen = 0, iters = count > SIZE_MAX / 10 ? SIZE_MAX : count * 10;
+	uint64_t v = cursor;
+
+	do {
+		struct kvd_entry *e;
+
+		for (e = db->buckets[v & db->mask]; e; e = e->next, seen++)
+			fn(e, arg);
+		v |= ~(uint64_t)db->mask;
+		v = rev64(v);
+		v++;
+		v = rev64(v);
+	} while (v && --iters && seen < count);
+	return v;
+}
+
+/**
+ * kvd_wall_ms - the wall clock in milliseconds since the Unix epoch
+ *
+ * Used where Redis's replies depend on Unix time (the overflow check of
+ * an expire time, EXAT/PXAT); expiry itself runs on kvd_now_ms().
+ *
+ * Context: any thread.
+ * Return: the time.
+ */
+int64_t kvd_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/**
+ * kvd_store_for_each - call @fn for every entry (expired ones included)
+ * @db: the keyspace
+ * @fn: the callback; must not delete; a non-zero return stops the walk
+ * @arg: passed to @fn
+ *
+ * Context: main thread.
+ */
+void kvd_store_for_each(struct kvd_db *db,
+			int (*fn)(struct kvd_entry *e, void *arg), void *arg)
+{
+	size_t i;
+
+	for (i = 0; i <= db->mask; i++) {
+		struct kvd_entry *e;
+
+		for (e = db->buckets[i]; e; e = e->next)
+			if (fn(e, arg))
+				return;
+	}
+}
