@@ -184,6 +184,13 @@ $(test-progs) $(tool-progs): %: %.o $$(progobjs-$$@) $(static-lib)
 selftests: $(test-progs) $(tool-progs)
 tools: $(tool-progs)
 
+# `make run`: build baton-kvd and run it in the foreground on
+# 127.0.0.1:6380 until Ctrl-C or SIGTERM; ARGS adds options
+# (make run ARGS="--io-threads 2 --requirepass secret").
+.PHONY: run
+run: $(objtree)/tools/kvd/baton-kvd
+	$(Q)exec $< --port 6380 $(ARGS)
+
 # `make check`: every selftest binary, then the source checkers.
 check: all selftests
 	$(Q)BATON_OBJTREE=$(objtree) BATON_SRCTREE=$(srctree) CC='$(CC)' \
@@ -241,6 +248,7 @@ help:
 #help: Targets:
 #help:   all        libbaton.a, libbaton.so.0, baton.pc, tools (default)
 #help:   check      build everything, run the selftests and source checkers
+#help:   run        build baton-kvd and start it on 127.0.0.1:6380 (ARGS=options)
 #help:   bench      run the benchmarks, plots and targets into $(O)/bench
 #help:              (BENCH_ARGS='-q' quick, '-E' no kvd vs redis-server)
 #help:   perf       run the micro-benchmarks under perf stat into $(O)/perf

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * baton-kvd.c - the daemon's entry point: options, the baton server
+ * (protocol callbacks, limits, SIGINT/SIGTERM through baton's signalfd),
+ * the listeners, the run loop and a clean teardown.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kvd.h"
+
+struct kvd_config kvd_cfg = {
+	.bind = "127.0.0.1",
+	.port = KVD_DEFAULT_PORT,
+	.io_threads = BATON_IO_WORKERS_DEFAULT,
+	.maxclients = 10000,
+	.proto_max_bulk_len = KVD_MAX_BULK_DEFAULT,
+	.qbuf_limit = KVD_QBUF_DEFAULT,
+	.obuf_limit = KVD_OBUF_DEFAULT,
+};
+
+static const struct baton_proto kvd_proto = {
+	.sz = sizeof(struct baton_proto),
+	.parse = kvd_parse,
+	.execute = kvd_execute,
+	.free_req = kvd_free_req,
+	.connect = kvd_connect,
+	.close = kvd_close,
+	.tick = kvd_tick,
+	.busy_msg = "-ERR max number of clients reached\r\n",
+};
+
+static const struct baton_log_ops kvd_log = {
+	.fn = baton_log_stderr,
+	.max_level = BATON_LOG_WARN,
+};
+
+enum {
+	OPT_PORT = 256, OPT_BIND, OPT_UNIXSOCKET, OPT_IO_THREADS,
+	OPT_MAXCLIENTS, OPT_REQUIREPASS, OPT_MAX_BULK, OPT_QBUF, OPT_OBUF,
+	OPT_HELP,
+};
+
+static const struct option options[] = {
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "bind", required_argument, NULL, OPT_BIND },
+	{ "unixsocket", required_argument, NULL, OPT_UNIXSOCKET },
+	{ "io-threads", required_argument, NULL, OPT_IO_THREADS },
+	{ "maxclients", required_argument, NULL, OPT_MAXCLIENTS },
+	{ "requirepass", required_argument, NULL, OPT_REQUIREPASS },
+	{ "proto-max-bulk-len", required_argument, NULL, OPT_MAX_BULK },
+	{ "client-query-buffer-limit", required_argument, NULL, OPT_QBUF },
+	{ "client-output-buffer-limit", required_argument, NULL, OPT_OBUF },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+/**
+ * usage - print the options
+ * @f: where to
+ *
+ * Context: main thread.
+ */
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: baton-kvd [options]\n"
+"A key-value server speaking the Redis protocol (RESP2), built on baton.\n"
+"\n"
+"  --port N                  TCP port (default %u; 0: no TCP listener)\n"
+"  --bind ADDR               numeric IPv4/IPv6 address (default 127.0.0.1)\n"
+"  --unixsocket PATH         also listen on a Unix socket\n"
+"  --io-threads N            IO worker threads, 0-%d (0: the main thread\n"
+"                            does the IO; default: online CPUs - 1, >= 1)\n"
+"  --maxclients N            refuse connections beyond N (default 10000)\n"
+"  --requirepass PASS        clients must AUTH with PASS first\n"
+"  --proto-max-bulk-len B    longest string in a request (default 512m)\n"
+"  --client-query-buffer-limit B\n"
+"                            unparsed bytes per client (default 1g)\n"
+"  --client-output-buffer-limit B\n"
+"                            queued reply bytes per client (default 1g)\n"
+"  --help                    this text\n"
+"\n"
+"Sizes take a k, m or g suffix (powers of 1024).  SIGINT (Ctrl-C) or\n"
+"SIGTERM stops the server cleanly.\n",
+		KVD_DEFAULT_PORT, BATON_STATS_MAX_WORKERS);
+}
+
+/**
+ * parse_num - a whole number with an optional k/m/g suffix
+ * @s: the text
+ * @min: the smallest value allowed
+ * @max: the largest
+ * @out: the value
+ *
+ * Context: main thread.
+ * Return: 0, or -EINVAL.
+ */
+static int parse_num(const char *s, unsigned long long min,
+		     unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v, mul = 1;
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	if (*end) {
+		switch (*end | 0x20) {
+		case 'k': mul = 1ULL << 10; break;
+		case 'm': mul = 1ULL << 20; break;
+		case 'g': mul = 1ULL << 30; break;
+		default: return -EINVAL;
+		}
+		if (end[1] && !((end[1] | 0x20) == 'b' && !end[2]))
+			return -EINVAL;
+	}
+	if (v > ULLONG_MAX / mul)
+		return -EINVAL;
+	v *= mul;
+	if (v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/**
+ * parse_options - fill kvd_cfg from the command line
+ * @argc: the argument count
+ * @argv: the arguments
+ *
+ * Context: main thread, before the server exists.
+ * Return: 0 to run, 1 after --help, -EINVAL after printing what is wrong.
+ */
+static int parse_options(int argc, char **argv)
+{
+	unsigned long long v;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		int err = 0;
+
+		switch (opt) {
+		case OPT_PORT:
+			err = parse_num(optarg, 0, 65535, &v);
+			kvd_cfg.port = (unsigned int)v;
+			break;
+		case OPT_BIND:
+			kvd_cfg.bind = optarg;
+			break;
+		case OPT_UNIXSOCKET:
+			kvd_cfg.unixsocket = optarg;
+			break;
+		case OPT_IO_THREADS:
+			err = parse_num(optarg, 0, BATON_STATS_MAX_WORKERS, &v);
+			kvd_cfg.io_threads = (int)v;
+			break;
+		case OPT_MAXCLIENTS:
+			err = parse_num(optarg, 1, 1000000, &v);
+			kvd_cfg.maxclients = (unsigned int)v;
+			break;
+		case OPT_REQUIREPASS:
+			kvd_cfg.requirepass = *optarg ? optarg : NULL;
+			break;
+		case OPT_MAX_BULK:
+			err = parse_num(optarg, 1, 1ULL << 40, &v);
+			kvd_cfg.proto_max_bulk_len = (long long)v;
+			break;
+		case OPT_QBUF:
+			err = parse_num(optarg, 1ULL << 20, 1ULL << 40, &v);
+			kvd_cfg.qbuf_limit = (size_t)v;
+			break;
+		case OPT_OBUF:
+			err = parse_num(optarg, 1ULL << 20, 1ULL << 40, &v);
+			kvd_cfg.obuf_limit = (size_t)v;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+		if (err) {
+			fprintf(stderr, "baton-kvd: bad value '%s' for --%s\n",
+				optarg, options[opt - OPT_PORT].name);
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "baton-kvd: unexpected argument '%s'\n",
+			argv[optind]);
+		usage(stderr);
+		return -EINVAL;
+	}
+	if (!kvd_cfg.port && !kvd_cfg.unixsocket) {
+		fprintf(stderr, "baton-kvd: --port 0 needs --unixsocket\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * start_listening - open the TCP and Unix listeners
+ * @s: the server
+ *
+ * Context: main thread, before baton_server_run().
+ * Return: 0, or the -errno of the listener that failed (printed).
+ */
+static int start_listening(struct baton_server *s)
+{
+	int err;
+
+	if (kvd_cfg.port) {
+		err = baton_server_listen_tcp(s, kvd_cfg.bind,
+					      (unsigned short)kvd_cfg.port, NULL);
+		if (err) {
+			fprintf(stderr, "baton-kvd: cannot listen on %s:%u: %s\n",
+				kvd_cfg.bind, kvd_cfg.port, strerror(-err));
+			return err;
+		}
+	}
+	if (kvd_cfg.unixsocket) {
+		err = baton_server_listen_unix(s, kvd_cfg.unixsocket);
+		if (err) {
+			fprintf(stderr, "baton-kvd: cannot listen on %s: %s\n",
+				kvd_cfg.unixsocket, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/**
+ * print_banner - the one line that says where kvd listens
+ *
+ * Context: main thread.
+ */
+static void print_banner(void)
+{
+	const char *v6 = strchr(kvd_cfg.bind, ':') ? "[" : "";
+
+	printf("baton-kvd: listening on ");
+	if (kvd_cfg.port)
+		printf("%s%s%s:%u", v6, kvd_cfg.bind, *v6 ? "]" : "",
+		       kvd_cfg.port);
+	if (kvd_cfg.unixsocket)
+		printf("%s%s", kvd_cfg.port ? " and " : "", kvd_cfg.unixsocket);
+	printf(" (%d io thread%s); Ctrl-C or SIGTERM to stop\n",
+	       kvd_cfg.io_threads, kvd_cfg.io_threads == 1 ? "" : "s");
+	fflush(stdout);
+}
+
+/**
+ * main - run baton-kvd until SIGINT or SIGTERM
+ * @argc: the argument count
+ * @argv: the arguments
+ *
+ * Teardown order: baton_server_run() returns with every client closed;
+ * the keyspace is freed next (its values' main-only frees are queued,
+ * since the run loop is over), and baton_server_destroy() runs them and
+ * waits for the last grace period, so the process exits with nothing
+ * allocated.
+ *
+ * Context: the process's first thread, which becomes baton's main thread.
+ * Return: 0 after a clean stop, 1 when the server could not start or its
+ * loop failed, 2 for bad options.
+ */
+int main(int argc, char **argv)
+{
+	struct baton_server_opts opts = { .sz = sizeof(opts) };
+	struct baton_server *s;
+	int err;
+
+	err = parse_options(argc, argv);
+	if (err)
+		return err > 0 ? 0 : 2;
+	signal(SIGPIPE, SIG_IGN);
+	baton_log_set(&kvd_log);
+	if (kvd_types_register() || kvd_store_init(&kvd_db)) {
+		fprintf(stderr, "baton-kvd: cannot initialize the keyspace\n");
+		return 1;
+	}
+	kvd_stats.start_ms = kvd_stats.ops_mark_ms = kvd_now_ms();
+
+	opts.proto = &kvd_proto;
+	opts.nr_io_workers = kvd_cfg.io_threads;
+	opts.max_clients = kvd_cfg.maxclients;
+	opts.qbuf_limit = kvd_cfg.qbuf_limit;
+	opts.obuf_limit = kvd_cfg.obuf_limit;
+	opts.tick_hz = KVD_HZ;
+	opts.stop_signals = true;
+	err = baton_server_create(&opts, &s);
+	if (err) {
+		fprintf(stderr, "baton-kvd: cannot create the server: %s\n",
+			strerror(-err));
+		kvd_store_free(&kvd_db);
+		return 1;
+	}
+	/* Only main reads io_threads; the workers read proto_max_bulk_len. */
+	kvd_cfg.io_threads = baton_server_nr_io_workers(s);
+	err = start_listening(s);
+	if (!err) {
+		print_banner();
+		err = baton_server_run(s);
+		if (err)
+			fprintf(stderr, "baton-kvd: the main loop failed: %s\n",
+				strerror(-err));
+	}
+	kvd_store_free(&kvd_db);
+	baton_server_destroy(s);
+	return err ? 1 : 0;
+}
