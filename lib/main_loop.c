@@ -3,10 +3,7 @@
  * main_loop.c - the main thread's side of a client: execute its requests,
  * hand it back, and finalize it when it closes.
  */
-#include <stdlib.h>
 #include <unistd.h>
-#include <baton/fault.h>
-#include <baton/logging.h>
 #include <baton/rcu_free.h>
 #include <baton/rcu_read.h>
 #include <baton/runtime.h>
@@ -132,34 +129,36 @@ static void main_drop_kicks(struct baton_worker *w) __main_only
 	}
 }
 
+/* Clients taken from the table per walk at shutdown. */
+struct collect_ctx {
+	struct baton_client *batch[64];
+	unsigned int nr;
+};
+
+/* Take clients until the batch is full, then stop the walk. */
+static int collect_client(struct baton_client *c, void *arg)
+{
+	struct collect_ctx *ctx = arg;
+
+	ctx->batch[ctx->nr++] = c;
+	return ctx->nr == ARRAY_SIZE(ctx->batch);
+}
+
 /**
  * main_close_all - finalize every client at shutdown
  * @s: the server, whose workers have been joined
  *
  * With the workers gone, main owns every client wherever it was: on a
  * worker, in an inbox or with main.  The inboxes are emptied (their
- * clients are all in the table) and every client is finalized.
+ * clients are all in the table) and every client is finalized, a batch
+ * per walk of the table: finalizing unlinks them, so each walk finds the
+ * rest, and shutdown needs no allocation that could fail.
  *
  * Context: main thread, after worker_join() of every worker.
  */
-struct collect_ctx {
-	struct baton_client **all;
-	unsigned int nr, max;
-};
-
-static int collect_client(struct baton_client *c, void *arg)
-{
-	struct collect_ctx *ctx = arg;
-
-	if (ctx->nr < ctx->max)
-		ctx->all[ctx->nr++] = c;
-	return 0;
-}
-
 void main_close_all(struct baton_server *s)
 {
-	struct baton_client *few[16];
-	struct collect_ctx ctx = { .max = s->nr_clients };
+	struct collect_ctx ctx;
 	unsigned int i, n = s->nr_workers ? s->nr_workers : 1;
 
 	llist_del_all(&s->inbox);
@@ -167,24 +166,15 @@ void main_close_all(struct baton_server *s)
 		llist_del_all(&s->workers[i].inbox);
 		main_drop_kicks(&s->workers[i]);
 	}
-	ctx.all = bt_calloc(s->nr_clients + 1, sizeof(*ctx.all));
-	if (!ctx.all) {
-		/* Out of memory: take a few clients per walk instead; each
-		 * finalize unlinks them, so the next walk finds the rest. */
-		ctx.all = few;
-		ctx.max = ARRAY_SIZE(few);
-	}
 	do {
 		ctx.nr = 0;
 		rcu_read_lock_bt();
 		client_table_walk(s, collect_client, &ctx);
 		rcu_read_unlock_bt();
 		for (i = 0; i < ctx.nr; i++) {
-			ctx.all[i]->owner = 0;
-			ctx.all[i]->at_main = true;
-			main_finalize_client(s, ctx.all[i]);
+			ctx.batch[i]->owner = 0;
+			ctx.batch[i]->at_main = true;
+			main_finalize_client(s, ctx.batch[i]);
 		}
-	} while (ctx.all == few && ctx.nr);
-	if (ctx.all != few)
-		free(ctx.all);
+	} while (ctx.nr);
 }

@@ -259,15 +259,16 @@ static void test_pending_read(void)
 	}
 }
 
-/* Stop with clients connected: every one is closed, run returns 0. */
+/* Stop with clients connected (more than one shutdown batch): every one
+ * is closed, run returns 0. */
 static void test_stop_with_clients(void)
 {
 	struct line_server ls = { 0 };
-	int fds[20], i;
+	int fds[100], i;
 	char line[64];
 
 	CU_ASSERT_EQUAL_FATAL(ls_start(&ls, 2), 0);
-	for (i = 0; i < 20; i++) {
+	for (i = 0; i < 100; i++) {
 		fds[i] = ls_dial(ls.port);
 		CU_ASSERT_FATAL(fds[i] >= 0);
 	}
@@ -276,10 +277,10 @@ static void test_stop_with_clients(void)
 	CU_ASSERT(ls_read_line(fds[0], line, sizeof(line), 5000) > 0);
 	ls_send(fds[1], "SLEEP 100\n");
 	ls_send(fds[2], "BIG 1000000\n");
-	CU_ASSERT(ls_wait_until(atomic_load(&ls.connects) == 20, 5000));
+	CU_ASSERT(ls_wait_until(atomic_load(&ls.connects) == 100, 5000));
 	CU_ASSERT_EQUAL(ls_stop(&ls), 0);
-	CU_ASSERT_EQUAL(atomic_load(&ls.closes), 20);
-	for (i = 0; i < 20; i++) {
+	CU_ASSERT_EQUAL(atomic_load(&ls.closes), 100);
+	for (i = 0; i < 100; i++) {
 		CU_ASSERT(ls_wait_eof(fds[i], 5000));
 		close(fds[i]);
 	}
