@@ -28,8 +28,10 @@ struct baton_obj;
  * Context: main thread inside @execute (or any main-thread callback), or
  * the owning IO worker inside @parse.
  * Return: 0; -ENOBUFS when the reply would pass the output-buffer limit
- * (the client is then closed after what it already has is sent); -ENOMEM;
- * -EPIPE when the client is already closing (the bytes are dropped).
+ * (the client is then closed after what it already has is sent); -ENOMEM
+ * (the client is closed after the replies queued before this one, so
+ * that no later reply answers the wrong request); -EPIPE when the client
+ * is already closing (the bytes are dropped).
  */
 BATON_API int baton_client_write(struct baton_client *c, const void *buf,
 				 size_t len);
