@@ -72,7 +72,9 @@ static bool reqs_reserve(struct baton_client *c)
 
 /*
  * Parse complete requests out of the query buffer.  Returns true when the
- * client must go to main: requests are ready or the input was rejected.
+ * client must go to main: requests are ready, the input was rejected, or
+ * a reply written from parse could not be queued (CF_CLOSE_AFTER_REPLY:
+ * main sends it back to be flushed and closed).
  */
 static bool worker_parse(struct baton_worker *w, struct baton_client *c)
 	__io_only
@@ -104,7 +106,8 @@ static bool worker_parse(struct baton_worker *w, struct baton_client *c)
 		memmove(c->qbuf, c->qbuf + pos, c->qlen - pos);
 		c->qlen -= pos;
 	}
-	return c->nr_reqs || (c->flags & (CF_PROTO_ERROR | CF_CLOSE_NOW));
+	return c->nr_reqs ||
+	       (c->flags & (CF_PROTO_ERROR | CF_CLOSE_NOW | CF_CLOSE_AFTER_REPLY));
 }
 
 /*
