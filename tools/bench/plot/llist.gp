@@ -7,6 +7,7 @@ set xlabel "producer threads"
 set ylabel "Mitems/s (all rounds' items / their time)"
 set xtics 1
 set yrange [0:*]
+set offsets 0, 0, graph 0.35, 0
 plot rows(f, "c11")      using 2:6 with linespoints ls 1 title "baton llist (c11)", \
      rows(f, "mutex")    using 2:6 with linespoints ls 2 title "pthread mutex list", \
      rows(f, "wfcq")     using 2:6 with linespoints ls 3 title "liburcu wfcqueue", \

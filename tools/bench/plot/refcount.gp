@@ -9,6 +9,7 @@ set xlabel "threads"
 set ylabel "CPU ns per get/put pair"
 set xtics 1
 set yrange [0:*]
+set offsets 0, 0, graph 0.35, 0
 set key top left
 do for [sh in "uncontended contended"] {
 	set title sh.(sh eq "contended" ? ": every thread on one count" : ": each thread its own count")

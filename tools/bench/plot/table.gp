@@ -9,6 +9,7 @@ set xlabel "reader threads"
 set ylabel "million lookups/s"
 set xtics 1
 set yrange [0:*]
+set offsets 0, 0, graph 0.35, 0
 set key top left
 plot rows(f, "rcu")         using 2:7:8:9 with yerrorlines ls 1 title "RCU client table (cds_lfht)", \
      rows(f, "rwlock")      using 2:7:8:9 with yerrorlines ls 2 title "open table + rwlock", \
