@@ -17,6 +17,18 @@
 /* Copied replies go into chunks of this size (or one of the reply's size). */
 #define OUT_CHUNK_SIZE	(16 * 1024 - sizeof(struct out_chunk))
 
+/*
+ * The worker's view of a new client: not the worker's yet.  Until
+ * worker_take_client() takes it from the inbox, a kick must not treat it
+ * as owned by the worker (spin found that: tools/model, NEW_IO_AT_MAIN).
+ * The IO field is written here, by main, before the client is published
+ * to any thread.
+ */
+static void client_init_io_view(struct baton_client *c) __no_role_analysis
+{
+	c->io_at_main = true;
+}
+
 /**
  * client_alloc - a new client for an accepted socket
  * @s: the server
@@ -44,6 +56,7 @@ struct baton_client *client_alloc(struct baton_server *s, int fd,
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	refcount_set(&c->refs, 1);
 	cds_lfht_node_init(&c->table_node);
+	client_init_io_view(c);
 	c->owner = baton_role_self();
 	c->at_main = true;
 	c->active_sec = -1;
@@ -305,12 +318,13 @@ BATON_API struct baton_client *baton_client_lookup(struct baton_server *s,
  * the client's memory outlives its place on the worker's kick list even
  * if the client reaches main and is finalized first.
  */
-static void client_kick_worker(struct baton_client *c) __main_only
+static void client_kick_worker(struct baton_client *c, unsigned int how)
+	__main_only
 {
 	struct baton_worker *w = c->worker;
 
-	/* Release: pairs with the owner's acquire exchange of pending_kill. */
-	atomic_store_explicit(&c->pending_kill, 1, memory_order_release);
+	/* Release: pairs with the acquire in client_take_close_request(). */
+	atomic_fetch_or_explicit(&c->pending_kill, how, memory_order_release);
 	if (atomic_exchange_explicit(&c->kick_queued, 1, memory_order_acq_rel))
 		return;		/* already on the list */
 	refcount_inc(&c->refs);
@@ -330,7 +344,7 @@ BATON_API int baton_client_kill(struct baton_server *s, uint64_t id)
 	if (c->at_main)
 		c->flags |= CF_CLOSE_NOW;	/* main owns it: OWNER write */
 	else
-		client_kick_worker(c);
+		client_kick_worker(c, PK_CLOSE_NOW);
 	return 0;
 }
 
@@ -343,7 +357,7 @@ BATON_API void baton_client_close(struct baton_client *c)
 	if (c->at_main)
 		c->flags |= CF_CLOSE_AFTER_REPLY;
 	else
-		client_kick_worker(c);
+		client_kick_worker(c, PK_CLOSE_AFTER_REPLY);
 }
 
 struct for_each_ctx {

@@ -66,10 +66,7 @@ void main_process_inbox(struct baton_server *s)
 			main_finalize_client(s, c);
 			continue;
 		}
-		/* Acquire: pairs with the release in client_kick_worker. */
-		if (atomic_exchange_explicit(&c->pending_kill, 0,
-					     memory_order_acquire))
-			c->flags |= CF_CLOSE_NOW;
+		c->flags |= client_take_close_request(c);
 		main_execute(s, c);
 		handoff_to_worker(s, c);
 	}

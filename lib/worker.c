@@ -269,9 +269,7 @@ static void worker_take_client(struct baton_worker *w, struct baton_client *c,
 		c->io_maybe_more = true;	/* data may have come first */
 	}
 	c->io_at_main = false;
-	/* Acquire: pairs with main's release store in client_kick_worker. */
-	if (atomic_exchange_explicit(&c->pending_kill, 0, memory_order_acquire))
-		c->flags |= CF_CLOSE_NOW;
+	c->flags |= client_take_close_request(c);
 	if (c->flags & CF_CLOSE_NOW) {
 		client_release_output(c);
 		worker_detach(w, c, first, last);
@@ -287,9 +285,11 @@ static void worker_take_client(struct baton_worker *w, struct baton_client *c,
 }
 
 /*
- * Main asked to close clients (CLIENT KILL): close those this worker
- * owns; one that is with main or on its way there is closed by whoever
- * owns it next, since both check pending_kill on receipt.
+ * Main asked to close clients (kill, or close after the replies): close
+ * those this worker owns; one that is with main or on its way to or from
+ * it (io_at_main: not the worker's, including a new client still in the
+ * inbox) is closed by whoever owns it next, since both check
+ * pending_kill on receipt.
  */
 static void worker_handle_kicks(struct baton_worker *w,
 				struct llist_node **first,
@@ -303,12 +303,14 @@ static void worker_handle_kicks(struct baton_worker *w,
 
 		/* The node's next was read above: main may now queue it again. */
 		atomic_store_explicit(&c->kick_queued, 0, memory_order_release);
-		if (!c->io_at_main &&
-		    atomic_exchange_explicit(&c->pending_kill, 0,
-					     memory_order_acquire)) {
-			client_release_output(c);
-			c->flags |= CF_CLOSE_NOW;
-			worker_detach(w, c, first, last);
+		if (!c->io_at_main) {
+			c->flags |= client_take_close_request(c);
+			if (c->flags & CF_CLOSE_NOW) {
+				client_release_output(c);
+				worker_detach(w, c, first, last);
+			} else if (c->flags & CF_CLOSE_AFTER_REPLY) {
+				worker_flush(w, c, first, last);
+			}
 		}
 		baton_client_put(c);	/* the kick's reference */
 	}

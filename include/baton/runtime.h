@@ -65,6 +65,10 @@ void baton_wake_consume(struct baton_wake *wk);
 #define CF_QBUF_LIMIT		(1u << 5)	/* closed for its query buffer */
 #define CF_OBUF_LIMIT		(1u << 6)	/* closed for its output buffer */
 
+/* Bits of a client's pending_kill: main's close request to the owner. */
+#define PK_CLOSE_NOW		(1u << 0)	/* baton_client_kill() */
+#define PK_CLOSE_AFTER_REPLY	(1u << 1)	/* baton_client_close() */
+
 /* One piece of queued reply: copied bytes or a referenced object. */
 struct out_chunk {
 	struct out_chunk *next;
@@ -122,9 +126,10 @@ struct baton_client {
 	 * Another thread asks the owner to act.  pending_read: the worker
 	 * saw the socket readable while main owned the client (set and
 	 * consumed by the worker, in its own event loop, through the
-	 * client's round trip).  pending_kill: main asks the owning worker
-	 * to close the client (release store by main, acquire exchange by
-	 * the owner).  kick_queued: the client's kick_node is on the
+	 * client's round trip).  pending_kill: main asks whoever owns the
+	 * client next to close it, PK_CLOSE_NOW or PK_CLOSE_AFTER_REPLY
+	 * (release fetch_or by main, acquire exchange by the owner in
+	 * client_take_close_request()).  kick_queued: the client's kick_node is on the
 	 * worker's kick list (exchange by main decides who adds it).
 	 * kick_node itself is owned by whoever set kick_queued: main writes
 	 * it and hands it over with llist_add; the worker reads it after
@@ -136,7 +141,7 @@ struct baton_client {
 	struct llist_node kick_node		__rule(OWNER);
 
 	/* Worker-only state. */
-	bool io_at_main			__rule(IO);	/* handed to main, not back yet */
+	bool io_at_main			__rule(IO);	/* not the worker's: new, or with main */
 	bool io_maybe_more		__rule(IO);	/* stopped reading before EAGAIN */
 	bool io_want_out		__rule(IO);	/* EPOLLOUT armed */
 	struct baton_client *io_prev	__rule(IO);	/* worker's client list */
@@ -258,6 +263,27 @@ void client_free_reqs(struct baton_client *c) __main_only;
 void client_put_table_ref(void *c);
 void client_append_chunk(struct baton_client *c, struct out_chunk *ch);
 void out_chunk_release(struct out_chunk *ch);
+
+/**
+ * client_take_close_request - consume main's close request, as CF_* flags
+ * @c: the client, owned by the caller
+ *
+ * The acquire exchange pairs with the release fetch_or in
+ * client_kick_worker(); whichever owner receives the client first after
+ * the request consumes it.
+ *
+ * Context: the owner of @c (main or its IO worker).
+ * Return: CF_CLOSE_NOW, CF_CLOSE_AFTER_REPLY or 0.
+ */
+static inline unsigned int client_take_close_request(struct baton_client *c)
+{
+	unsigned int pk = atomic_exchange_explicit(&c->pending_kill, 0,
+						   memory_order_acquire);
+
+	if (pk & PK_CLOSE_NOW)
+		return CF_CLOSE_NOW;
+	return pk & PK_CLOSE_AFTER_REPLY ? CF_CLOSE_AFTER_REPLY : 0;
+}
 
 /* lib/handoff.c: moving a client between threads. */
 void handoff_to_main(struct baton_worker *w, struct baton_client *c,

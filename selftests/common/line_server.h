@@ -9,6 +9,10 @@
  *   QUIT         reply "BYE", then close
  *   ID           reply the client's id
  *   KILL <id>    kill client <id>; reply "KILLED <0 or -errno>"
+ *   KILLNEWEST   kill the client with the highest id other than this one;
+ *                reply "KILLED <0 or -errno>"
+ *   CLOSE <id>   baton_client_close() client <id>; reply "CLOSED" or
+ *                "NOSUCH"
  *   SLEEP <ms>   block the main thread for <ms> ms; reply "SLEPT"
  *   BIG <n>      reply <n> 'x' bytes and a newline
  *   CLIENTS      reply the number of connected clients
@@ -96,6 +100,20 @@ static inline void ls_reply(struct baton_client *c, const char *prefix, long v)
 	baton_client_write(c, out, (size_t)n);
 }
 
+struct ls_newest_ctx {
+	uint64_t self, newest;
+};
+
+static inline int ls_find_newest(struct baton_client *c, void *arg)
+{
+	struct ls_newest_ctx *ctx = arg;
+	uint64_t id = baton_client_id(c);
+
+	if (id != ctx->self && id > ctx->newest)
+		ctx->newest = id;
+	return 0;
+}
+
 struct ls_list_ctx {
 	struct baton_server *s;
 	long n, bad;
@@ -129,6 +147,19 @@ static inline void ls_execute(struct baton_client *c, void *req)
 		ls_reply(c, "", (long)baton_client_id(c));
 	} else if (sscanf(line, "KILL %ld", &v) == 1) {
 		ls_reply(c, "KILLED ", baton_client_kill(s, (uint64_t)v));
+	} else if (!strcmp(line, "KILLNEWEST\n")) {
+		struct ls_newest_ctx ctx = { .self = baton_client_id(c) };
+
+		baton_client_for_each(s, ls_find_newest, &ctx);
+		ls_reply(c, "KILLED ", ctx.newest ?
+			 baton_client_kill(s, ctx.newest) : -ENOENT);
+	} else if (sscanf(line, "CLOSE %ld", &v) == 1) {
+		struct baton_client *other = baton_client_lookup(s, (uint64_t)v);
+
+		if (other)
+			baton_client_close(other);
+		baton_client_write(c, other ? "CLOSED\n" : "NOSUCH\n",
+				   other ? 7 : 7);
 	} else if (sscanf(line, "SLEEP %ld", &v) == 1) {
 		usleep((useconds_t)v * 1000);
 		baton_client_write(c, "SLEPT\n", 6);

@@ -29,9 +29,10 @@
  *   NO_KILL_IN_EXEC   main never kills from an execute callback
  *
  * Behaviour knob:
- *   NEW_IO_AT_MAIN=1  client_alloc() sets io_at_main: the fix of the
- *                     known bug (Documentation/model.rst); 0, the
- *                     default, is lib/client.c today (calloc: false)
+ *   NEW_IO_AT_MAIN=1  client_alloc() sets io_at_main, as lib/client.c
+ *                     does since the bug this model found was fixed
+ *                     (Documentation/model.rst, "Found bug"); 0 is the
+ *                     code as it was (calloc: false), which spin rejects
  *
  * Check knob:
  *   NO_WAKE_INVARIANT drop the lost-wakeup invariant, so that only the
@@ -77,7 +78,7 @@
 #define NREAD	1
 #endif
 #ifndef NEW_IO_AT_MAIN
-#define NEW_IO_AT_MAIN	0
+#define NEW_IO_AT_MAIN	1
 #endif
 
 /* Arrays are sized for two clients; NCLI says how many are used. */
