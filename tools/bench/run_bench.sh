@@ -43,6 +43,14 @@ bench=$objtree/tools/bench
 plotdir=$srctree/tools/bench/plot
 mkdir -p "$outdir" || exit 1
 outdir=$(cd "$outdir" && pwd)
+# A run's results never mix with an earlier run's: remove what a run
+# writes (and only that) before starting.
+for n in llist handoff table refcount free rcu e2e e2e-pairs; do
+	rm -f "$outdir/$n".txt "$outdir/$n".csv "$outdir/$n".err \
+		"$outdir/$n".png "$outdir/$n".svg "$outdir/$n".gnuplot.err
+done
+rm -rf "$outdir/e2e"
+rm -f "$outdir/targets.txt" "$outdir/machine.txt"
 step=0
 steps=$((6 + e2e))
 failed=""
