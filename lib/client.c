@@ -14,8 +14,17 @@
 #include <baton/runtime.h>
 #include <uapi/baton/object.h>
 
-/* Copied replies go into chunks of this size (or one of the reply's size). */
-#define OUT_CHUNK_SIZE	(16 * 1024 - sizeof(struct out_chunk))
+/*
+ * Copied replies go into chunks of this size (or one of the reply's size).
+ * After a referenced chunk the copies are usually a few bytes between two
+ * references (the "\r\n" after a value and the next header), so the
+ * chunk that follows one is small.
+ */
+#define OUT_CHUNK_SIZE		(16 * 1024 - sizeof(struct out_chunk))
+#define OUT_CHUNK_AFTER_REF	(256 - sizeof(struct out_chunk))
+/* References to fewer bytes than this are copied: cheaper than a chunk,
+ * a reference and its put, and the bytes sent are the same. */
+#define WRITE_REF_COPY_MAX	256
 
 /*
  * The worker's view of a new client: not the worker's yet.  Until
@@ -217,7 +226,9 @@ BATON_API int baton_client_write(struct baton_client *c, const void *buf,
 			return 0;
 		}
 	}
-	cap = len > OUT_CHUNK_SIZE ? len : OUT_CHUNK_SIZE;
+	cap = tail && tail->ref ? OUT_CHUNK_AFTER_REF : OUT_CHUNK_SIZE;
+	if (len > cap)
+		cap = len;
 	tail = bt_malloc(sizeof(*tail) + cap);
 	if (!tail)
 		return client_reply_nomem(c);
@@ -238,6 +249,8 @@ BATON_API int baton_client_write_ref(struct baton_client *c,
 	int err;
 
 	assert_owner(c->owner);
+	if (len < WRITE_REF_COPY_MAX)
+		return baton_client_write(c, data, len);
 	err = client_reply_check(c, len);
 	if (err || !len)
 		return err;

@@ -44,6 +44,9 @@ BATON_API int baton_client_write(struct baton_client *c, const void *buf,
  * @data: the first byte, inside @obj
  * @len: how many bytes
  *
+ * Fewer than 256 bytes are copied instead (as baton_client_write() does):
+ * that is cheaper than a reference, and the peer receives the same bytes.
+ *
  * Context: main thread, inside a callback that owns @c.
  * Return: 0, -ENOBUFS, -ENOMEM or -EPIPE as baton_client_write().
  */
