@@ -210,6 +210,15 @@ perf: all
 	$(Q)BATON_OBJTREE=$(objtree) BATON_SRCTREE=$(srctree) \
 		bash $(srctree)/tools/bench/run_perf.sh $(PERF_ARGS)
 
+# `make fuzz`: the libFuzzer harnesses of tools/fuzz (clang, ASan+UBSan,
+# their own libbaton under $(O)/fuzz-build), FUZZ_TIME seconds each from
+# a scratch copy of the committed seed corpus.
+.PHONY: fuzz
+FUZZ_TIME ?= 60
+fuzz:
+	$(Q)BATON_SRCTREE=$(srctree) bash $(srctree)/tools/fuzz/run_fuzz.sh \
+		$(objtree)/fuzz-build $(FUZZ_TIME)
+
 # Regenerate the field table of Documentation/ownership.rst from the
 # __rule() annotations (make check fails while it is out of date).
 ownership-table:
@@ -252,6 +261,7 @@ help:
 #help:   bench      run the benchmarks, plots and targets into $(O)/bench
 #help:              (BENCH_ARGS='-q' quick, '-E' no kvd vs redis-server)
 #help:   perf       run the micro-benchmarks under perf stat into $(O)/perf
+#help:   fuzz       libFuzzer harnesses (clang) for FUZZ_TIME s each (default 60)
 #help:   selftests  build the selftest binaries;  tools  build the tools
 #help:   install    install public headers, libraries and baton.pc
 #help:   uninstall  remove what install put there
