@@ -213,11 +213,18 @@ perf: all
 # `make fuzz`: the libFuzzer harnesses of tools/fuzz (clang, ASan+UBSan,
 # their own libbaton under $(O)/fuzz-build), FUZZ_TIME seconds each from
 # a scratch copy of the committed seed corpus.
-.PHONY: fuzz
+# `make soak`: baton-kvd under thousands of connections, kills and drops
+# for SOAK_TIME seconds (tools/soak; SOAK_ARGS adds options).
+.PHONY: fuzz soak
 FUZZ_TIME ?= 60
 fuzz:
 	$(Q)BATON_SRCTREE=$(srctree) bash $(srctree)/tools/fuzz/run_fuzz.sh \
 		$(objtree)/fuzz-build $(FUZZ_TIME)
+
+SOAK_TIME ?= 120
+soak: $(objtree)/tools/kvd/baton-kvd
+	$(Q)BATON_OBJTREE=$(objtree) SAN='$(SAN)' python3 \
+		$(srctree)/tools/soak/soak.py --time $(SOAK_TIME) $(SOAK_ARGS)
 
 # Regenerate the field table of Documentation/ownership.rst from the
 # __rule() annotations (make check fails while it is out of date).
@@ -262,6 +269,7 @@ help:
 #help:              (BENCH_ARGS='-q' quick, '-E' no kvd vs redis-server)
 #help:   perf       run the micro-benchmarks under perf stat into $(O)/perf
 #help:   fuzz       libFuzzer harnesses (clang) for FUZZ_TIME s each (default 60)
+#help:   soak       baton-kvd soak: SOAK_TIME s (default 120), SOAK_ARGS=options
 #help:   selftests  build the selftest binaries;  tools  build the tools
 #help:   install    install public headers, libraries and baton.pc
 #help:   uninstall  remove what install put there
