@@ -95,10 +95,13 @@ static int worker_init(struct baton_server *s, struct baton_worker *w,
 	return err;
 }
 
-static void worker_fini(struct baton_worker *w)
+/* After the worker's thread was joined its IO fields are main's. */
+static void worker_fini(struct baton_worker *w) __no_role_analysis
 {
 	if (!w->srv)
 		return;
+	free(w->io_spare_qbuf);
+	w->io_spare_qbuf = NULL;
 	baton_wake_destroy(&w->wake);
 	if (!w->inline_io && w->epfd >= 0)
 		close(w->epfd);

@@ -111,6 +111,34 @@ static bool worker_parse(struct baton_worker *w, struct baton_client *c)
 }
 
 /*
+ * A client holds a query buffer only while it has unparsed bytes: an
+ * idle client costs no 16 KiB buffer.  The worker keeps one spare
+ * buffer of the base size and lends it to the client that reads next,
+ * so a client answering one request at a time does not allocate either.
+ */
+static bool qbuf_lend(struct baton_worker *w, struct baton_client *c)
+	__io_only
+{
+	c->qbuf = w->io_spare_qbuf ? w->io_spare_qbuf : bt_malloc(QBUF_MIN);
+	w->io_spare_qbuf = NULL;
+	c->qcap = c->qbuf ? QBUF_MIN : 0;
+	return c->qbuf != NULL;
+}
+
+static void qbuf_return(struct baton_worker *w, struct baton_client *c)
+	__io_only
+{
+	if (c->qlen || !c->qbuf)
+		return;
+	if (!w->io_spare_qbuf && c->qcap == QBUF_MIN)
+		w->io_spare_qbuf = c->qbuf;
+	else
+		free(c->qbuf);		/* grown for a large request: give it back */
+	c->qbuf = NULL;
+	c->qcap = 0;
+}
+
+/*
  * Read what the socket has and parse it; hand @c to main once requests
  * are complete.  Edge-triggered epoll: a read that stops before EAGAIN
  * sets io_maybe_more so the next return from main reads again.
@@ -127,8 +155,10 @@ static void worker_input(struct baton_worker *w, struct baton_client *c,
 	while (try_read) {
 		ssize_t n;
 
+		if (!c->qcap && !qbuf_lend(w, c))
+			goto gone;
 		if (c->qcap - c->qlen < READ_MIN_ROOM) {
-			size_t cap = c->qcap ? c->qcap * 2 : QBUF_MIN;
+			size_t cap = c->qcap * 2;
 			char *q;
 
 			if (c->qlen >= s->qbuf_limit) {
@@ -161,12 +191,14 @@ static void worker_input(struct baton_worker *w, struct baton_client *c,
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN)
-			return;
+			break;
 		goto gone;
 	}
+	qbuf_return(w, c);
 	return;
 
 to_main:
+	qbuf_return(w, c);
 	handoff_to_main(w, c, first, last);
 	return;
 gone:

@@ -187,6 +187,7 @@ struct baton_worker {
 	_Atomic uint64_t st_wakeups	__rule(ATOMIC);
 
 	struct baton_client *io_clients	__rule(IO);	/* clients it holds in epoll */
+	char *io_spare_qbuf		__rule(IO);	/* lent to clients with input */
 
 	unsigned int nr_clients ____cacheline_aligned	__rule(MAIN);	/* for least-loaded choice */
 	struct llist_node *out_first	__rule(MAIN);	/* main's chain of clients */
