@@ -13,13 +13,13 @@
  * protocol answers, in request order; a killed client gets a prefix of
  * its expected replies and then end-of-file, never anything else; a KILL
  * of a live client succeeds; and the server keeps answering.  Every wait
- * is bounded (2 s): a server that stops answering aborts the run.
+ * is bounded (5 s): a server that stops answering aborts the run.
  */
 #include "../../selftests/common/line_server.h"
 
 #define NR_CONNS	4
 #define MAX_OPS		64
-#define WAIT_MS		2000
+#define WAIT_MS		5000
 
 /**
  * struct conn - one scripted connection, seen from the client side
@@ -122,8 +122,17 @@ static void drain(struct conn *c)
 	}
 }
 
-static void conn_close(struct conn *c)
+/*
+ * Close with a FIN, or with @rst a reset: the harness opens thousands of
+ * connections a second, and a reset leaves no TIME_WAIT socket behind
+ * to use up the ephemeral ports.
+ */
+static void conn_close(struct conn *c, bool rst)
 {
+	static const struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (c->fd >= 0 && rst)
+		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -137,10 +146,12 @@ static void conn_open(struct conn *c)
 {
 	char line[64];
 
-	conn_close(c);
+	conn_close(c, true);
 	c->fd = ls_dial(server.port);
-	if (c->fd < 0)
+	if (c->fd < 0) {
+		fprintf(stderr, "fuzz_client: connect: %s\n", strerror(-c->fd));
 		fail("connect failed", NULL);
+	}
 	send_all(c, "ID\n", 3);
 	if (ls_read_line(c->fd, line, sizeof(line), WAIT_MS) <= 0)
 		fail("no ID reply", c);
@@ -194,7 +205,7 @@ static void check_alive_and_empty(void)
 			fail("closed clients still counted", c);
 		usleep(200);
 	}
-	conn_close(c);
+	conn_close(c, true);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -262,7 +273,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			break;
 		case 3:		/* drop the socket, maybe mid-line */
-			conn_close(c);
+			conn_close(c, p[-1] & 4);
 			break;
 		case 4: {	/* kill another live client with KILL */
 			struct conn *v = &conns[(p[-1] / NR_CONNS + 1 +
@@ -317,7 +328,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			c->partial = false;
 		}
 		drain(c);
-		conn_close(c);
+		conn_close(c, true);
 	}
 	check_alive_and_empty();
 	return 0;
