@@ -25,7 +25,9 @@
 #define MAX_RUNS_PER_WALK	150	/* sample N above this many calls */
 #define PERSISTENT_POINTS	8	/* "fail everything from N on" runs */
 #define BIG_LEN			40000
-#define OBJ_PAYLOAD		"zero-copy-object-payload"
+#define LONG_LEN		20000	/* a request that grows the query buffer */
+#define OBJ_LEN			1000	/* sent by reference, not copied */
+#define OBJ_BYTE		'z'
 
 /* ---------------------------------------------------------------- child */
 
@@ -36,7 +38,7 @@
  */
 struct fw_obj {
 	struct baton_obj obj;
-	char bytes[sizeof(OBJ_PAYLOAD)];
+	char bytes[OBJ_LEN];
 };
 
 static _Atomic long fw_obj_allocs, fw_obj_frees;
@@ -69,9 +71,9 @@ static void fw_execute(struct baton_client *c, void *req)
 		return;
 	}
 	atomic_fetch_add(&fw_obj_allocs, 1);
-	memcpy(o->bytes, OBJ_PAYLOAD, sizeof(o->bytes));
+	memset(o->bytes, OBJ_BYTE, sizeof(o->bytes));
 	/* An error here closed the client: the next write is refused. */
-	baton_client_write_ref(c, &o->obj, o->bytes, strlen(o->bytes));
+	baton_client_write_ref(c, &o->obj, o->bytes, sizeof(o->bytes));
 	baton_obj_put(&o->obj);
 	baton_client_write(c, "\n", 1);
 }
@@ -269,14 +271,16 @@ static bool is_numbers(const char *l, const void *arg)
 	return got == want;
 }
 
-static bool is_big(const char *l, const void *arg)
+/* @arg: "<byte><length>", e.g. "x40000". */
+static bool is_run(const char *l, const void *arg)
 {
+	const char *want = arg;
 	size_t i, n = strlen(l);
 
 	for (i = 0; i < n; i++)
-		if (l[i] != 'x')
+		if (l[i] != want[0])
 			return false;
-	return n == BIG_LEN;
+	return n == strtoul(want + 1, NULL, 10);
 }
 
 /* LIST's "<walked> <bad>": no client with a bad worker or lookup. */
@@ -326,15 +330,17 @@ static void probe_refused(struct conn *e)
 }
 
 /*
- * The scripted session: start, seven clients doing pipelined requests,
- * zero-copy replies, a refusal at max_clients, QUIT, KILL, a protocol
- * error, a client gone with replies queued, one left open at stop, stop,
- * destroy.  Return: the child's exit code.
+ * The scripted session: start, seven clients doing pipelined requests (a
+ * 20000-byte one among them), zero-copy replies, a refusal at
+ * max_clients, QUIT, KILL, a protocol error, a client gone with replies
+ * queued, one left open at stop, stop, destroy.
+ * Return: the child's exit code.
  */
 static int fw_session(int workers)
 {
 	struct line_server ls = { .opts.max_clients = 4 };
 	static struct conn a, b, c, d, e, f, g;
+	static char longreq[LONG_LEN + 32];
 	const char *site;
 	long id_b = -1;
 	int err;
@@ -364,14 +370,18 @@ static int fw_session(int workers)
 	conn_open(&b, ls.port);
 	conn_open(&c, ls.port);
 	conn_open(&d, ls.port);
-	conn_send(&a, "ID\nhello\nOBJ\nBIG 40000\nSTATS\n");
+	memset(longreq, 'y', LONG_LEN);
+	strcpy(longreq + LONG_LEN, "\nBIG 40000\nSTATS\n");
+	conn_send(&a, "ID\nhello\nOBJ\n");
+	conn_send(&a, longreq);
 	conn_send(&b, "ID\nLIST\n");
 	conn_send(&c, "CLIENTS\n");
 	conn_send(&d, "hello\n");
 	expect(&a, "A ID", is_numbers, (void *)1);
 	expect(&a, "A echo", is_str, "hello");
-	expect(&a, "A OBJ", is_str, OBJ_PAYLOAD);
-	expect(&a, "A BIG", is_big, NULL);
+	expect(&a, "A OBJ", is_run, "z1000");
+	expect(&a, "A long echo", is_run, "y20000");
+	expect(&a, "A BIG", is_run, "x40000");
 	expect(&a, "A STATS", is_numbers, (void *)4);
 	if (expect(&b, "B ID", is_numbers, (void *)1))
 		id_b = atol(line);
@@ -419,8 +429,8 @@ static int fw_session(int workers)
 	/* Still open at stop: finalized by the shutdown. */
 	conn_open(&g, ls.port);
 	conn_send(&g, "OBJ\nOBJ\n");
-	expect(&g, "G OBJ 1", is_str, OBJ_PAYLOAD);
-	expect(&g, "G OBJ 2", is_str, OBJ_PAYLOAD);
+	expect(&g, "G OBJ 1", is_run, "z1000");
+	expect(&g, "G OBJ 2", is_run, "z1000");
 
 	err = ls_stop(&ls);
 	if (err)
