@@ -94,8 +94,15 @@ static void drain(struct conn *c)
 		struct pollfd p = { .fd = c->fd, .events = POLLIN };
 		long left = deadline - ls_now_ms();
 		ssize_t r;
+		int ready;
 
-		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+		if (left <= 0)
+			fail("no reply within the deadline", c);
+		/* libFuzzer's -timeout alarm (SIGALRM) interrupts waits. */
+		ready = poll(&p, 1, (int)left);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0)
 			fail("no reply within the deadline", c);
 		r = recv(c->fd, buf, sizeof(buf), 0);
 		if (r < 0 && errno == EINTR)
@@ -147,7 +154,9 @@ static void conn_open(struct conn *c)
 	char line[64];
 
 	conn_close(c, true);
-	c->fd = ls_dial(server.port);
+	do		/* a connect() interrupted by SIGALRM: a new socket */
+		c->fd = ls_dial(server.port);
+	while (c->fd == -EINTR);
 	if (c->fd < 0) {
 		fprintf(stderr, "fuzz_client: connect: %s\n", strerror(-c->fd));
 		fail("connect failed", NULL);

@@ -11,7 +11,8 @@
 #   SECONDS   -max_total_time of each run (fuzz_client runs twice: with
 #             1 IO worker and with none, SECONDS/2 each)
 #   RUNS      optional -runs cap of each run
-# Environment: BATON_SRCTREE (default: two levels above this script).
+# Environment: BATON_SRCTREE (default: two levels above this script);
+#   FUZZ_HARNESSES (default "resp client": which ones run).
 # Exit: 0 no crash; 1 a crash, a failed invariant or a build failure;
 # 4 clang cannot build a libFuzzer program here.
 
@@ -89,8 +90,14 @@ fuzz() {
 }
 
 half=$(( secs / 2 > 0 ? secs / 2 : 1 ))
-fuzz resp "$out/fuzz/fuzz_resp" resp "$secs" 4096
-FUZZ_IO_WORKERS=1 fuzz client-io1 "$out/fuzz/fuzz_client" client "$half" 512
-FUZZ_IO_WORKERS=0 fuzz client-io0 "$out/fuzz/fuzz_client" client "$half" 512
+case " ${FUZZ_HARNESSES:-resp client} " in *" resp "*)
+	fuzz resp "$out/fuzz/fuzz_resp" resp "$secs" 4096 ;;
+esac
+case " ${FUZZ_HARNESSES:-resp client} " in *" client "*)
+	FUZZ_IO_WORKERS=1 fuzz client-io1 "$out/fuzz/fuzz_client" client \
+		"$half" 512
+	FUZZ_IO_WORKERS=0 fuzz client-io0 "$out/fuzz/fuzz_client" client \
+		"$half" 512 ;;
+esac
 [ $rc = 0 ] && echo "fuzz: no crash"
 exit $rc
