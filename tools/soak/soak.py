@@ -453,9 +453,9 @@ def main():
     p.add_argument('--io-threads', type=int, default=2)
     p.add_argument('--seed', type=int, default=1)
     p.add_argument('--mem-slack', type=int, default=64 * 1024)
-    # ASan's quarantine keeps freed memory resident: more slack there.
+    # ASan's quarantine (256 MiB) keeps freed memory resident: more slack.
     p.add_argument('--rss-slack', type=int,
-                   default=(256 if os.environ.get('SAN') else 64) * 2**20)
+                   default=(384 if os.environ.get('SAN') else 64) * 2**20)
     p.add_argument('--idle-cpu', type=float, default=0.1)
     p.add_argument('--quiet', action='store_true')
     a = p.parse_args()
