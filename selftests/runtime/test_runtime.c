@@ -274,6 +274,7 @@ static void test_kill_newest_while_churning(void)
 		struct line_server ls = { 0 };
 		struct churn ch = { 0 };
 		pthread_t t[5];
+		long start;
 		int i;
 
 		CU_ASSERT_EQUAL_FATAL(ls_start(&ls, workers[w]), 0);
@@ -281,7 +282,12 @@ static void test_kill_newest_while_churning(void)
 		for (i = 0; i < 5; i++)
 			pthread_create(&t[i], NULL, i < 2 ? churn_thread :
 				       killer_thread, &ch);
-		usleep(800 * 1000);
+		/* At least 0.8 s and 20 kills; slow (sanitized) builds get
+		 * up to 15 s to reach them. */
+		start = ls_now_ms();
+		while (ls_now_ms() - start < 15000 &&
+		       (ls_now_ms() - start < 800 || atomic_load(&ch.kills) < 20))
+			usleep(50 * 1000);
 		atomic_store(&ch.stop, true);
 		for (i = 0; i < 5; i++)
 			pthread_join(t[i], NULL);
