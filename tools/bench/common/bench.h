@@ -94,6 +94,21 @@ static inline int bench_parse_list(const char *s, unsigned int *out, int max)
 }
 
 /* Parse seconds: a positive number up to an hour.  Return: 0 or -EINVAL. */
+/*
+ * The bit of the one implementation named @name in @names[0..@nr), for a
+ * -m/-i option that selects a single row; 0 when no name matches.
+ */
+static inline unsigned int bench_pick(const char *name,
+				      const char *const *names, int nr)
+{
+	int k;
+
+	for (k = 0; k < nr; k++)
+		if (!strcmp(name, names[k]))
+			return 1u << k;
+	return 0;
+}
+
 static inline int bench_parse_secs(const char *s, double *out)
 {
 	char *end;

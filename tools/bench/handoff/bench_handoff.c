@@ -426,10 +426,7 @@ int main(int argc, char **argv)
 				goto bad_usage;
 			break;
 		case 'm':
-			modes = 0;
-			for (k = 0; k < NR_MODES; k++)
-				if (!strcmp(optarg, mode_name[k]))
-					modes = 1u << k;
+			modes = bench_pick(optarg, mode_name, NR_MODES);
 			if (!modes)
 				goto bad_usage;
 			break;

@@ -290,10 +290,7 @@ int main(int argc, char **argv)
 				goto bad_usage;
 			break;
 		case 'i':
-			impls = 0;
-			for (k = 0; k < NR_IMPLS; k++)
-				if (!strcmp(optarg, impl_name[k]))
-					impls = 1u << k;
+			impls = bench_pick(optarg, impl_name, NR_IMPLS);
 			if (!impls)
 				goto bad_usage;
 			break;
