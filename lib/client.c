@@ -11,7 +11,11 @@
 #include <baton/logging.h>
 #include <baton/rcu_free.h>
 #include <baton/rcu_read.h>
-#include <baton/runtime.h>
+#include <baton/client_internal.h>
+#include <baton/client_table.h>
+#include <baton/server_internal.h>
+#include <baton/wake.h>
+#include <baton/worker.h>
 #include <uapi/baton/object.h>
 
 /*

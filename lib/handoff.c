@@ -3,7 +3,10 @@
  * handoff.c - moving a client between its IO worker and the main thread
  * through their llist inboxes: batched, one wake per empty->non-empty.
  */
-#include <baton/runtime.h>
+#include <baton/client_internal.h>
+#include <baton/handoff.h>
+#include <baton/server_internal.h>
+#include <baton/worker.h>
 
 /*
  * Clients handed over in one loop iteration are chained locally and added

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
-#include <baton/runtime.h>
+#include <baton/wake.h>
 
 /**
  * baton_wake_init - create the eventfd

@@ -54,7 +54,7 @@
 #include <sys/eventfd.h>
 #include <baton/compiler.h>
 #include <baton/llist.h>
-#include <baton/runtime.h>
+#include <baton/wake.h>
 #include "../common/bench.h"
 
 enum mode { MODE_EVENTFD, MODE_BATON, MODE_MUTEX, MODE_BATON_ET, NR_MODES };

@@ -53,7 +53,9 @@
 #include <baton/rcu_free.h>
 #include <baton/rcu_read.h>
 #include <baton/role.h>
-#include <baton/runtime.h>
+#include <baton/client_internal.h>
+#include <baton/client_table.h>
+#include <baton/server_internal.h>
 #include <uapi/baton/rcu.h>
 #include "../common/bench.h"
 
