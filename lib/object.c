@@ -46,17 +46,10 @@ _Static_assert(_Alignof(refcount_t) == _Alignof(unsigned int _Atomic),
 
 static atomic_bool obj_warned_unregistered_main;
 
-/**
- * baton_type_register - validate a type and make it usable
- * @type: the type; must stay valid as long as objects of it exist
- *
- * Registering a type twice is harmless.  The release store pairs with the
- * acquire load in baton_obj_init(), so a thread that sees the type
- * registered also sees its name, free and flags.
- *
- * Context: any thread, before objects of @type are created.
- * Return: 0, or -EINVAL when @type has no name or free callback or
- * unknown flags.
+/*
+ * The release store pairs with the acquire load in baton_obj_init(), so
+ * a thread that sees the type registered also sees its name, free and
+ * flags.
  */
 BATON_API int baton_type_register(struct baton_type *type)
 {
@@ -68,15 +61,6 @@ BATON_API int baton_type_register(struct baton_type *type)
 	return 0;
 }
 
-/**
- * baton_obj_init - make @obj an object of @type holding one reference
- * @obj: the embedded header, not yet shared with another thread
- * @type: a registered type
- *
- * Context: any thread; @obj is owned by the caller alone.
- * Return: 0, or -EINVAL when @obj is NULL or @type is NULL or not
- * registered.
- */
 BATON_API int baton_obj_init(struct baton_obj *obj,
 			     const struct baton_type *type)
 {
@@ -91,29 +75,12 @@ BATON_API int baton_obj_init(struct baton_obj *obj,
 	return 0;
 }
 
-/**
- * baton_obj_get - take one more reference
- * @obj: an object the caller holds a reference to
- *
- * Context: any thread holding a reference.  Relaxed: the caller's own
- * reference keeps @obj alive.
- * Return: @obj.
- */
 BATON_API struct baton_obj *baton_obj_get(struct baton_obj *obj)
 {
 	refcount_inc(baton_obj_ref(obj));
 	return obj;
 }
 
-/**
- * baton_obj_get_unless_zero - take a reference to an object found under RCU
- * @obj: an object seen in an RCU-protected structure
- *
- * Context: any registered RCU reader, inside baton_rcu_read_lock(); the
- * read-side section keeps @obj's memory valid (it was marked RCU), the
- * count says whether it is still alive.
- * Return: true when a reference was taken, false when @obj is being freed.
- */
 BATON_API bool baton_obj_get_unless_zero(struct baton_obj *obj)
 {
 	return refcount_inc_not_zero(baton_obj_ref(obj));
@@ -173,10 +140,7 @@ static void obj_free_after_gp_on_main(struct baton_obj *obj) __main_only
 	obj->type->free(obj);	/* either kind of type may free on main */
 }
 
-/**
- * baton_obj_put - drop a reference; the last one frees the object
- * @obj: the object
- *
+/*
  * Only the refcount_dec_and_test() here decides the free; an underflow
  * saturates the count (the object leaks and is never freed twice) and
  * logs once.  Where the free then runs is the table in the DOC comment
@@ -184,9 +148,6 @@ static void obj_free_after_gp_on_main(struct baton_obj *obj) __main_only
  * that worker's deferred-free queue; for a BATON_TYPE_FREE_ANY_THREAD type
  * where it is; and after an RCU grace period, batched, when
  * baton_obj_mark_rcu() was called.
- *
- * Context: any thread holding a reference.  A registered thread may be
- * inside a read-side critical section.
  */
 BATON_API void baton_obj_put(struct baton_obj *obj)
 {
@@ -216,26 +177,14 @@ void baton_obj_free_deferred(struct baton_obj *obj)
 	obj->type->free(obj);
 }
 
-/**
- * baton_obj_mark_rcu - say that RCU readers may see @obj
- * @obj: the object, before it is published in an RCU-protected structure
- *
+/*
  * Its free then waits for a grace period after the last put.
- *
- * Context: the thread that owns @obj alone, before publication.
  */
 BATON_API void baton_obj_mark_rcu(struct baton_obj *obj)
 {
 	obj->flags |= BATON_OBJ_RCU;
 }
 
-/**
- * baton_obj_refs - the reference count now, for tests and statistics
- * @obj: the object
- *
- * Context: any thread.  Stale at once; never decide a free on it.
- * Return: the count.
- */
 BATON_API unsigned int baton_obj_refs(const struct baton_obj *obj)
 {
 	return refcount_read((const refcount_t *)&obj->refs);

@@ -18,14 +18,10 @@ char baton_rcu_gp_token;
  */
 __thread bool baton_rcu_thread_registered;
 
-/**
- * baton_rcu_register_thread - make the calling thread an RCU reader
- *
+/*
  * Registers with liburcu's memb flavor.  A registered thread may also call
  * call_rcu (liburcu requires it), so baton_obj_put() and baton_rcu_free()
  * take their fast path on it.
- *
- * Context: a thread not yet registered, outside any read-side section.
  */
 BATON_API void baton_rcu_register_thread(void)
 {
@@ -33,15 +29,9 @@ BATON_API void baton_rcu_register_thread(void)
 	baton_rcu_thread_registered = true;
 }
 
-/**
- * baton_rcu_unregister_thread - undo baton_rcu_register_thread()
- *
+/*
  * First hands the thread's partial grace-period block to call_rcu (which
  * needs a registered thread), so nothing it queued is left behind.
- *
- * Context: a registered thread, outside any read-side critical section,
- * before it exits (liburcu requires every registered thread to unregister
- * before pthread_exit() or returning from its start function).
  */
 BATON_API void baton_rcu_unregister_thread(void)
 {
@@ -50,24 +40,15 @@ BATON_API void baton_rcu_unregister_thread(void)
 	urcu_memb_unregister_thread();
 }
 
-/**
- * baton_rcu_read_lock - enter an RCU read-side critical section
- *
+/*
  * The memb flavor's lock is a thread-local counter store plus, only on
  * kernels without membarrier(2), a full fence.
- *
- * Context: a registered thread.  Sections nest.  Do not block inside.
  */
 BATON_API void baton_rcu_read_lock(void) __acquires(RCU)
 {
 	rcu_read_lock_bt();
 }
 
-/**
- * baton_rcu_read_unlock - leave an RCU read-side critical section
- *
- * Context: a registered thread inside baton_rcu_read_lock().
- */
 BATON_API void baton_rcu_read_unlock(void) __releases(RCU)
 {
 	rcu_read_unlock_bt();

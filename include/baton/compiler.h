@@ -83,11 +83,4 @@
 #define __rule_MAIN		__guarded_by(baton_role_main)
 #define __rule_IO		__guarded_by(baton_role_io)
 
-/* Export a symbol from libbaton.so; everything else is hidden. */
-#if defined(BATON_BUILD)
-# define BATON_EXPORT	__attribute__((visibility("default")))
-#else
-# define BATON_EXPORT
-#endif
-
 #endif /* _BATON_COMPILER_H */

@@ -16,17 +16,7 @@
  */
 #define BATON_RCU_FREE_BATCH	250
 
-/**
- * baton_rcu_free - free @ptr with @fn once every current reader is done
- * @ptr: memory that RCU readers may still see (already unpublished)
- * @fn: called as fn(ptr) on liburcu's call_rcu thread, role
- *	BATON_ROLE_RCU: it must be thread-safe
- *
- * Context: any thread registered with baton_rcu_register_thread() (the
- * main thread and the IO workers are).  The pair goes into the calling
- * thread's current block; a full block goes to call_rcu at once, a
- * partial one at the next baton_rcu_free_flush().
- */
+/* Free @ptr with @fn after a grace period, batched (see rcu_free.c). */
 void baton_rcu_free(void *ptr, void (*fn)(void *ptr));
 
 /* Hand the calling thread's partial block to call_rcu. Context: any
