@@ -17,7 +17,7 @@
  */
 static int64_t now_sec(void)
 {
-	return (int64_t)(baton_now_ms() / 1000);
+	return (int64_t)(clock_now_ms() / 1000);
 }
 
 static bool window_holds(struct baton_server *s, int64_t sec, int64_t now)

@@ -131,7 +131,7 @@ void main_finalize_client(struct baton_server *s, struct baton_client *c)
 	if (c->worker)
 		c->worker->nr_clients--;
 	s->nr_clients--;
-	baton_rcu_free(c, client_put_table_ref);
+	rcu_free(c, client_put_table_ref);
 }
 
 /* Take the references of kicks a stopped worker never processed. */
@@ -308,8 +308,8 @@ void main_drain_deferred(struct baton_server *s)
 	int i, n = s->nr_workers ? s->nr_workers : 1;
 
 	for (i = 0; i < n; i++)
-		baton_defer_drain(&s->workers[i].defer);
-	baton_defer_drain(&baton_defer_global);
+		defer_drain(&s->workers[i].defer);
+	defer_drain(&defer_global);
 }
 
 /*
@@ -328,10 +328,10 @@ static void inline_io_rounds(struct baton_server *s) __main_only
 		main_process_inbox(s);
 		if (llist_empty(&w->inbox) && llist_empty(&w->kicks))
 			break;
-		baton_role_borrow_io(0);
+		role_borrow_io(0);
 		worker_handle_inbox(w, &first, &last);
 		handoff_flush_to_main(w, first, last);
-		baton_role_return_io();
+		role_return_io();
 	}
 }
 
@@ -348,7 +348,7 @@ static void main_handle_events(struct baton_server *s, struct epoll_event *evs,
 
 		switch (src->kind) {
 		case EVSRC_WAKE:
-			baton_wake_consume(&s->wake);
+			wake_consume(&s->wake);
 			break;
 		case EVSRC_SIGNAL:
 			while (read(s->sigfd, &si, sizeof(si)) == sizeof(si))
@@ -360,23 +360,23 @@ static void main_handle_events(struct baton_server *s, struct epoll_event *evs,
 			break;
 		case EVSRC_CLIENT:
 			/* Only with no IO workers are clients in main's set. */
-			baton_role_borrow_io(0);
+			role_borrow_io(0);
 			worker_handle_event(w0, container_of(src, struct baton_client, src),
 					    evs[i].events, &first, &last);
-			baton_role_return_io();
+			role_return_io();
 			break;
 		}
 	}
 	if (first) {
-		baton_role_borrow_io(0);
+		role_borrow_io(0);
 		handoff_flush_to_main(w0, first, last);
-		baton_role_return_io();
+		role_return_io();
 	}
 }
 
 static int next_timeout(struct baton_server *s) __main_only
 {
-	uint64_t now = baton_now_ms();
+	uint64_t now = clock_now_ms();
 
 	if (s->nr_workers == 0 && (!llist_empty(&s->workers[0].inbox) ||
 				   !llist_empty(&s->inbox)))
@@ -386,7 +386,7 @@ static int next_timeout(struct baton_server *s) __main_only
 
 static void maybe_tick(struct baton_server *s) __main_only
 {
-	uint64_t now = baton_now_ms();
+	uint64_t now = clock_now_ms();
 
 	if (now < s->next_tick_ms)
 		return;
@@ -408,7 +408,7 @@ int main_loop_run(struct baton_server *s)
 	struct epoll_event evs[MAIN_EVENTS];
 	int n, err = 0;
 
-	s->next_tick_ms = baton_now_ms() + 1000 / s->tick_hz;
+	s->next_tick_ms = clock_now_ms() + 1000 / s->tick_hz;
 	/* Acquire: pairs with the release in baton_server_stop(). */
 	while (!atomic_load_explicit(&s->stop, memory_order_acquire)) {
 		n = epoll_wait(s->epfd, evs, MAIN_EVENTS, next_timeout(s));
@@ -425,7 +425,7 @@ int main_loop_run(struct baton_server *s)
 			inline_io_rounds(s);
 		main_drain_deferred(s);
 		maybe_tick(s);
-		baton_rcu_free_flush();
+		rcu_free_flush();
 	}
 	return err;
 }

@@ -19,17 +19,17 @@
  * the object from then on (acquire fence included) and decides, without
  * reading anything another thread may write:
  *
- *   RCU-marked, caller registered    baton_rcu_free(); after the grace
+ *   RCU-marked, caller registered    rcu_free(); after the grace
  *                                    period, on the call_rcu thread:
  *                                      FREE_ANY_THREAD  type->free there
  *                                      main-only        push to
- *                                                       baton_defer_global
- *   RCU-marked, caller unregistered  push to baton_defer_global flagged
- *                                    NEED_GP; main calls baton_rcu_free()
+ *                                                       defer_global
+ *   RCU-marked, caller unregistered  push to defer_global flagged
+ *                                    NEED_GP; main calls rcu_free()
  *   FREE_ANY_THREAD                  type->free here, on the caller
  *   main-only, caller is main        type->free here
- *   main-only, any other caller      push to baton_cur_defer, or to
- *                                    baton_defer_global when the thread
+ *   main-only, any other caller      push to defer_cur, or to
+ *                                    defer_global when the thread
  *                                    attached none; main frees it
  *
  * struct baton_obj's fields: @refs ATOMIC (the refcount_t contract);
@@ -68,7 +68,7 @@ BATON_API int baton_obj_init(struct baton_obj *obj,
 	    __atomic_load_n(&type->registered, __ATOMIC_ACQUIRE) !=
 	    BATON_TYPE_REGISTERED)
 		return -EINVAL;
-	refcount_set(baton_obj_ref(obj), 1);
+	refcount_set(object_ref(obj), 1);
 	obj->flags = 0;
 	obj->type = type;
 	obj->next = NULL;
@@ -77,13 +77,13 @@ BATON_API int baton_obj_init(struct baton_obj *obj,
 
 BATON_API struct baton_obj *baton_obj_get(struct baton_obj *obj)
 {
-	refcount_inc(baton_obj_ref(obj));
+	refcount_inc(object_ref(obj));
 	return obj;
 }
 
 BATON_API bool baton_obj_get_unless_zero(struct baton_obj *obj)
 {
-	return refcount_inc_not_zero(baton_obj_ref(obj));
+	return refcount_inc_not_zero(object_ref(obj));
 }
 
 /*
@@ -96,18 +96,18 @@ static void obj_release(struct baton_obj *obj)
 	const struct baton_type *type = obj->type;
 
 	if ((type->flags & BATON_TYPE_FREE_ANY_THREAD) ||
-	    baton_role_current() == BATON_ROLE_MAIN) {
+	    role_current() == BATON_ROLE_MAIN) {
 		type->free(obj);
 		return;
 	}
 	/* A main-only free off main: send it home.  The RCU callback thread
 	 * has no queue of its own and uses the global one. */
-	baton_defer_push(baton_cur_defer ? baton_cur_defer : &baton_defer_global,
+	defer_push(defer_cur ? defer_cur : &defer_global,
 			 obj);
 }
 
 /*
- * baton_rcu_free() callback for RCU-marked objects.
+ * rcu_free() callback for RCU-marked objects.
  * Context: liburcu's call_rcu thread, role BATON_ROLE_RCU, a grace period
  * after the last put (or main's fallback, see obj_free_after_gp()).
  */
@@ -118,7 +118,7 @@ static void obj_rcu_free_cb(void *ptr)
 	if (obj->type->flags & BATON_TYPE_FREE_ANY_THREAD)
 		obj->type->free(obj);
 	else
-		baton_defer_push(&baton_defer_global, obj);
+		defer_push(&defer_global, obj);
 }
 
 /*
@@ -127,13 +127,13 @@ static void obj_rcu_free_cb(void *ptr)
  */
 static void obj_free_after_gp_on_main(struct baton_obj *obj) __main_only
 {
-	if (likely(baton_rcu_thread_registered)) {
-		baton_rcu_free(obj, obj_rcu_free_cb);
+	if (likely(rcu_thread_registered)) {
+		rcu_free(obj, obj_rcu_free_cb);
 		return;
 	}
 	/* Main did not register through baton: call_rcu is not allowed
 	 * here, but waiting for a grace period is (we are not a reader). */
-	baton_log_once(obj_warned_unregistered_main, BATON_LOG_WARN,
+	log_once(obj_warned_unregistered_main, BATON_LOG_WARN,
 		       "object: main thread is not a registered RCU thread; "
 		       "waiting for a grace period inline");
 	urcu_memb_synchronize_rcu();
@@ -151,23 +151,23 @@ static void obj_free_after_gp_on_main(struct baton_obj *obj) __main_only
  */
 BATON_API void baton_obj_put(struct baton_obj *obj)
 {
-	if (!refcount_dec_and_test(baton_obj_ref(obj)))
+	if (!refcount_dec_and_test(object_ref(obj)))
 		return;
 	/* From here this thread owns @obj alone. */
 	if (!(obj->flags & BATON_OBJ_RCU)) {
 		obj_release(obj);
 		return;
 	}
-	if (likely(baton_rcu_thread_registered)) {
-		baton_rcu_free(obj, obj_rcu_free_cb);
+	if (likely(rcu_thread_registered)) {
+		rcu_free(obj, obj_rcu_free_cb);
 		return;
 	}
 	/* liburcu's call_rcu needs a registered thread: let main do it. */
 	obj->flags |= BATON_OBJ_NEED_GP;
-	baton_defer_push(&baton_defer_global, obj);
+	defer_push(&defer_global, obj);
 }
 
-void baton_obj_free_deferred(struct baton_obj *obj)
+void object_free_deferred(struct baton_obj *obj)
 {
 	if (unlikely(obj->flags & BATON_OBJ_NEED_GP)) {
 		obj->flags &= ~BATON_OBJ_NEED_GP;

@@ -9,24 +9,24 @@
 #include <baton/rcu_read.h>
 
 /* The grace-period token of rcu_read.h: only its address is used. */
-char baton_rcu_gp_token;
+char rcu_gp_token;
 
 /*
  * Thread-local: whether this thread went through baton_rcu_register_thread()
  * (or is liburcu's call_rcu thread inside a baton callback).  Only the
  * thread itself reads or writes it.
  */
-__thread bool baton_rcu_thread_registered;
+__thread bool rcu_thread_registered;
 
 /*
  * Registers with liburcu's memb flavor.  A registered thread may also call
- * call_rcu (liburcu requires it), so baton_obj_put() and baton_rcu_free()
+ * call_rcu (liburcu requires it), so baton_obj_put() and rcu_free()
  * take their fast path on it.
  */
 BATON_API void baton_rcu_register_thread(void)
 {
 	urcu_memb_register_thread();
-	baton_rcu_thread_registered = true;
+	rcu_thread_registered = true;
 }
 
 /*
@@ -35,8 +35,8 @@ BATON_API void baton_rcu_register_thread(void)
  */
 BATON_API void baton_rcu_unregister_thread(void)
 {
-	baton_rcu_free_flush();
-	baton_rcu_thread_registered = false;
+	rcu_free_flush();
+	rcu_thread_registered = false;
 	urcu_memb_unregister_thread();
 }
 

@@ -124,7 +124,7 @@ static void server_free(struct baton_server *s) __main_only
 		int j;
 
 		for (j = 0; j < n; j++) {
-			baton_defer_drain(&s->workers[j].defer);
+			defer_drain(&s->workers[j].defer);
 			worker_fini(&s->workers[j]);
 		}
 	}
@@ -135,11 +135,11 @@ static void server_free(struct baton_server *s) __main_only
 	 * grace period: repeat until a drain after a barrier finds nothing.
 	 */
 	do
-		baton_rcu_free_barrier();
-	while (baton_defer_drain(&baton_defer_global));
+		rcu_free_barrier();
+	while (defer_drain(&defer_global));
 	client_table_destroy(s);
 	free(s->workers);
-	baton_wake_destroy(&s->wake);
+	wake_destroy(&s->wake);
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	if (s->epfd >= 0)
@@ -175,10 +175,10 @@ BATON_API int baton_server_create(const struct baton_server_opts *opts,
 	s = bt_calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	baton_role_enter_main();
+	role_enter_main();
 	/* The main thread is an RCU reader (and may call call_rcu); the
 	 * application may have registered it already. */
-	if (!baton_rcu_thread_registered) {
+	if (!rcu_thread_registered) {
 		baton_rcu_register_thread();
 		s->registered_main = true;
 	}
@@ -196,7 +196,7 @@ BATON_API int baton_server_create(const struct baton_server_opts *opts,
 		err = -errno;
 		goto out_free;
 	}
-	err = baton_wake_init(&s->wake);
+	err = wake_init(&s->wake);
 	if (!err)
 		err = evsrc_epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->wake.fd,
 				      &s->wake.src, EPOLLIN);
@@ -225,14 +225,14 @@ BATON_API int baton_server_create(const struct baton_server_opts *opts,
 		if (err)
 			goto out_free;
 	}
-	baton_role_leave_main();
+	role_leave_main();
 	*out = s;
 	return 0;
 
 out_free:
 	server_join_workers(s);
 	server_free(s);
-	baton_role_leave_main();
+	role_leave_main();
 	return err;
 }
 
@@ -267,10 +267,10 @@ BATON_API int baton_server_listen_tcp(struct baton_server *s, const char *addr,
 {
 	int fd, err;
 
-	baton_role_enter_main();
+	role_enter_main();
 	fd = net_listen_tcp(addr, port, bound_port);
 	err = fd < 0 ? fd : server_add_listener(s, fd, NULL);
-	baton_role_leave_main();
+	role_leave_main();
 	return err;
 }
 
@@ -280,10 +280,10 @@ BATON_API int baton_server_listen_unix(struct baton_server *s, const char *path)
 
 	if (!path || !*path)
 		return -EINVAL;
-	baton_role_enter_main();
+	role_enter_main();
 	fd = net_listen_unix(path);
 	err = fd < 0 ? fd : server_add_listener(s, fd, path);
-	baton_role_leave_main();
+	role_leave_main();
 	return err;
 }
 
@@ -291,17 +291,17 @@ BATON_API int baton_server_run(struct baton_server *s)
 {
 	int err;
 
-	baton_role_enter_main();
+	role_enter_main();
 	if (s->ran) {
-		baton_role_leave_main();
+		role_leave_main();
 		return -EALREADY;
 	}
 	s->ran = true;
 	err = main_loop_run(s);
 	server_join_workers(s);
 	main_drain_deferred(s);
-	baton_rcu_free_flush();
-	baton_role_leave_main();
+	rcu_free_flush();
+	role_leave_main();
 	return err;
 }
 
@@ -310,13 +310,13 @@ BATON_API void baton_server_stop(struct baton_server *s)
 	/*
 	 * The run loop may see stop at any wakeup and the application may
 	 * then destroy the server while this thread is still inside
-	 * baton_wake_up(): destroy waits for stoppers to drop to zero, so
+	 * wake_up(): destroy waits for stoppers to drop to zero, so
 	 * the eventfd and the struct outlive every stop in flight.
 	 */
 	atomic_fetch_add_explicit(&s->stoppers, 1, memory_order_relaxed);
 	/* Release: pairs with the run loop's acquire load. */
 	atomic_store_explicit(&s->stop, true, memory_order_release);
-	baton_wake_up(&s->wake);
+	wake_up(&s->wake);
 	/* Release: pairs with the acquire load in server_wait_stoppers(). */
 	atomic_fetch_sub_explicit(&s->stoppers, 1, memory_order_release);
 }
@@ -325,11 +325,11 @@ BATON_API void baton_server_destroy(struct baton_server *s)
 {
 	if (!s)
 		return;
-	baton_role_enter_main();
+	role_enter_main();
 	server_join_workers(s);
 	server_wait_stoppers(s);
 	server_free(s);
-	baton_role_leave_main();
+	role_leave_main();
 }
 
 BATON_API void *baton_server_user(const struct baton_server *s)

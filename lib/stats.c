@@ -51,17 +51,17 @@ BATON_API int baton_server_stats(struct baton_server *s, struct baton_stats *st)
 		if (q->high_water > st->deferred_high_water)
 			st->deferred_high_water = q->high_water;
 	}
-	st->deferred_queued += atomic_load_explicit(&baton_defer_global.total_queued,
+	st->deferred_queued += atomic_load_explicit(&defer_global.total_queued,
 						    memory_order_relaxed);
-	st->deferred_freed += baton_defer_global.total_freed;
-	st->deferred_batches += baton_defer_global.batches;
-	if (baton_defer_global.high_water > st->deferred_high_water)
-		st->deferred_high_water = baton_defer_global.high_water;
+	st->deferred_freed += defer_global.total_freed;
+	st->deferred_batches += defer_global.batches;
+	if (defer_global.high_water > st->deferred_high_water)
+		st->deferred_high_water = defer_global.high_water;
 
 	{
 		unsigned long batches, freed;
 
-		baton_rcu_free_stats(&batches, &freed);
+		rcu_free_stats(&batches, &freed);
 		st->rcu_batches = batches;
 		st->rcu_freed = freed;
 	}

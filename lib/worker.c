@@ -255,7 +255,7 @@ static int worker_write(struct baton_worker *w, struct baton_client *c)
 			c->out_head = ch->next;
 			if (!c->out_head)
 				c->out_tail = NULL;
-			out_chunk_release(ch);
+			client_chunk_release(ch);
 		}
 	}
 	if (c->io_want_out && client_epoll(w, c, EPOLL_CTL_MOD, EV_IN) == 0)
@@ -423,7 +423,7 @@ void worker_run_once(struct baton_worker *w, int timeout_ms)
 
 		if (src->kind == EVSRC_WAKE) {
 			/* Reset before draining: a later wake stays pending. */
-			baton_wake_consume(&w->wake);
+			wake_consume(&w->wake);
 			worker_handle_inbox(w, &first, &last);
 		} else {
 			worker_handle_event(w, container_of(src, struct baton_client, src),
@@ -431,7 +431,7 @@ void worker_run_once(struct baton_worker *w, int timeout_ms)
 		}
 	}
 	handoff_flush_to_main(w, first, last);
-	baton_rcu_free_flush();
+	rcu_free_flush();
 }
 
 /* A worker's deferred-free queue crossed its mark: wake main to drain. */
@@ -439,7 +439,7 @@ static void wake_main(void *arg)
 {
 	struct baton_server *s = arg;
 
-	baton_wake_up(&s->wake);
+	wake_up(&s->wake);
 }
 
 /**
@@ -467,7 +467,7 @@ int worker_init(struct baton_server *s, struct baton_worker *w, int index,
 	init_llist_head(&w->inbox);
 	init_llist_head(&w->kicks);
 	atomic_init(&w->stop, false);
-	baton_defer_queue_init(&w->defer, defer_mark, wake_main, s);
+	defer_queue_init(&w->defer, defer_mark, wake_main, s);
 	w->wake.fd = -1;
 	if (inline_io) {
 		w->epfd = s->epfd;
@@ -476,7 +476,7 @@ int worker_init(struct baton_server *s, struct baton_worker *w, int index,
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (w->epfd < 0)
 		return -errno;
-	err = baton_wake_init(&w->wake);
+	err = wake_init(&w->wake);
 	if (!err)
 		err = evsrc_epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wake.fd,
 				      &w->wake.src, EPOLLIN);
@@ -497,7 +497,7 @@ void worker_fini(struct baton_worker *w) __no_role_analysis
 		return;
 	free(w->io_spare_qbuf);
 	w->io_spare_qbuf = NULL;
-	baton_wake_destroy(&w->wake);
+	wake_destroy(&w->wake);
 	if (!w->inline_io && w->epfd >= 0)
 		close(w->epfd);
 }
@@ -518,16 +518,16 @@ static void *worker_main(void *arg)
 {
 	struct baton_worker *w = arg;
 
-	baton_role_enter_io(w->index);
+	role_enter_io(w->index);
 	worker_pin(w);
 	baton_rcu_register_thread();
-	baton_defer_attach(&w->defer);
+	defer_attach(&w->defer);
 	/* Acquire: pairs with main's release store of stop in worker_join. */
 	while (!atomic_load_explicit(&w->stop, memory_order_acquire))
 		worker_run_once(w, -1);
-	baton_defer_attach(NULL);
+	defer_attach(NULL);
 	baton_rcu_unregister_thread();	/* flushes its grace-period block */
-	baton_role_leave_io();
+	role_leave_io();
 	return NULL;
 }
 
@@ -558,6 +558,6 @@ int worker_start(struct baton_worker *w)
 void worker_join(struct baton_worker *w)
 {
 	atomic_store_explicit(&w->stop, true, memory_order_release);
-	baton_wake_up(&w->wake);
+	wake_up(&w->wake);
 	pthread_join(w->thread, NULL);
 }

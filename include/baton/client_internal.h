@@ -66,7 +66,7 @@ struct baton_client {
 	struct cds_lfht_node table_node	__rule(RCU);	/* in srv->table */
 
 	unsigned int flags		__rule(OWNER);	/* CF_* */
-	int owner			__rule(OWNER);	/* baton_role_self() of the owner */
+	int owner			__rule(OWNER);	/* role_self() of the owner */
 
 	/* Query buffer: bytes read and not yet parsed. */
 	char *qbuf			__rule(OWNER);
@@ -127,7 +127,7 @@ void client_release_output(struct baton_client *c);
 void client_free_reqs(struct baton_client *c) __main_only;
 void client_put_table_ref(void *c);
 void client_append_chunk(struct baton_client *c, struct out_chunk *ch);
-void out_chunk_release(struct out_chunk *ch);
+void client_chunk_release(struct out_chunk *ch);
 
 /**
  * client_take_close_request - consume main's close request, as CF_* flags

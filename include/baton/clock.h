@@ -10,12 +10,12 @@
 #include <time.h>
 
 /**
- * baton_now_ms - a monotonic clock in milliseconds
+ * clock_now_ms - a monotonic clock in milliseconds
  *
  * Context: any thread.
  * Return: milliseconds since an arbitrary point.
  */
-static inline uint64_t baton_now_ms(void)
+static inline uint64_t clock_now_ms(void)
 {
 	struct timespec ts;
 

@@ -80,7 +80,7 @@
 #define __rule_PENDING
 #define __rule_RCU
 #define __rule_IMMUTABLE
-#define __rule_MAIN		__guarded_by(baton_role_main)
-#define __rule_IO		__guarded_by(baton_role_io)
+#define __rule_MAIN		__guarded_by(role_main)
+#define __rule_IO		__guarded_by(role_io)
 
 #endif /* _BATON_COMPILER_H */

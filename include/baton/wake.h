@@ -22,9 +22,9 @@ struct baton_wake {
 	_Atomic unsigned long writes	__rule(ATOMIC);
 } __shared_struct;
 
-int baton_wake_init(struct baton_wake *wk);
-void baton_wake_destroy(struct baton_wake *wk);
-void baton_wake_up(struct baton_wake *wk);
-void baton_wake_consume(struct baton_wake *wk);
+int wake_init(struct baton_wake *wk);
+void wake_destroy(struct baton_wake *wk);
+void wake_up(struct baton_wake *wk);
+void wake_consume(struct baton_wake *wk);
 
 #endif /* _BATON_WAKE_H */
