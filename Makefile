@@ -74,8 +74,39 @@ endif
 override CFLAGS  += $(san-flags)
 override LDFLAGS += $(san-flags)
 
-URCU_LIBS := -lurcu-memb -lurcu-cds -lurcu-common
-LIBS      := $(URCU_LIBS) -pthread
+# ---------------------------------------------------------------- packages
+# Libraries come from pkg-config: liburcu's memb flavor and its data
+# structures for everything, CUnit for the selftests (test-y), and what a
+# program's Kbuild adds with <prog>-pkgs.  pkg-config is asked on first
+# use inside a recipe, so after scripts/deps.sh has run (it installs
+# pkg-config too), and each answer is kept for the rest of the run.
+PKG_CONFIG ?= pkg-config
+lib-pkgs   := liburcu-memb liburcu-cds
+test-pkgs  := cunit
+# The Debian 12 package that ships each .pc file, for the error message.
+deb-liburcu-memb := liburcu-dev
+deb-liburcu-cds  := liburcu-dev
+deb-liburcu-qsbr := liburcu-dev
+deb-cunit        := libcunit1-dev
+
+# $(call pkg,--cflags|--libs,PACKAGES): pkg-config's answer, or stop
+# with an error that names the package it cannot find.
+pkg = $(if $(pkg-cache$(1)$(pkg-key)),,$(eval \
+	pkg-cache$(1)$(pkg-key) := : $(call pkg-query,$(1),$(2))))$(filter-out \
+	:,$(pkg-cache$(1)$(pkg-key)))
+pkg-key = $(subst $(space),+,$(strip $(2)))
+pkg-query = $(if $(strip $(2)),$(pkg-have-tool)$(foreach p,$(2),$(call \
+	pkg-have,$(p)))$(shell $(PKG_CONFIG) $(1) $(2)))
+pkg-have-tool = $(if $(shell command -v $(PKG_CONFIG)),,$(error baton: \
+	$(PKG_CONFIG) is not installed (Debian: pkg-config); run: sh scripts/deps.sh))
+pkg-have = $(if $(shell $(PKG_CONFIG) --exists $(1) && echo y),,$(error baton: \
+	$(PKG_CONFIG) cannot find $(1) ($(1).pc$(if $(deb-$(1)),$(comma) Debian: \
+	$(deb-$(1)))); run: sh scripts/deps.sh))
+empty :=
+space := $(empty) $(empty)
+comma := ,
+
+LIBS = $(call pkg,--libs,$(lib-pkgs)) -pthread
 
 # Objects are rebuilt when the flags change: every object depends on a
 # stamp whose content is the command line that builds it.  baton.pc
@@ -97,6 +128,10 @@ $(call stamp,$(flags-stamp),$(flags-now))
 # ---------------------------------------------------------------- Kbuild lists
 # Each directory's Kbuild file appends to obj-y (library objects),
 # test-y (selftest binaries) or prog-y (tool programs), relative to itself.
+# A program's other objects, packages and extra libraries:
+#   <prog>-objs, <prog>-pkgs (pkg-config names), <prog>-libs (-l flags).
+# Test programs get $(test-pkgs) too; a program's packages give their
+# --cflags to each of its objects and their --libs to its link.
 define kbuild-dir
 obj-y  :=
 test-y :=
@@ -107,7 +142,10 @@ test-progs += $$(addprefix $(objtree)/$(1)/,$$(test-y))
 tool-progs += $$(addprefix $(objtree)/$(1)/,$$(prog-y))
 $$(foreach p,$$(prog-y) $$(test-y),$$(eval progobjs-$(objtree)/$(1)/$$(p) := \
 	$$(addprefix $(objtree)/$(1)/,$$($$(p)-objs))) \
-	$$(eval proglibs-$(objtree)/$(1)/$$(p) := $$($$(p)-libs)))
+	$$(eval proglibs-$(objtree)/$(1)/$$(p) := $$($$(p)-libs)) \
+	$$(eval progpkgs-$(objtree)/$(1)/$$(p) := $$(if $$(filter $$(p),$$(test-y)),$$(test-pkgs)) $$($$(p)-pkgs)) \
+	$$(foreach o,$$(p).o $$($$(p)-objs),$$(eval \
+		objpkgs-$(objtree)/$(1)/$$(o) += $$(progpkgs-$(objtree)/$(1)/$$(p)))))
 endef
 
 lib-objs   :=
@@ -139,11 +177,15 @@ deps: $(deps-stamp)
 # Library objects are built hidden: only BATON_API symbols are exported.
 obj-flags = $(if $(filter $@,$(lib-objs)),-fvisibility=hidden -DBATON_BUILD)
 
+# Every object gets the library packages' --cflags, a program's object
+# its program's packages' too.
+c-flags = $(CFLAGS) $(call pkg,--cflags,$(lib-pkgs) $(objpkgs-$@)) $(obj-flags)
+
 $(objtree)/%.o: $(srctree)/%.c $(flags-stamp) | $(deps-stamp)
 	@mkdir -p $(dir $@)
 	$(sparse-check)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(obj-flags) -c -o $@ $<
+	$(Q)$(CC) $(c-flags) -c -o $@ $<
 
 $(static-lib): $(lib-objs)
 	$(call msg,AR,$@)
@@ -169,17 +211,19 @@ $(pc-file): $(srctree)/baton.pc.in $(dirs-stamp)
 	$(call msg,GEN,$@)
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-		-e 's|@URCU_LIBS@|$(URCU_LIBS)|' $< > $@
+		-e 's|@URCU_LIBS@|$(call pkg,--libs,$(lib-pkgs))|' $< > $@
 
 # Selftests and tools link the static library so they need no LD_LIBRARY_PATH.
 # A program built from several files lists the others in its Kbuild:
 #   prog-y += kvd/baton-kvd
 #   kvd/baton-kvd-objs := kvd/resp.o kvd/store.o
-#   kvd/baton-kvd-libs := -lm            (extra libraries, if any)
+#   bench/rcu/bench_rcu-pkgs := liburcu-qsbr   (pkg-config packages)
+#   kvd/baton-kvd-libs := -lm            (other libraries, if any)
 .SECONDEXPANSION:
 $(test-progs) $(tool-progs): %: %.o $$(progobjs-$$@) $(static-lib)
 	$(call msg,LD,$@)
-	$(Q)$(CC) -o $@ $< $(progobjs-$@) $(static-lib) $(LDFLAGS) $(LIBS) $(proglibs-$@) $(if $(filter $@,$(test-progs)),-lcunit)
+	$(Q)$(CC) -o $@ $< $(progobjs-$@) $(static-lib) $(LDFLAGS) \
+		$(call pkg,--libs,$(lib-pkgs) $(progpkgs-$@)) -pthread $(proglibs-$@)
 
 selftests: $(test-progs) $(tool-progs)
 tools: $(tool-progs)
@@ -288,6 +332,7 @@ help:
 #help:   FAULT=1    fault injection compiled in
 #help:   SAN=address|thread   ASan+UBSan+LSan or TSan build
 #help:   CFLAGS=, LDFLAGS=    added before the flags baton requires
+#help:   PKG_CONFIG=pkg-config   the pkg-config that finds liburcu and CUnit
 #help:   PREFIX=, DESTDIR=, LIBDIR=, INCLUDEDIR=, PCDIR=   install locations
 #help: Documentation/build.rst explains each of them.
 
@@ -302,7 +347,7 @@ SPARSE_FLAGS := -Wbitwise -Wcontext -Wno-decl -Wno-vla -Wno-non-pointer-null \
 	$(if $(filter 1,$(WERROR)),-Wsparse-error)
 ifeq ($(C),1)
 sparse-check = $(call msg,CHECK,$<) $(SPARSE) $(SPARSE_FLAGS) \
-	$(filter -D% -U% -I% -std=%,$(CFLAGS) $(obj-flags)) $<
+	$(filter -D% -U% -I% -std=%,$(c-flags)) $<
 else
 sparse-check =
 endif
