@@ -211,7 +211,7 @@ $(pc-file): $(srctree)/baton.pc.in $(dirs-stamp)
 	$(call msg,GEN,$@)
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-		-e 's|@URCU_LIBS@|$(call pkg,--libs,$(lib-pkgs))|' $< > $@
+		-e 's|@REQUIRES_PRIVATE@|$(lib-pkgs)|' $< > $@
 
 # Selftests and tools link the static library so they need no LD_LIBRARY_PATH.
 # A program built from several files lists the others in its Kbuild:
