@@ -5,12 +5,25 @@
 # source tree.  `make help` lists the targets and variables;
 # Documentation/build.rst explains each of them.
 
-VERSION_MAJOR := 0
-VERSION_MINOR := 1
-VERSION_PATCH := 0
-VERSION       := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
-
 srctree := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+
+# ---------------------------------------------------------------- version
+# The version has one home: BATON_VERSION_MAJOR, _MINOR and _PATCH in
+# the public header include/uapi/baton/api.h, which programs compile
+# against.  The library's file name, its SONAME (the major) and baton.pc
+# take it from there; lib/libbaton.map's nodes are the ABI's history and
+# selftests/build/test_version.sh checks them against it.
+pound   := \#
+version-h := $(srctree)/include/uapi/baton/api.h
+version-words := $(shell sed -n 's/^$(pound)define BATON_VERSION_\(MAJOR\|MINOR\|PATCH\)[[:space:]]\{1,\}\([0-9]\{1,\}\)[[:space:]]*$$/\1=\2/p' $(version-h))
+version-part   = $(patsubst $(1)=%,%,$(filter $(1)=%,$(version-words)))
+VERSION_MAJOR := $(call version-part,MAJOR)
+VERSION_MINOR := $(call version-part,MINOR)
+VERSION_PATCH := $(call version-part,PATCH)
+ifneq ($(words $(VERSION_MAJOR) $(VERSION_MINOR) $(VERSION_PATCH)),3)
+$(error baton: include/uapi/baton/api.h must define BATON_VERSION_MAJOR, _MINOR and _PATCH once each, as numbers)
+endif
+VERSION       := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
 
 # ---------------------------------------------------------------- variants
 CC      ?= cc
@@ -113,7 +126,7 @@ LIBS = $(call pkg,--libs,$(lib-pkgs)) -pthread
 # depends the same way on the install directories it names.
 # $(call stamp,FILE,CONTENT) rewrites FILE only when CONTENT changed.
 # Goals that build nothing (help, clean) do not create $(O).
-no-build-goals := help clean ownership-table api-doc
+no-build-goals := help clean version ownership-table api-doc
 ifneq ($(MAKECMDGOALS),)
 ifeq ($(filter-out $(no-build-goals),$(MAKECMDGOALS)),)
 stamp =
@@ -160,8 +173,8 @@ soname     := libbaton.so.$(VERSION_MAJOR)
 pc-file    := $(objtree)/baton.pc
 
 # ---------------------------------------------------------------- targets
-.PHONY: all check install uninstall clean help deps selftests tools \
-	ownership-table api-doc FORCE
+.PHONY: all check install uninstall clean help version deps selftests \
+	tools ownership-table api-doc FORCE
 .DEFAULT_GOAL := all
 
 all: $(static-lib) $(shared-lib) $(pc-file) $(tool-progs)
@@ -302,6 +315,10 @@ clean:
 	$(call msg,CLEAN,$(objtree))
 	$(Q)rm -rf $(objtree)
 
+# The version, for scripts (from include/uapi/baton/api.h).
+version:
+	@echo $(VERSION)
+
 help:
 	@sed -n 's/^#help: \{0,1\}//p' $(srctree)/Makefile
 
@@ -321,6 +338,7 @@ help:
 #help:   ownership-table  regenerate Documentation/ownership.rst's table
 #help:   api-doc    regenerate Documentation/api.rst from the public headers
 #help:   clean      remove $(O)
+#help:   version    print the version (from include/uapi/baton/api.h)
 #help:   help       this text
 #help: Variables:
 #help:   O=dir      build directory (default build/<cc>[-san][-debug][-fault][-sparse])
