@@ -51,6 +51,10 @@ Q   := @
 msg  = @printf '  %-7s %s\n' '$(1)' '$(patsubst $(objtree)/%,%,$(2))';
 endif
 
+# Python that the build runs (the checkers, soak, the benchmarks' tools)
+# writes no __pycache__ into the source tree.
+export PYTHONDONTWRITEBYTECODE := 1
+
 # ---------------------------------------------------------------- flags
 CFLAGS  ?= -O2 -g
 LDFLAGS ?=
@@ -126,7 +130,7 @@ LIBS = $(call pkg,--libs,$(lib-pkgs)) -pthread
 # depends the same way on the install directories it names.
 # $(call stamp,FILE,CONTENT) rewrites FILE only when CONTENT changed.
 # Goals that build nothing (help, clean) do not create $(O).
-no-build-goals := help clean version ownership-table api-doc
+no-build-goals := help clean distclean version ownership-table api-doc
 ifneq ($(MAKECMDGOALS),)
 ifeq ($(filter-out $(no-build-goals),$(MAKECMDGOALS)),)
 stamp =
@@ -173,8 +177,8 @@ soname     := libbaton.so.$(VERSION_MAJOR)
 pc-file    := $(objtree)/baton.pc
 
 # ---------------------------------------------------------------- targets
-.PHONY: all check install uninstall clean help version deps selftests \
-	tools ownership-table api-doc FORCE
+.PHONY: all check install uninstall clean distclean help version deps \
+	selftests tools ownership-table api-doc FORCE
 .DEFAULT_GOAL := all
 
 all: $(static-lib) $(shared-lib) $(pc-file) $(tool-progs)
@@ -315,6 +319,16 @@ clean:
 	$(call msg,CLEAN,$(objtree))
 	$(Q)rm -rf $(objtree)
 
+# distclean: every build variant.  The build writes only under $(O)
+# (selftests/build/test_out_of_tree.sh checks it), and the default $(O)s
+# are all under build/; Python run by hand leaves __pycache__
+# directories, the only other thing in the tree that is never a source.
+distclean: clean
+	$(call msg,CLEAN,build/ __pycache__/)
+	$(Q)rm -rf $(srctree)/build
+	$(Q)find $(srctree) -path $(srctree)/.git -prune -o \
+		-name __pycache__ -type d -prune -exec rm -rf {} +
+
 # The version, for scripts (from include/uapi/baton/api.h).
 version:
 	@echo $(VERSION)
@@ -338,6 +352,7 @@ help:
 #help:   ownership-table  regenerate Documentation/ownership.rst's table
 #help:   api-doc    regenerate Documentation/api.rst from the public headers
 #help:   clean      remove $(O)
+#help:   distclean  remove every build variant: $(O), build/, __pycache__/
 #help:   version    print the version (from include/uapi/baton/api.h)
 #help:   help       this text
 #help: Variables:
