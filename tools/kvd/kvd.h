@@ -493,6 +493,32 @@ void cmd_lrange(struct kvd_ctx *x);
 
 void cmd_info(struct kvd_ctx *x);
 
+void cmd_hset(struct kvd_ctx *x);
+void cmd_hmset(struct kvd_ctx *x);
+void cmd_hsetnx(struct kvd_ctx *x);
+void cmd_hget(struct kvd_ctx *x);
+void cmd_hmget(struct kvd_ctx *x);
+void cmd_hdel(struct kvd_ctx *x);
+void cmd_hlen(struct kvd_ctx *x);
+void cmd_hstrlen(struct kvd_ctx *x);
+void cmd_hexists(struct kvd_ctx *x);
+void cmd_hkeys(struct kvd_ctx *x);
+void cmd_hvals(struct kvd_ctx *x);
+void cmd_hgetall(struct kvd_ctx *x);
+void cmd_hincrby(struct kvd_ctx *x);
+void cmd_hincrbyfloat(struct kvd_ctx *x);
+void cmd_hrandfield(struct kvd_ctx *x);
+
+void cmd_hscan(struct kvd_ctx *x);
+void cmd_sscan(struct kvd_ctx *x);
+int kvd_parse_rand_count(struct kvd_ctx *x, const struct kvd_arg *a,
+			 long long *count);
+bool kvd_rand_count_too_big(struct kvd_ctx *x, long long count, size_t per);
+void kvd_reply_random_repeat(struct kvd_ctx *x, const struct kvd_dict *d,
+			     unsigned long long count, bool withvalues);
+void kvd_reply_random_distinct(struct kvd_ctx *x, const struct kvd_dict *d,
+			       size_t count, bool withvalues);
+
 void kvd_reply_help(struct baton_client *c, const char *const *lines);
 int kvd_set_client_name(struct kvd_ctx *x, const struct kvd_arg *name);
 
