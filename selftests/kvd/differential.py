@@ -74,10 +74,13 @@ class BadReply(Exception):
 # ------------------------------------------------------------------ replies
 #
 # A reply is a tuple: ('+', str) status, ('-', str) error, (':', int),
-# ('$', bytes or None), ('*', list or None), or ('eof', None) when the
-# server closed the connection instead of replying.
+# ('$', bytes or None), ('*', list or None), ('eof', None) when the
+# server closed the connection instead of replying, ('timeout', None)
+# when no (complete) reply came in time, ('bad', line) when a line is not
+# RESP2.
 
 EOF = ('eof', None)
+TIMEOUT = ('timeout', None)
 
 
 class Conn:
@@ -158,6 +161,12 @@ class Conn:
             # stream cannot be cut into replies.
             self.close()
             return ('bad', e.args[0])
+        except kvdlib.TestFailure:
+            # No reply within REPLY_TIMEOUT (or a reply with fewer
+            # elements than its header said): later replies would not
+            # line up with their commands.
+            self.close()
+            return TIMEOUT
 
 
 def show(r, indent=''):
@@ -181,6 +190,8 @@ def show(r, indent=''):
                          for i, e in enumerate(v))
     if kind == 'bad':
         return '(not RESP2: %r)' % v
+    if kind == 'timeout':
+        return '(no complete reply within %.0f s)' % REPLY_TIMEOUT
     return '(connection closed)'
 
 
