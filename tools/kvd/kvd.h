@@ -509,6 +509,23 @@ void cmd_hincrby(struct kvd_ctx *x);
 void cmd_hincrbyfloat(struct kvd_ctx *x);
 void cmd_hrandfield(struct kvd_ctx *x);
 
+void cmd_sadd(struct kvd_ctx *x);
+void cmd_srem(struct kvd_ctx *x);
+void cmd_smembers(struct kvd_ctx *x);
+void cmd_sismember(struct kvd_ctx *x);
+void cmd_smismember(struct kvd_ctx *x);
+void cmd_scard(struct kvd_ctx *x);
+void cmd_spop(struct kvd_ctx *x);
+void cmd_srandmember(struct kvd_ctx *x);
+void cmd_smove(struct kvd_ctx *x);
+void cmd_sinter(struct kvd_ctx *x);
+void cmd_sintercard(struct kvd_ctx *x);
+void cmd_sinterstore(struct kvd_ctx *x);
+void cmd_sunion(struct kvd_ctx *x);
+void cmd_sunionstore(struct kvd_ctx *x);
+void cmd_sdiff(struct kvd_ctx *x);
+void cmd_sdiffstore(struct kvd_ctx *x);
+
 void cmd_hscan(struct kvd_ctx *x);
 void cmd_sscan(struct kvd_ctx *x);
 int kvd_parse_rand_count(struct kvd_ctx *x, const struct kvd_arg *a,
