@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # test_kvd.sh - baton-kvd end to end, driven by real Redis clients
 # (redis-cli and redis-benchmark from Debian's redis-tools): the redis-cli
-# transcripts, bad and hard input, several connections at once, the
-# differential test against redis-server and the redis-benchmark smoke
-# test, each with 0, 1 and 2 IO threads; then the command-line options.
+# transcripts, bad and hard input, several connections at once, hash and
+# set values (memory, zero-copy, scans), the differential test against
+# redis-server and the redis-benchmark smoke test, each with 0, 1 and 2
+# IO threads; then the command-line options.
 # Every server is stopped with SIGTERM and must exit 0 with no sanitizer
 # report in its log (selftests/logs/kvd/).
 #
@@ -58,6 +59,7 @@ for t in 0 1 2; do
 	run "$dir/transcripts.py" --io-threads $t "$dir"/transcripts/*.txt
 	run "$dir/protocol.py" --io-threads $t
 	run "$dir/sessions.py" --io-threads $t
+	run "$dir/values.py" --io-threads $t
 	run "$dir/differential.py" --io-threads $t
 	run "$dir/bench.py" --io-threads $t
 done
