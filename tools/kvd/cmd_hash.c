@@ -80,7 +80,7 @@ static bool drop_if_empty(struct kvd_entry *e)
 }
 
 /**
- * hash_set - set one field to a copy of @val
+ * hash_set - set one field to a new string value holding a copy of @val
  * @d: the hash
  * @f: the field
  * @val: the value
@@ -535,10 +535,10 @@ static size_t format_ld(char *buf, long double v)
  */
 void cmd_hincrbyfloat(struct kvd_ctx *x)
 {
+	char buf[LD_CHARS_MAX];
 	long double incr, v = 0;
 	struct kvd_entry *e;
 	struct kvd_str *old;
-	char *buf;
 	size_t n;
 
 	if (!parse_ld(x->argv[3].s, x->argv[3].len, &incr)) {
@@ -554,35 +554,26 @@ void cmd_hincrbyfloat(struct kvd_ctx *x)
 	old = field_value(e, &x->argv[2]);
 	if (old) {
 		/* A value is not NUL-terminated: parse a copy. */
-		char tmp[LD_CHARS_MAX];
-
-		if (old->len >= sizeof(tmp)) {
+		if (old->len >= sizeof(buf)) {
 			kvd_reply_error(x->c, "ERR hash value is not a float");
 			return;
 		}
-		memcpy(tmp, old->bytes, old->len);
-		tmp[old->len] = '\0';
-		if (!parse_ld(tmp, old->len, &v)) {
+		memcpy(buf, old->bytes, old->len);
+		buf[old->len] = '\0';
+		if (!parse_ld(buf, old->len, &v)) {
 			kvd_reply_error(x->c, "ERR hash value is not a float");
 			return;
 		}
 	}
 	v += incr;
-	if (isnan(v) || isinf(v)) {
+	/* A finite long double has at most 4933 digits: it always fits. */
+	if (isnan(v) || isinf(v) || !(n = format_ld(buf, v))) {
 		drop_if_empty(e);
 		kvd_reply_error(x->c, "ERR increment would produce NaN or Infinity");
 		return;
 	}
-	buf = malloc(LD_CHARS_MAX);
-	if (!buf || !(n = format_ld(buf, v))) {
-		free(buf);
-		drop_if_empty(e);
-		kvd_reply_error(x->c, KVD_ERR_OOM);
-		return;
-	}
 	if (!set_field_number(x, e, &x->argv[2], buf, n))
 		kvd_reply_bulk(x->c, buf, n);
-	free(buf);
 }
 
 /**

@@ -9,9 +9,7 @@
  * overwrite a key of any type and drop its expiry, as Redis's do.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
-#include <string.h>
 #include "kvd.h"
 
 /**

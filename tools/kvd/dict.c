@@ -4,7 +4,6 @@
  * byte strings (a hash's fields, a set's members), each with an optional
  * string value, that grows and shrinks by powers of two; main only.
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
