@@ -40,6 +40,10 @@ static size_t reply_field(struct kvd_ctx *x, const struct kvd_dict_entry *de,
  *
  * A reply past the output-buffer limit closes the client (baton), so the
  * loop stops there: a huge count costs at most that many bytes of work.
+ * Nothing queued during a command is written before it returns, and
+ * each element's estimate is below its real size, so once the estimate
+ * passes the limit baton has closed the client: no reply is cut short
+ * on a client that stays open.
  *
  * Context: main thread.
  */
