@@ -5,7 +5,8 @@ counts them and returns to its baseline whichever way they go away; a
 hash value that a slow client is still reading survives HSET, HDEL and
 DEL and is freed once written (zero-copy, the deferred free); HSCAN and
 SSCAN return every element present for the whole iteration while the
-table grows and shrinks between calls.
+table grows and shrinks between calls; a random pick's reply too big for
+the output-buffer limit is refused or closes the client.
 
 Usage: values.py --io-threads N
 """
@@ -264,6 +265,37 @@ def scan_guarantee(r):
     command(r, 'DEL', 'k')
 
 
+def random_limits(io_threads):
+    """HRANDFIELD and SRANDMEMBER with a negative count, against a 1 MiB
+    output-buffer limit: a reply that cannot fit is refused with an
+    error; one that passes the limit on the way closes the client as any
+    too big reply does, and the server goes on."""
+    with kvdlib.Server('values-obuf', io_threads,
+                       ['--client-output-buffer-limit', '1m']) as srv:
+        with kvdlib.connect(srv.port) as s:
+            r = Reader(s)
+            check(command(r, 'HSET', 'h', 'f', 'v' * 1024) == 1, 'HSET')
+            check(command(r, 'SADD', 's', 'm') == 1, 'SADD')
+            for cmd in (['HRANDFIELD', 'h', '-100000', 'WITHVALUES'],
+                        ['SRANDMEMBER', 's', '-200000']):
+                reply = command(r, *cmd)
+                check(reply == '-ERR count is too large: the reply would '
+                      'pass the output buffer limit', '%s: %r' %
+                      (' '.join(cmd), reply))
+            check(len(command(r, 'HRANDFIELD', 'h', '-500',
+                              'WITHVALUES')) == 1000, '500 picks fit')
+            closes = int(info(r)['client_output_buffer_limit_disconnections'])
+        with kvdlib.connect(srv.port) as s:
+            r = Reader(s)
+            s.sendall(encode('HRANDFIELD', 'h', '-5000', 'WITHVALUES'))
+            check(r.eof(), 'a 5 MB reply closes the client')
+        with kvdlib.connect(srv.port) as s:
+            r = Reader(s)
+            check(command(r, 'PING') == '+PONG', 'the server goes on')
+            check(int(info(r)['client_output_buffer_limit_disconnections'])
+                  == closes + 1, 'counted as an output-buffer close')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--io-threads', type=int, default=1)
@@ -274,6 +306,7 @@ def main():
             memory(r)
             zero_copy(srv.port, r)
             scan_guarantee(r)
+    random_limits(a.io_threads)
     print('values io-threads=%d ok' % a.io_threads)
 
 
