@@ -77,6 +77,40 @@ expect_fail "ownership: kernel-doc names another rule than __rule()" \
 	"^$fx/bad_doc_rule.h:9: fx_doc_rule.a: __rule\(IO\) but its comment says MAIN" \
 	$own $fx/bad_doc_rule.h
 
+# The comment form, for headers that cannot include <baton/compiler.h>.
+expect_pass "ownership: the comment form, C++ view left out" \
+	$own $fx/comment_good.h
+if $own --table $fx/comment_good.h 2>&1 | grep -q '^     - a counter (relaxed)$' &&
+		[ "$($own --table $fx/comment_good.h | grep -c '``refs``')" = 1 ]; then
+	ok "ownership: a comment rule's text is the field's comment, once"
+else
+	bad "ownership: the table of comment_good.h lacks refs's text or has it twice"
+fi
+expect_fail "ownership: a comment-form field without a rule" \
+	"^$fx/comment_bad.h:5: fx_comment_bad.b: no __rule\(\)" \
+	$own $fx/comment_bad.h
+expect_fail "ownership: an unknown rule in a comment" \
+	"^$fx/comment_bad.h:6: fx_comment_bad.c: unknown rule __rule\(SHARED\)" \
+	$own $fx/comment_bad.h
+expect_fail "ownership: a rule comment that belongs to no member" \
+	"^$fx/comment_bad.h:7: fx_comment_bad: a __rule\(\) comment on a line where no member" \
+	$own $fx/comment_bad.h
+
+# The default paths: include/, lib/ and tools/ of the tree, less
+# tools/bench and tools/fuzz.  tree/ breaks a rule in tools/kvd and
+# writes comments in lib/; tree_ok/ breaks one only in the excluded dirs.
+expect_fail "ownership: tools/kvd is scanned" \
+	"^tools/kvd/fx_kvd.h:5: fx_kvd.cap: no __rule\(\)" \
+	python3 $src/tools/checkers/ownership.py --srctree $fx/tree
+if grep -q 'fx_bench' "$tmp/out"; then
+	bad "ownership: tools/bench was scanned"
+fi
+expect_fail "ownership: lib/ must use the macros, not comments" \
+	"^lib/fx_lib.c:3: struct fx_lib: annotations written as comments" \
+	python3 $src/tools/checkers/ownership.py --srctree $fx/tree
+expect_pass "ownership: tools/bench and tools/fuzz are not scanned" \
+	python3 $src/tools/checkers/ownership.py --srctree $fx/tree_ok
+
 # The field table: good.rst is what --update-doc writes for good.h.
 expect_pass "ownership: --check-doc passes on an up-to-date table" \
 	$own --check-doc $fx/good.rst $fx/good.h

@@ -5,16 +5,21 @@ struct carries exactly one known __rule(), that ATOMIC and PENDING fields
 are atomic types, and that Documentation/ownership.rst lists them all.
 
 Usage:
-  ownership.py [PATH...]                   check (default: include lib)
+  ownership.py [PATH...]                   check (default: include lib tools)
   ownership.py --table [PATH...]           print the field table (reST)
   ownership.py --check-doc DOC [PATH...]   check, and compare DOC's table
   ownership.py --update-doc DOC [PATH...]  rewrite DOC's table
 
 PATHs are files or directories (searched for *.h and *.c); the default
 ones are in the source tree (--srctree, default: two levels above this
-script), and messages name files relative to it.
+script), less EXCLUDED_DIRS, and messages name files relative to it.
 Problems are printed as file:line: message; the exit status is 1 when
 there is any.
+
+Code that cannot include <baton/compiler.h> (the public headers, and
+applications built on them such as tools/kvd) writes the same
+annotations as comments: `/* __rule(NAME): text */` at the end of the
+line where a member's declaration ends, and `} /* __shared_struct */;`.
 """
 
 import argparse
@@ -32,6 +37,19 @@ ATOMIC_RULES = ('ATOMIC', 'PENDING')
 # Types that are atomic by construction (their only members are atomics).
 ATOMIC_TYPES = (('struct', 'llist_head'), ('refcount_t',))
 MARKER = '__shared_struct'
+# The directories scanned when no PATH is given, relative to the tree.
+DEFAULT_PATHS = ('include', 'lib', 'tools')
+# Not part of the product, so not scanned by default: a benchmark copies
+# the layout of a product struct to compare implementations of it on one
+# thread pair at a time, and a fuzz harness drives the code from one
+# thread.  Their structs are not shared structs of baton or baton-kvd.
+EXCLUDED_DIRS = ('tools/bench', 'tools/fuzz')
+# Where the annotations must be the macros of <baton/compiler.h> (which
+# clang turns into thread-safety attributes): the comment form is only
+# for code that cannot include that header.
+MACRO_ONLY_DIRS = ('include/baton/', 'lib/')
+# The comment form of a rule: "__rule(NAME)", then the field's text.
+COMMENT_RULE_RE = re.compile(r'^__rule\(\s*(\w*)\s*\)\s*:?\s*(.*)$', re.S)
 BEGIN = '.. BEGIN FIELD TABLE'
 END = '.. END FIELD TABLE'
 
@@ -67,20 +85,28 @@ class Checker:
         rp = os.path.relpath(path, self.srctree)
         return path if rp.startswith('..') else rp
 
+    def macro_only(self, path):
+        """Whether @path must use the macros, not the comment form."""
+        rp = self.rel(path)
+        return any(rp.startswith(d) for d in MACRO_ONLY_DIRS)
+
     # ------------------------------------------------------------ scanning
     def collect_names(self, path):
         """First pass: the names of every __shared_struct struct."""
         src = csource.Source(path)
-        toks = [t for t in src.tokens if t.kind != 'pp']
+        toks = csource.c_view(src.tokens)
+        markers = marker_comment_lines(src)
         for k, t in enumerate(toks):
-            if t.text == MARKER and k > 0 and toks[k - 1].text == '}':
-                o = csource.match_open(toks, k - 1)
+            if t.text == '}' and (
+                    (k + 1 < len(toks) and toks[k + 1].text == MARKER) or
+                    t.line in markers):
+                o = csource.match_open(toks, k)
                 if o > 0 and toks[o - 1].kind == 'ident':
                     self.shared_names.add(toks[o - 1].text)
 
     def scan(self, path):
         src = csource.Source(path)
-        toks = [t for t in src.tokens if t.kind != 'pp']
+        toks = csource.c_view(src.tokens)
         docs = csource.kernel_docs(src)
         i = 0
         while i < len(toks):
@@ -112,8 +138,22 @@ class Checker:
             if toks[k].text == MARKER:
                 marked = True
             k += 1
-        has_rules = any(t.text == '__rule' for t in toks[lbrace:rbrace])
+        end_line = toks[k].line if k < len(toks) else toks[rbrace].line
+        first, last = toks[lbrace].line, toks[rbrace].line
+        markers = marker_comment_lines(src)
+        by_comment = any(last <= ln <= end_line for ln in markers)
+        rule_comments = [c for c in src.comments
+                         if first <= c.line <= last and
+                         COMMENT_RULE_RE.match(comment_text(c.text))]
+        has_rules = any(t.text == '__rule' for t in toks[lbrace:rbrace]) \
+            or bool(rule_comments)
         tag = '%s %s' % (kw.text, name or '(anonymous)')
+        if (by_comment or rule_comments) and self.macro_only(src.path):
+            self.error(src.path, kw.line, '%s: annotations written as '
+                       'comments; under %s use the macros of '
+                       '<baton/compiler.h> (__rule(), %s)' % (
+                           tag, ' and '.join(MACRO_ONLY_DIRS), MARKER))
+        marked = marked or by_comment
         if not marked:
             if has_rules:
                 self.error(src.path, kw.line, '%s has __rule() annotations '
@@ -127,9 +167,13 @@ class Checker:
         doc = csource.doc_before(src, kw.line, docs)
         if doc is not None and doc.name != name:
             doc = None
-        ctx = Context(src, doc, name)
+        ctx = Context(src, doc, name, rule_comments)
         for f in self.members(ctx, toks, lbrace + 1, rbrace, prefix=''):
             self.fields.append(f)
+        for c in rule_comments:
+            if c not in ctx.used:
+                self.error(src.path, c.line, '%s: a __rule() comment on a '
+                           'line where no member declaration ends' % name)
 
     # ------------------------------------------------------------ members
     def members(self, ctx, toks, a, b, prefix, covered=None):
@@ -182,8 +226,9 @@ class Checker:
         kw = next(t for t in toks[decl[0]:lbrace]
                   if t.text in ('struct', 'union'))
         after = toks[rbrace + 1:decl[1]]
+        end_line = toks[decl[1]].line if decl[1] < len(toks) else kw.line
         rules = self.rules_in(ctx, after, prefix + (text_of(
-            strip_rules(after)) or '(%s)' % kw.text))
+            strip_rules(after)) or '(%s)' % kw.text), end_line)
         if None in rules:
             return
         declarators = csource.split_commas(strip_rules(after))
@@ -221,10 +266,13 @@ class Checker:
         """One declaration `type d1 __rule(X), d2 __rule(Y);`."""
         parts = csource.split_commas(toks[a:b])
         specifiers = None
+        at = a
         for part in parts:
+            at += len(part) + 1     # the ',' or ';' that ends this part
             if not part:
                 continue
             line = part[0].line
+            end_line = toks[at - 1].line if at - 1 < len(toks) else line
             clean = csource.strip_attrs(part)
             name, name_idx = csource.declarator_name(clean)
             if name is None:
@@ -238,11 +286,10 @@ class Checker:
                 before = clean[:name_idx]
             else:
                 before = specifiers + clean[:name_idx]
-            rules = self.rules_in(ctx, part, prefix + name)
+            rules = self.rules_in(ctx, part, prefix + name, end_line)
             if None in rules:
                 continue
             full = prefix + name
-            end_line = toks[b].line if b < len(toks) else line
             if covered:
                 if rules:
                     self.error(ctx.path, line, '%s.%s: has __rule(%s) inside '
@@ -284,10 +331,12 @@ class Checker:
                         'publication)' % (texts[k + 1], MARKER))
         return ''
 
-    def rules_in(self, ctx, toks, what):
+    def rules_in(self, ctx, toks, what, end_line):
         """The rule names of every __rule(X) in toks (the declaration of
-        member @what); an unknown one is reported and returned as None."""
-        out = []
+        member @what) and of a __rule(X) comment on @end_line, the line
+        where that declaration ends; an unknown one is reported and
+        returned as None."""
+        found = []
         for k, t in enumerate(toks):
             if t.text != '__rule':
                 continue
@@ -295,10 +344,18 @@ class Checker:
             if k + 1 < len(toks) and toks[k + 1].text == '(':
                 close = csource.match_close(toks, k + 1)
                 arg = text_of(toks[k + 2:close])
+            found.append((arg, t.line))
+        for c in ctx.rule_comments:
+            if c.line == end_line:
+                ctx.used.add(c)
+                found.append((COMMENT_RULE_RE.match(
+                    comment_text(c.text)).group(1), c.line))
+        out = []
+        for arg, line in found:
             if arg in RULES:
                 out.append(arg)
             else:
-                self.error(ctx.path, t.line, '%s.%s: unknown rule __rule(%s);'
+                self.error(ctx.path, line, '%s.%s: unknown rule __rule(%s);'
                            ' the rules are %s' % (ctx.struct, what, arg,
                                                   ', '.join(RULES)))
                 out.append(None)
@@ -323,12 +380,14 @@ class Context:
     """Where members are being parsed: file, struct, its kernel-doc and
     the comments of the file, to find each field's description."""
 
-    def __init__(self, src, doc, struct):
+    def __init__(self, src, doc, struct, rule_comments=()):
         self.src = src
         self.path = src.path
         self.doc = doc
         self.struct = struct
         self.token_lines = {t.line for t in src.tokens}
+        self.rule_comments = rule_comments
+        self.used = set()
 
     def comment(self, name, line, end_line):
         """(description, from kernel-doc?) of a field: its @name in the
@@ -338,7 +397,9 @@ class Context:
             return ' '.join(self.doc.params[name].split()), True
         for c in self.src.comments:
             if c.line == end_line and not c.text.startswith('/**'):
-                return comment_text(c.text), False
+                text = comment_text(c.text)
+                m = COMMENT_RULE_RE.match(text)
+                return (m.group(2) if m else text), False
         for c in self.src.comments:
             if c.end_line == line - 1 and not c.text.startswith('/**') \
                     and c.line not in self.token_lines:
@@ -358,6 +419,13 @@ def comment_text(text):
         body = text[2:-2]
     lines = [ln.strip().lstrip('*').strip() for ln in body.split('\n')]
     return ' '.join(' '.join(lines).split())
+
+
+def marker_comment_lines(src):
+    """The lines of the comments that say __shared_struct (the comment
+    form of the marker)."""
+    return {c.line for c in src.comments
+            if re.match(r'^%s\b' % MARKER, comment_text(c.text))}
 
 
 def strip_rules(toks):
@@ -509,12 +577,15 @@ def update_doc(path, fields):
         print('  GEN     %s' % path)
 
 
-def source_files(paths):
+def source_files(paths, excluded=()):
+    """The *.h and *.c files of @paths; directories are walked, except
+    those in @excluded (absolute paths)."""
     out = []
     for p in paths:
         if os.path.isdir(p):
             for root, dirs, files in os.walk(p):
-                dirs.sort()
+                dirs[:] = sorted(d for d in dirs if os.path.join(root, d)
+                                 not in excluded)
                 for name in sorted(files):
                     if name.endswith(('.h', '.c')):
                         out.append(os.path.join(root, name))
@@ -531,7 +602,8 @@ def main(argv):
         description='Check the field ownership rules of __shared_struct '
                     'structs.')
     ap.add_argument('paths', nargs='*', metavar='PATH',
-                    help='files or directories (default: include lib)')
+                    help='files or directories (default: %s, less %s)'
+                    % (' '.join(DEFAULT_PATHS), ' '.join(EXCLUDED_DIRS)))
     ap.add_argument('--srctree', default=os.path.dirname(os.path.dirname(
         here)), help='the source tree (default: %(default)s)')
     mode = ap.add_mutually_exclusive_group()
@@ -549,10 +621,11 @@ def main(argv):
     if args.paths:
         paths = [os.path.abspath(p) for p in args.paths]
     else:
-        paths = [os.path.join(srctree, p) for p in ('include', 'lib')]
+        paths = [os.path.join(srctree, p) for p in DEFAULT_PATHS]
+    excluded = {os.path.join(srctree, d) for d in EXCLUDED_DIRS}
     chk = Checker(srctree)
     try:
-        files = source_files(paths)
+        files = source_files(paths, excluded)
         for path in files:
             chk.collect_names(path)
         for path in files:
