@@ -56,8 +56,8 @@ BATON_API int baton_type_register(struct baton_type *type)
 	if (!type || !type->name || !type->free ||
 	    (type->flags & ~BATON_TYPE_FREE_ANY_THREAD))
 		return -EINVAL;
-	__atomic_store_n(&type->registered, BATON_TYPE_REGISTERED,
-			 __ATOMIC_RELEASE);
+	atomic_store_explicit(&type->registered, BATON_TYPE_REGISTERED,
+			      memory_order_release);
 	return 0;
 }
 
@@ -65,7 +65,7 @@ BATON_API int baton_obj_init(struct baton_obj *obj,
 			     const struct baton_type *type)
 {
 	if (!obj || !type ||
-	    __atomic_load_n(&type->registered, __ATOMIC_ACQUIRE) !=
+	    atomic_load_explicit(&type->registered, memory_order_acquire) !=
 	    BATON_TYPE_REGISTERED)
 		return -EINVAL;
 	refcount_set(object_ref(obj), 1);

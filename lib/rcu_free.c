@@ -53,10 +53,11 @@
  * it could have, which is always safe.
  */
 
+/* One deferred free; owned with the block that holds it. */
 struct rcu_free_pair {
-	void (*fn)(void *ptr);
-	void *ptr;
-};
+	void (*fn)(void *ptr)	__rule(OWNER);
+	void *ptr		__rule(OWNER);
+} __shared_struct;
 
 /**
  * struct rcu_free_block - one call_rcu's worth of deferred frees

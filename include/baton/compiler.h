@@ -70,8 +70,9 @@
  * after their closing brace, "} __shared_struct;" (see defer.h);
  * tools/checkers/ownership.py fails `make check` when a field of such a
  * struct has no rule, an unknown one or two, when an ATOMIC or PENDING
- * field is not of an atomic type, and when Documentation/ownership.rst
- * does not list the field.
+ * field is not of an atomic type, when a struct another thread reaches
+ * lacks the marker, and when Documentation/ownership.rst does not list
+ * the field (Documentation/ownership.rst has the whole list).
  */
 #define __shared_struct
 #define __rule(r)		__rule_##r

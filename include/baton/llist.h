@@ -40,13 +40,19 @@
  * del_all returns entries newest first; llist_reverse_order() gives FIFO.
  */
 
+/*
+ * A node's next is written by the thread that adds it, before the release
+ * CAS, and read by the thread whose del_all took it: whoever holds the
+ * node.  The head's first is only touched by the atomics below: the
+ * adds' release CAS and del_all's acquire exchange.
+ */
 struct llist_node {
-	struct llist_node *next;
-};
+	struct llist_node *next		__rule(OWNER);	/* the holder of the node */
+} __shared_struct;
 
 struct llist_head {
-	_Atomic(struct llist_node *) first;
-};
+	_Atomic(struct llist_node *) first	__rule(ATOMIC);
+} __shared_struct;
 
 #define LLIST_HEAD_INIT	{ NULL }
 

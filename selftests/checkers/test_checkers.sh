@@ -77,6 +77,35 @@ expect_fail "ownership: kernel-doc names another rule than __rule()" \
 	"^$fx/bad_doc_rule.h:9: fx_doc_rule.a: __rule\(IO\) but its comment says MAIN" \
 	$own $fx/bad_doc_rule.h
 
+# What another thread reaches must be marked (reach_good.h is reach_bad.h
+# with the markers).
+expect_pass "ownership: every reached struct is marked" \
+	$own $fx/reach_good.h
+expect_fail "ownership: a reached struct without its marker, with the way to it" \
+	"^$fx/reach_bad.h:12: struct fx_msg is reached from another thread through fx_queue.first \(OWNER\) but is not marked" \
+	$own $fx/reach_bad.h
+expect_fail "ownership: the walk goes on through an unmarked struct" \
+	"^$fx/reach_bad.h:17: struct fx_body is reached from another thread through fx_queue.first \(OWNER\) -> fx_msg.body" \
+	$own $fx/reach_bad.h
+expect_fail "ownership: a reached struct defined outside the scanned files" \
+	"^$fx/reach_bad.h:6: struct fx_lock is reached through fx_queue.lock \(IMMUTABLE\) but is defined outside" \
+	$own $fx/reach_bad.h
+expect_fail "ownership: a struct that embeds a refcounted object's header" \
+	"^$fx/reach_bad.h:29: struct fx_value embeds struct baton_obj \(obj\)" \
+	$own $fx/reach_bad.h
+for ok_tag in fx_stats cds_lfht_node fx_arg; do
+	if grep -q "struct $ok_tag " "$tmp/out"; then
+		bad "ownership: struct $ok_tag (private, allowed or code) was reported"
+	fi
+done
+# Taking the marker and the rules off a struct the tree reaches fails.
+sed '/^struct baton_wake {/,/^}/{s/__rule([A-Z]*)//;s/} __shared_struct;/};/}' \
+	"$src/include/baton/wake.h" >"$tmp/wake.h"
+expect_fail "ownership: baton_wake without its marker and rules" \
+	"wake.h:[0-9]+: struct baton_wake is reached from another thread through baton_[a-z]+.wake \(IMMUTABLE\)" \
+	$own $(ls include/baton/*.h | grep -v '/wake.h$') "$tmp/wake.h" \
+	include/uapi lib tools/kvd
+
 # The comment form, for headers that cannot include <baton/compiler.h>.
 expect_pass "ownership: the comment form, C++ view left out" \
 	$own $fx/comment_good.h

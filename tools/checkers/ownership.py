@@ -50,6 +50,36 @@ EXCLUDED_DIRS = ('tools/bench', 'tools/fuzz')
 MACRO_ONLY_DIRS = ('include/baton/', 'lib/')
 # The comment form of a rule: "__rule(NAME)", then the field's text.
 COMMENT_RULE_RE = re.compile(r'^__rule\(\s*(\w*)\s*\)\s*:?\s*(.*)$', re.S)
+# The rules that keep what a field reaches on one thread.
+PRIVATE_RULES = ('MAIN', 'IO')
+# Structs a shared struct may embed or point to (under a rule that is not
+# private) without being marked themselves, and why that is safe.  Only
+# types defined outside the scanned tree belong here.
+UNMARKED_OK = {
+    'cds_lfht': "liburcu's RCU hash table: it orders its own readers and "
+                "writers",
+    'cds_lfht_node': "liburcu's hash-table link: cds_lfht_add/del publish "
+                     "and unpublish it for RCU readers",
+    'rcu_head': "liburcu's call_rcu link: written by call_rcu, read by its "
+                "callback thread after liburcu's queue ordering",
+}
+# Structs that files being rewritten on other branches will mark, with
+# the file; the commit that adds each marker removes its entry here, and
+# until then they count as marked.  This list must end up empty.
+MARKERS_TO_COME = {
+    'out_chunk': 'include/baton/client_internal.h',
+    'kvd_str': 'tools/kvd/kvd.h',
+}
+# Links that another thread follows back to the struct embedding them
+# (container_of), so that a struct embedding one is reached by that
+# thread and must be marked.
+LINK_TYPES = {
+    'baton_obj': 'any thread may drop the last reference, and an IO worker '
+                 'reads the object a reply refers to',
+    'llist_node': 'the thread that takes a lock-less list gets the nodes',
+    'rcu_head': "call_rcu's thread runs the callback on it",
+    'cds_lfht_node': 'RCU readers find it in the hash table',
+}
 BEGIN = '.. BEGIN FIELD TABLE'
 END = '.. END FIELD TABLE'
 
@@ -59,7 +89,11 @@ class Problem(Exception):
 
 
 class Field:
-    """One checked field: owner struct, dotted name, rule, where, text."""
+    """One field: owner struct, dotted name, rule (None in a struct that
+    is not marked), where, text; and its type as far as the checks need
+    it: the struct or union tag it is or points to (None for others),
+    how many '*' and '[]' it has, whether it is a function pointer, and
+    for a named nested struct or union the prefix of its members."""
 
     def __init__(self, struct, name, rule, path, line, comment):
         self.struct = struct
@@ -68,6 +102,35 @@ class Field:
         self.path = path
         self.line = line
         self.comment, self.from_doc = comment
+        self.tag = None
+        self.ptr = 0
+        self.arrays = 0
+        self.fnptr = False
+        self.inline = None
+        self.table = True       # a row of the field table
+
+    def typed(self, tag=None, ptr=0, arrays=0, fnptr=False, inline=None):
+        self.tag = tag
+        self.ptr = ptr
+        self.arrays = arrays
+        self.fnptr = fnptr
+        self.inline = inline
+        return self
+
+
+class StructDef:
+    """A struct or union defined at file scope: its tag, where, whether
+    it is marked, and its fields (of every nesting level, by dotted
+    name)."""
+
+    def __init__(self, name, kind, path, line, marked):
+        self.name = name
+        self.kind = kind
+        self.path = path
+        self.line = line
+        self.marked = marked
+        self.fields = []
+        self.by_name = {}
 
 
 class Checker:
@@ -77,6 +140,7 @@ class Checker:
         self.fields = []
         self.nstructs = 0
         self.shared_names = set()
+        self.structs = {}       # tag -> StructDef (the first definition)
 
     def error(self, path, line, msg):
         self.problems.append('%s:%d: %s' % (self.rel(path), line, msg))
@@ -154,10 +218,20 @@ class Checker:
                        '<baton/compiler.h> (__rule(), %s)' % (
                            tag, ' and '.join(MACRO_ONLY_DIRS), MARKER))
         marked = marked or by_comment
+        sd = StructDef(name, kw.text, src.path, kw.line, marked)
+        if name and name not in self.structs:
+            self.structs[name] = sd
         if not marked:
             if has_rules:
                 self.error(src.path, kw.line, '%s has __rule() annotations '
                            'but is not marked "} %s;"' % (tag, MARKER))
+            # its fields' types still matter to what reaches what;
+            # everything else about them is not checked
+            ctx = Context(src, None, name or '(anonymous)', quiet=True)
+            mark = len(self.problems)
+            self.add_fields(sd, self.members(ctx, toks, lbrace + 1, rbrace,
+                                             prefix=''))
+            del self.problems[mark:]
             return
         if not name:
             self.error(src.path, kw.line, 'an anonymous %s is marked %s'
@@ -168,12 +242,19 @@ class Checker:
         if doc is not None and doc.name != name:
             doc = None
         ctx = Context(src, doc, name, rule_comments)
-        for f in self.members(ctx, toks, lbrace + 1, rbrace, prefix=''):
-            self.fields.append(f)
+        self.add_fields(sd, self.members(ctx, toks, lbrace + 1, rbrace,
+                                         prefix=''))
+        self.fields += [f for f in sd.fields if f.table]
         for c in rule_comments:
             if c not in ctx.used:
                 self.error(src.path, c.line, '%s: a __rule() comment on a '
                            'line where no member declaration ends' % name)
+
+    @staticmethod
+    def add_fields(sd, fields):
+        for f in fields:
+            sd.fields.append(f)
+            sd.by_name.setdefault(f.name, f)
 
     # ------------------------------------------------------------ members
     def members(self, ctx, toks, a, b, prefix, covered=None):
@@ -249,15 +330,28 @@ class Checker:
             self.error(ctx.path, kw.line, '%s: declare one %s member per '
                        'declaration' % (ctx.struct, kw.text))
         name = names[0] if names else None
+        ptr = sum(1 for t in strip_rules(after) if t.text == '*')
         if rule and name:
             # the whole member is ruled: one row for it, none inside
-            yield Field(ctx.struct, prefix + name, rule, ctx.path, kw.line,
+            yield Field(ctx.struct, prefix + name, rule,
+                        ctx.path, kw.line,
                         ctx.comment(prefix + name, toks[decl[0]].line,
                                     toks[decl[1]].line if decl[1] < len(toks)
-                                    else kw.line))
-            list(self.members(ctx, toks, lbrace + 1, rbrace,
-                              prefix + name + '.', covered=rule))
+                                    else kw.line)).typed(
+                ptr=ptr, inline=prefix + name + '.')
+            for f in self.members(ctx, toks, lbrace + 1, rbrace,
+                                  prefix + name + '.',
+                                  covered=rule):
+                f.table = False
+                yield f
             return
+        if name:
+            # no row of its own (its fields have theirs); known for the
+            # way to them
+            f = Field(ctx.struct, prefix + name, covered, ctx.path, kw.line,
+                      ('', False)).typed(ptr=ptr, inline=prefix + name + '.')
+            f.table = False
+            yield f
         inner_prefix = prefix + name + '.' if name else prefix
         yield from self.members(ctx, toks, lbrace + 1, rbrace, inner_prefix,
                                 covered=rule or covered)
@@ -281,11 +375,15 @@ class Checker:
                 continue
             # the type specifiers are written once, before the first
             # declarator: `unsigned int a : 1, b : 3;`
+            raw_before = part[:part.index(clean[name_idx])]
             if specifiers is None:
                 specifiers = leading_specifiers(clean[:name_idx])
+                raw_specifiers = raw_before
                 before = clean[:name_idx]
             else:
                 before = specifiers + clean[:name_idx]
+                raw_before = raw_specifiers + raw_before
+            typ = member_type(raw_before, before, clean, name_idx)
             rules = self.rules_in(ctx, part, prefix + name, end_line)
             if None in rules:
                 continue
@@ -296,7 +394,11 @@ class Checker:
                                'a member already ruled %s' % (
                                    ctx.struct, full, rules[0], covered))
                 yield Field(ctx.struct, full, covered, ctx.path, line,
-                            ctx.comment(full, line, end_line))
+                            ctx.comment(full, line, end_line)).typed(**typ)
+                continue
+            if not rules and ctx.quiet:
+                yield Field(ctx.struct, full, None, ctx.path, line,
+                            ('', False)).typed(**typ)
                 continue
             if not rules:
                 self.error(ctx.path, line, '%s.%s: no __rule() (one of %s)'
@@ -317,7 +419,7 @@ class Checker:
                                text_of(before + [clean[name_idx]]),
                                self.embedded_hint(before)))
             yield Field(ctx.struct, full, rule, ctx.path, line,
-                        ctx.comment(full, line, end_line))
+                        ctx.comment(full, line, end_line)).typed(**typ)
 
     def embedded_hint(self, before):
         """For a member whose type is itself a __shared_struct: say that
@@ -361,6 +463,52 @@ class Checker:
                 out.append(None)
         return out
 
+    # ------------------------------------------------------------ reach
+    def reachability(self):
+        """Every struct that a marked struct embeds or points to, under a
+        rule that is not private to one thread, must be marked too (or be
+        in UNMARKED_OK); so must every struct that embeds a link of
+        LINK_TYPES.  The walk goes on through an unmarked struct it
+        reports, so each report names the way it was reached."""
+        queue = [(sd, []) for sd in self.structs.values() if sd.marked]
+        seen = set()
+        while queue:
+            sd, path = queue.pop(0)
+            for f in sd.fields:
+                if f.fnptr or not f.tag or f.inline or \
+                        (sd.marked and f.rule in PRIVATE_RULES):
+                    continue
+                target = self.structs.get(f.tag)
+                if (target and target.marked) or f.tag in UNMARKED_OK or \
+                        f.tag in MARKERS_TO_COME or f.tag in seen:
+                    continue
+                seen.add(f.tag)
+                way = path + ['%s.%s%s' % (sd.name, f.name, ' (%s)' % f.rule
+                                           if f.rule else '')]
+                if target is None:
+                    self.error(f.path, f.line, 'struct %s is reached through '
+                               '%s but is defined outside the scanned files: '
+                               'mark it where it is defined, or list it in '
+                               'UNMARKED_OK with why it needs no rules' % (
+                                   f.tag, ' -> '.join(way)))
+                    continue
+                self.error(target.path, target.line, '%s %s is reached from '
+                           'another thread through %s but is not marked %s'
+                           % (target.kind, target.name, ' -> '.join(way),
+                              MARKER))
+                queue.append((target, way))
+        for sd in self.structs.values():
+            if sd.marked or not sd.name or sd.name in MARKERS_TO_COME:
+                continue
+            for f in sd.fields:
+                if f.tag in LINK_TYPES and not f.ptr and not f.fnptr and \
+                        sd.name not in seen:
+                    self.error(sd.path, sd.line, '%s %s embeds struct %s '
+                               '(%s): %s, so another thread reaches it; mark '
+                               'it %s' % (sd.kind, sd.name, f.tag, f.name,
+                                          LINK_TYPES[f.tag], MARKER))
+                    break
+
     # ------------------------------------------------------------ output
     def kerneldoc_mismatches(self):
         """A kernel-doc '@field: RULE: ...' that names another rule than
@@ -380,7 +528,8 @@ class Context:
     """Where members are being parsed: file, struct, its kernel-doc and
     the comments of the file, to find each field's description."""
 
-    def __init__(self, src, doc, struct, rule_comments=()):
+    def __init__(self, src, doc, struct, rule_comments=(), quiet=False):
+        self.quiet = quiet
         self.src = src
         self.path = src.path
         self.doc = doc
@@ -439,6 +588,24 @@ def strip_rules(toks):
         out.append(toks[k])
         k += 1
     return out
+
+
+def member_type(raw_before, before, clean, name_idx):
+    """The type facts Field.typed() takes, of the declarator @clean whose
+    name is clean[name_idx]: @before are the cleaned tokens before the
+    name, @raw_before the same with attributes and _Atomic(T) kept (so a
+    struct inside _Atomic(struct x *) is seen)."""
+    fnptr = csource.is_function_pointer(clean)
+    tag = None
+    texts = [t.text for t in strip_rules(raw_before)]
+    for k in range(len(texts) - 1):
+        if texts[k] in ('struct', 'union') and texts[k + 1] != '{':
+            tag = texts[k + 1]
+            break
+    ptr = sum(1 for t in raw_before if t.text == '*')
+    arrays = sum(1 for t in clean[name_idx + 1:] if t.text == '[')
+    return dict(tag=None if fnptr else tag, ptr=ptr, arrays=arrays,
+                fnptr=fnptr)
 
 
 def leading_specifiers(toks):
@@ -630,6 +797,7 @@ def main(argv):
             chk.collect_names(path)
         for path in files:
             chk.scan(path)
+        chk.reachability()
         chk.kerneldoc_mismatches()
         if args.table:
             if chk.problems:

@@ -48,16 +48,16 @@ struct baton_client;
  *	server has max_clients clients, before it is closed.  May be NULL.
  */
 struct baton_proto {
-	size_t sz;
+	size_t sz;						/* __rule(IMMUTABLE) */
 	ssize_t (*parse)(struct baton_client *c, const char *buf, size_t len,
-			 void **req);
-	void (*execute)(struct baton_client *c, void *req);
-	void (*free_req)(struct baton_client *c, void *req);
-	int (*connect)(struct baton_client *c);
-	void (*close)(struct baton_client *c);
-	void (*tick)(struct baton_server *s);
-	const char *busy_msg;
-};
+			 void **req);				/* __rule(IMMUTABLE) */
+	void (*execute)(struct baton_client *c, void *req);	/* __rule(IMMUTABLE) */
+	void (*free_req)(struct baton_client *c, void *req);	/* __rule(IMMUTABLE) */
+	int (*connect)(struct baton_client *c);			/* __rule(IMMUTABLE) */
+	void (*close)(struct baton_client *c);			/* __rule(IMMUTABLE) */
+	void (*tick)(struct baton_server *s);			/* __rule(IMMUTABLE) */
+	const char *busy_msg;					/* __rule(IMMUTABLE) */
+} /* __shared_struct */;
 
 /**
  * struct baton_server_opts - how to build a server
