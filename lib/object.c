@@ -44,7 +44,7 @@ _Static_assert(sizeof(refcount_t) == sizeof(((struct baton_obj *)0)->refs),
 _Static_assert(_Alignof(refcount_t) == _Alignof(unsigned int _Atomic),
 	       "baton_obj::refs must be aligned as a refcount_t");
 
-static atomic_bool obj_warned_unregistered_main;
+static atomic_bool obj_warned_unregistered_main __rule(ATOMIC);	/* log_once() */
 
 /*
  * The release store pairs with the acquire load in baton_obj_init(), so

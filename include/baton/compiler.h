@@ -66,6 +66,9 @@
  *              a grace period.
  *   IMMUTABLE  written before the object is published, never after.
  *
+ * A global takes a rule the same way, after its declarator:
+ * "struct baton_defer_queue defer_global __rule(IMMUTABLE);".
+ *
  * Structs that follow the discipline are marked with __shared_struct
  * after their closing brace, "} __shared_struct;" (see defer.h);
  * tools/checkers/ownership.py fails `make check` when a field of such a

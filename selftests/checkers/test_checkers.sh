@@ -106,6 +106,35 @@ expect_fail "ownership: baton_wake without its marker and rules" \
 	$own $(ls include/baton/*.h | grep -v '/wake.h$') "$tmp/wake.h" \
 	include/uapi lib tools/kvd
 
+# Globals: one rule each, like a field, unless thread-local or const
+# (globals_good.c is globals_bad.c with the rules).
+expect_pass "ownership: globals with their rules, thread-local and const ones" \
+	$own $fx/globals_good.c
+for want in '9: fx_counter: a global without __rule\(\)' \
+	'11: fx_not_atomic: __rule\(ATOMIC\) on a global that is not atomic' \
+	'12: fx_unknown: unknown rule __rule\(SHARED\)' \
+	'15: fx_prefix: a global without __rule\(\)' \
+	'18: fx_b: a global without __rule\(\)' \
+	'23: fx_fn:calls: a global without __rule\(\)' \
+	'5: struct fx_plain is reached from another thread through [^ ]*globals_bad.c:fx_reached \(IMMUTABLE\)'; do
+	expect_fail "ownership: globals_bad.c:$want" "^$fx/globals_bad.c:$want" \
+		$own $fx/globals_bad.c
+done
+for fine in fx_hits fx_tls fx_names fx_main_only 'fx_fn:limit'; do
+	if grep -q ": $fine:" "$tmp/out"; then
+		bad "ownership: $fine (ruled, thread-local or const) was reported"
+	fi
+done
+if $own --table $fx/globals_good.c 2>&1 | grep -q '^     - ``fx_fn:calls``$' &&
+		$own --table $fx/globals_good.c | grep -A2 '``fx_d``' | grep -q MAIN; then
+	ok "ownership: the table lists the globals, one comment rules a declaration"
+else
+	bad "ownership: the globals of globals_good.c are not in the table"
+fi
+expect_fail "ownership: lib/ globals must use the macro too" \
+	"^lib/fx_lib.c:7: a __rule\(\) comment on a variable" \
+	python3 $src/tools/checkers/ownership.py --srctree $fx/tree
+
 # The comment form, for headers that cannot include <baton/compiler.h>.
 expect_pass "ownership: the comment form, C++ view left out" \
 	$own $fx/comment_good.h

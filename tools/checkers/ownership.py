@@ -63,12 +63,19 @@ UNMARKED_OK = {
     'rcu_head': "liburcu's call_rcu link: written by call_rcu, read by its "
                 "callback thread after liburcu's queue ordering",
 }
-# Structs that files being rewritten on other branches will mark, with
-# the file; the commit that adds each marker removes its entry here, and
-# until then they count as marked.  This list must end up empty.
-MARKERS_TO_COME = {
+# What files being rewritten on other branches will annotate, by name,
+# with the file: structs that count as marked and globals that count as
+# ruled until then.  The commit that adds each annotation removes its
+# entry here; this list must end up empty.
+TO_COME = {
     'out_chunk': 'include/baton/client_internal.h',
     'kvd_str': 'tools/kvd/kvd.h',
+    'kvd_cfg': 'tools/kvd/baton-kvd.c',
+    'kvd_db': 'tools/kvd/store.c',
+    'kvd_stats': 'tools/kvd/store.c',
+    'hash_k0': 'tools/kvd/store.c',
+    'hash_k1': 'tools/kvd/store.c',
+    'kvd_str_type': 'tools/kvd/store.c',
 }
 # Links that another thread follows back to the struct embedding them
 # (container_of), so that a struct embedding one is reached by that
@@ -80,6 +87,17 @@ LINK_TYPES = {
     'rcu_head': "call_rcu's thread runs the callback on it",
     'cds_lfht_node': 'RCU readers find it in the hash table',
 }
+# Globals (file-scope or static local variables) that need no rule, and
+# why.  Thread-local and const ones never need one.
+GLOBALS_OK = {
+    'role_main': 'a clang capability token: named in attributes, never '
+                 'read or written',
+    'role_io': 'a clang capability token: named in attributes, never read '
+               'or written',
+    'rcu_free_key_once': "a pthread_once_t: pthread_once() is its only "
+                         "use, and orders itself",
+}
+THREAD_LOCAL = ('__thread', '_Thread_local', 'thread_local')
 BEGIN = '.. BEGIN FIELD TABLE'
 END = '.. END FIELD TABLE'
 
@@ -141,6 +159,8 @@ class Checker:
         self.nstructs = 0
         self.shared_names = set()
         self.structs = {}       # tag -> StructDef (the first definition)
+        self.globals = []       # Fields, .struct is the file
+        self.global_files = {}  # file -> StructDef holding its globals
 
     def error(self, path, line, msg):
         self.problems.append('%s:%d: %s' % (self.rel(path), line, msg))
@@ -193,6 +213,7 @@ class Checker:
                     i = end + 1
                     continue
             i += 1
+        self.scan_globals(src, toks)
 
     def top_struct(self, src, toks, docs, kw, name, lbrace, rbrace):
         """A top-level struct or union body toks[lbrace..rbrace]."""
@@ -249,6 +270,141 @@ class Checker:
             if c not in ctx.used:
                 self.error(src.path, c.line, '%s: a __rule() comment on a '
                            'line where no member declaration ends' % name)
+
+    # ------------------------------------------------------------ globals
+    def scan_globals(self, src, toks):
+        """The variables defined at file scope, and the static ones
+        defined in function bodies: each needs one rule like a field,
+        unless it is thread-local, const or in GLOBALS_OK."""
+        rule_comments = [c for c in src.comments
+                         if COMMENT_RULE_RE.match(comment_text(c.text))]
+        rel = self.rel(src.path)
+        ctx = Context(src, None, rel, rule_comments)
+        for d in csource.external_decls(toks):
+            if d.body is None:
+                self.global_decl(ctx, toks, d.start, d.end, None)
+                continue
+            # static locals: a statement that starts with 'static'
+            fname = csource.function_name(toks, d.start, d.end)
+            lb, rb = d.body
+            for k in range(lb + 1, rb):
+                if toks[k].text == 'static' and \
+                        toks[k - 1].text in (';', '{', '}'):
+                    e = k
+                    while e < rb and toks[e].text != ';':
+                        if toks[e].text in ('(', '[', '{'):
+                            e = csource.match_close(toks, e)
+                        e += 1
+                    self.global_decl(ctx, toks, k, e, fname)
+        used = ctx.used
+        if rule_comments and self.macro_only(src.path):
+            for c in used:
+                self.error(src.path, c.line, 'a __rule() comment on a '
+                           'variable; under %s use the macro __rule()' %
+                           ' and '.join(MACRO_ONLY_DIRS))
+
+    def global_decl(self, ctx, toks, a, b, func):
+        """The declaration toks[a:b] (its ';' excluded), at file scope or,
+        when @func is set, a static one in that function's body."""
+        first = toks[a].text if a < b else ''
+        texts = {t.text for t in toks[a:b]}
+        if first in ('typedef', '_Static_assert', 'static_assert') or \
+                'extern' in texts:
+            return
+        if csource.function_name(toks, a, b) is not None:
+            return
+        # a struct, union or enum body (a '{' before the initializer's
+        # '=') is not part of a declarator
+        decl = []
+        k = a
+        init = False
+        while k < b:
+            if toks[k].text == '=':
+                init = True
+            if toks[k].text == '{' and not init:
+                k = csource.match_close(toks, k) + 1
+                continue
+            decl.append(toks[k])
+            k += 1
+        thread_local = bool(texts & set(THREAD_LOCAL))
+        end_line = toks[b].line if b < len(toks) else toks[b - 1].line
+        # a rule comment covers every declarator of the declaration
+        commented = []
+        for c in ctx.rule_comments:
+            if c.line in (toks[a].line, end_line):
+                ctx.used.add(c)
+                commented.append(COMMENT_RULE_RE.match(
+                    comment_text(c.text)).group(1))
+        specifiers = None
+        for part in csource.split_commas(decl):
+            # the initializer is not part of the declarator
+            for k, t in enumerate(part):
+                if t.text == '=':
+                    part = part[:k]
+                    break
+            if not part:
+                continue
+            clean = csource.strip_attrs(part)
+            name, name_idx = csource.declarator_name(clean)
+            if name is None:
+                continue
+            if specifiers is None:
+                specifiers = leading_specifiers(clean[:name_idx])
+                before = clean[:name_idx]
+                raw_before = part[:part.index(clean[name_idx])]
+                raw_specifiers = raw_before
+            else:
+                before = specifiers + clean[:name_idx]
+                raw_before = raw_specifiers + \
+                    part[:part.index(clean[name_idx])]
+            if thread_local or is_const_object(before):
+                continue
+            line = part[0].line
+            full = '%s:%s' % (func, name) if func else name
+            found = []
+            for k, t in enumerate(part):
+                if t.text == '__rule' and k + 1 < len(part) and \
+                        part[k + 1].text == '(':
+                    close = csource.match_close(part, k + 1)
+                    found.append(text_of(part[k + 2:close]))
+            found += commented
+            where = ctx.struct
+            if not found:
+                if name not in GLOBALS_OK and name not in TO_COME:
+                    self.error(ctx.path, line, '%s: a global without '
+                               '__rule() (one of %s); only thread-local and '
+                               'const ones need none' % (
+                                   full, ', '.join(RULES)))
+                continue
+            if name in GLOBALS_OK:
+                self.error(ctx.path, line, '%s: has a rule and is in '
+                           'GLOBALS_OK; drop one' % full)
+            bad = [r for r in found if r not in RULES]
+            if bad:
+                self.error(ctx.path, line, '%s: unknown rule __rule(%s); the '
+                           'rules are %s' % (full, bad[0], ', '.join(RULES)))
+                continue
+            if len(found) > 1:
+                self.error(ctx.path, line, '%s: %d __rule() annotations (%s);'
+                           ' exactly one is allowed' % (
+                               full, len(found), ', '.join(found)))
+                continue
+            rule = found[0]
+            if rule in ATOMIC_RULES and not is_atomic(before):
+                self.error(ctx.path, line, '%s: __rule(%s) on a global that '
+                           'is not atomic ("%s"); use _Atomic, an atomic_* '
+                           'type, struct llist_head or refcount_t' % (
+                               full, rule,
+                               text_of(before + [clean[name_idx]])))
+            g = Field(where, full, rule, ctx.path, line,
+                      ctx.comment(full, line, end_line))
+            g.typed(**member_type(raw_before, before, clean, name_idx))
+            self.globals.append(g)
+            holder = self.global_files.get(where)
+            if holder is None:
+                holder = StructDef(where, 'file', ctx.path, 1, True)
+                self.global_files[where] = holder
+            self.add_fields(holder, [g])
 
     @staticmethod
     def add_fields(sd, fields):
@@ -471,6 +627,7 @@ class Checker:
         LINK_TYPES.  The walk goes on through an unmarked struct it
         reports, so each report names the way it was reached."""
         queue = [(sd, []) for sd in self.structs.values() if sd.marked]
+        queue += [(sd, []) for sd in self.global_files.values()]
         seen = set()
         while queue:
             sd, path = queue.pop(0)
@@ -480,11 +637,12 @@ class Checker:
                     continue
                 target = self.structs.get(f.tag)
                 if (target and target.marked) or f.tag in UNMARKED_OK or \
-                        f.tag in MARKERS_TO_COME or f.tag in seen:
+                        f.tag in TO_COME or f.tag in seen:
                     continue
                 seen.add(f.tag)
-                way = path + ['%s.%s%s' % (sd.name, f.name, ' (%s)' % f.rule
-                                           if f.rule else '')]
+                way = path + ['%s%s%s%s' % (
+                    sd.name, ':' if sd.kind == 'file' else '.', f.name,
+                    ' (%s)' % f.rule if f.rule else '')]
                 if target is None:
                     self.error(f.path, f.line, 'struct %s is reached through '
                                '%s but is defined outside the scanned files: '
@@ -498,7 +656,7 @@ class Checker:
                               MARKER))
                 queue.append((target, way))
         for sd in self.structs.values():
-            if sd.marked or not sd.name or sd.name in MARKERS_TO_COME:
+            if sd.marked or not sd.name or sd.name in TO_COME:
                 continue
             for f in sd.fields:
                 if f.tag in LINK_TYPES and not f.ptr and not f.fnptr and \
@@ -619,6 +777,16 @@ def leading_specifiers(toks):
     return out
 
 
+def is_const_object(before):
+    """Whether the variable declared by the cleaned tokens before its name
+    is itself const: a const after the last '*', or, without a '*', in
+    its specifiers (`const char *p` is a variable, `char *const p` and
+    `const char s[]` are not)."""
+    stars = [k for k, t in enumerate(before) if t.text == '*']
+    after = before[stars[-1] + 1:] if stars else before
+    return any(t.text == 'const' for t in after)
+
+
 def is_atomic(before):
     """Whether the field declared by the tokens before its name is itself
     atomic: after the last '*' (a pointer) only an _Atomic qualifier makes
@@ -647,9 +815,9 @@ def rst_escape(s):
     return re.sub(r'(\w)_(?=\W|$)', r'\1\\_', s)
 
 
-def table(fields):
+def table(fields, globals_=()):
     """The reST list-table of every field, by struct name then declaration
-    order."""
+    order; then, if there are any, the table of the globals by file."""
     rows = sorted(fields, key=lambda f: (f.struct,))
     out = [BEGIN,
            '.. This table is generated by tools/checkers/ownership.py;',
@@ -668,6 +836,21 @@ def table(fields):
                 '     - ``%s``' % f.name,
                 '     - %s' % f.rule,
                 ('     - %s' % rst_escape(strip_rule_prefix(f))).rstrip()]
+    if globals_:
+        out += ['',
+                '.. list-table:: Globals',
+                '   :header-rows: 1',
+                '   :widths: 22 22 10 46',
+                '',
+                '   * - file',
+                '     - variable',
+                '     - rule',
+                '     - comment']
+        for f in sorted(globals_, key=lambda f: (f.struct,)):
+            out += ['   * - ``%s``' % f.struct,
+                    '     - ``%s``' % f.name,
+                    '     - %s' % f.rule,
+                    ('     - %s' % rst_escape(strip_rule_prefix(f))).rstrip()]
     out += ['', END]
     return '\n'.join(out) + '\n'
 
@@ -705,14 +888,14 @@ def doc_rows(region, start_line):
     return rows
 
 
-def check_doc(chk, path, fields):
+def check_doc(chk, path, fields, globals_=()):
     with open(path, encoding='utf-8') as f:
         text = f.read()
     b, e = doc_region(text, path)
     region = text[b:e]
     start = text[:b].count('\n') + 1
     have = {(s, n): (r, line) for s, n, r, line in doc_rows(region, start)}
-    want = {(f.struct, f.name): f for f in fields}
+    want = {(f.struct, f.name): f for f in list(fields) + list(globals_)}
     for key, f in want.items():
         if key not in have:
             chk.error(f.path, f.line, '%s.%s: not in %s\'s field table' % (
@@ -724,8 +907,9 @@ def check_doc(chk, path, fields):
     for key, (rule, line) in have.items():
         if key not in want:
             chk.error(path, line, '%s.%s: in the field table but no such '
-                      'field of a %s struct' % (key[0], key[1], MARKER))
-    if not chk.problems and region != table(fields):
+                      'field of a %s struct, nor such a global' % (
+                          key[0], key[1], MARKER))
+    if not chk.problems and region != table(fields, globals_):
         chk.error(path, start, 'the field table is out of date (a comment '
                   'changed); run `make ownership-table`')
     elif chk.problems:
@@ -733,11 +917,11 @@ def check_doc(chk, path, fields):
                             'the table' % chk.rel(path))
 
 
-def update_doc(path, fields):
+def update_doc(path, fields, globals_=()):
     with open(path, encoding='utf-8') as f:
         text = f.read()
     b, e = doc_region(text, path)
-    new = text[:b] + table(fields) + text[e:]
+    new = text[:b] + table(fields, globals_) + text[e:]
     if new != text:
         with open(path, 'w', encoding='utf-8') as f:
             f.write(new)
@@ -802,15 +986,15 @@ def main(argv):
         if args.table:
             if chk.problems:
                 raise Problem('\n'.join(chk.problems))
-            sys.stdout.write(table(chk.fields))
+            sys.stdout.write(table(chk.fields, chk.globals))
             return 0
         if args.update_doc:
             if chk.problems:
                 raise Problem('\n'.join(chk.problems))
-            update_doc(args.update_doc, chk.fields)
+            update_doc(args.update_doc, chk.fields, chk.globals)
             return 0
         if args.check_doc:
-            check_doc(chk, args.check_doc, chk.fields)
+            check_doc(chk, args.check_doc, chk.fields, chk.globals)
     except (Problem, ValueError, OSError) as e:
         print(e, file=sys.stderr)
         return 1
@@ -819,8 +1003,8 @@ def main(argv):
             print(p, file=sys.stderr)
         return 1
     if not args.quiet:
-        print('ownership: %d structs, %d fields, every field has one rule'
-              % (chk.nstructs, len(chk.fields)))
+        print('ownership: %d structs, %d fields, %d globals, each has one '
+              'rule' % (chk.nstructs, len(chk.fields), len(chk.globals)))
     return 0
 
 
