@@ -33,10 +33,14 @@
  *                                    attached none; main frees it
  *
  * struct baton_obj's fields: @refs ATOMIC (the refcount_t contract);
- * @type IMMUTABLE; @flags IMMUTABLE from publication until the count
- * reaches zero, then written only by the owning freeing path; @next OWNER
- * (the link on a deferred-free queue, written by the pushing thread
- * before the release CAS, read by main after its acquire).
+ * @type IMMUTABLE; @flags OWNER: written only by a thread that owns the
+ * object alone -- its creator before publication (baton_obj_mark_rcu()),
+ * then the thread whose put took the count to zero (the acquire ordering
+ * of refcount_dec_and_test() hands it over), which may hand it on to main
+ * with the object through a deferred-free queue; no thread reads it while
+ * the object is shared; @next OWNER (the link on a deferred-free queue,
+ * written by the pushing thread before the release CAS, read by main
+ * after its acquire).
  */
 
 _Static_assert(sizeof(refcount_t) == sizeof(((struct baton_obj *)0)->refs),
@@ -61,7 +65,7 @@ BATON_API int baton_type_register(struct baton_type *type)
 	return 0;
 }
 
-BATON_API int baton_obj_init(struct baton_obj *obj,
+BATON_API int __init_fn baton_obj_init(struct baton_obj *obj,
 			     const struct baton_type *type)
 {
 	if (!obj || !type ||

@@ -137,7 +137,7 @@ static void rcu_free_thread_exit(void *arg)
 	llist_add(&b->orphan, &rcu_free_orphans);
 }
 
-static void rcu_free_key_init(void)
+static void __init_fn rcu_free_key_init(void)
 {
 	rcu_free_key_ok = !pthread_key_create(&rcu_free_key,
 					      rcu_free_thread_exit);

@@ -78,6 +78,18 @@
  * the field (Documentation/ownership.rst has the whole list).
  */
 #define __shared_struct
+
+/*
+ * __init_fn marks a function that builds an object before it is published
+ * to another thread, __fini_fn one that takes it apart after every other
+ * thread let go of it: only those may write IMMUTABLE fields (and
+ * globals); tools/checkers/ownership.py fails on such a write anywhere
+ * else.  Both expand to nothing.  Write one after the parameters of the
+ * function's prototype, like __main_only, or before the name of a
+ * definition that has none: "static int __init_fn wake_setup(...)".
+ */
+#define __init_fn
+#define __fini_fn
 #define __rule(r)		__rule_##r
 #define __rule_OWNER
 #define __rule_ATOMIC

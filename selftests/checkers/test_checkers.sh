@@ -135,6 +135,48 @@ expect_fail "ownership: lib/ globals must use the macro too" \
 	"^lib/fx_lib.c:7: a __rule\(\) comment on a variable" \
 	python3 $src/tools/checkers/ownership.py --srctree $fx/tree
 
+# Where the code touches the fields (access_good.c is access_bad.c with
+# every access made right).
+expect_pass "ownership: init/fini writes, atomics, writes through a pointer" \
+	$own $fx/access_good.c
+for want in \
+	'30: fx_conn_rename: writes fx_conn.name, IMMUTABLE, in a function not marked __init_fn' \
+	'37: fx_io_read: fx_conn.pending_read is PENDING: touch it only through atomic operations' \
+	'38: fx_io_read: fx_conn.hits is ATOMIC: touch it only through atomic' \
+	'39: fx_io_read: writes fx_conn.fd, IMMUTABLE' \
+	'42: fx_io_read: writes fx_inner.x, IMMUTABLE' \
+	'43: fx_io_read: fx_flag is ATOMIC: touch it only through atomic' \
+	'44: fx_io_read: writes fx_limit, IMMUTABLE'; do
+	expect_fail "ownership: access_bad.c:$want" "^$fx/access_bad.c:$want" \
+		$own $fx/access_bad.c
+done
+for line in 40 41; do
+	if grep -q "access_bad.c:$line:" "$tmp/out"; then
+		bad "ownership: access_bad.c:$line (a write through a pointer field, a MAIN field) was reported"
+	fi
+done
+
+# MAIN and IO are clang's: the same flags as `make CC=clang` must reject
+# a MAIN field written by an __io_only function and an IO field written by
+# a __main_only one, and accept each role writing its own.
+clang=${CLANG:-clang}
+if command -v "$clang" >/dev/null 2>&1; then
+	cflags="-std=gnu11 -fsyntax-only -Wthread-safety -Werror=thread-safety -Iinclude -Iinclude/uapi"
+	# shellcheck disable=SC2086
+	expect_pass "clang: each role writes its own fields" \
+		$clang $cflags $fx/clang_roles_ok.c
+	# shellcheck disable=SC2086
+	expect_fail "clang: a MAIN field written from an __io_only function" \
+		"^$fx/clang_main_from_io.c:18:[0-9]+: error: writing variable 'nr_clients' requires holding role 'role_main'" \
+		$clang $cflags $fx/clang_main_from_io.c
+	# shellcheck disable=SC2086
+	expect_fail "clang: an IO field written from a __main_only function" \
+		"^$fx/clang_io_from_main.c:18:[0-9]+: error: writing variable 'reads' requires holding role 'role_io'" \
+		$clang $cflags $fx/clang_io_from_main.c
+else
+	echo "skip clang: $clang is not installed (the MAIN/IO compile tests)"
+fi
+
 # The comment form, for headers that cannot include <baton/compiler.h>.
 expect_pass "ownership: the comment form, C++ view left out" \
 	$own $fx/comment_good.h

@@ -61,7 +61,7 @@ struct baton_obj {
 #else
 	unsigned int _Atomic refs;	/* __rule(ATOMIC): refcount_t contract */
 #endif
-	unsigned int flags;		/* __rule(IMMUTABLE): once shared; the last put's thread owns it, see object.c */
+	unsigned int flags;		/* __rule(OWNER): see object.c */
 	const struct baton_type *type;	/* __rule(IMMUTABLE) */
 	struct baton_obj *next;		/* __rule(OWNER): link on a free queue */
 } /* __shared_struct */;
