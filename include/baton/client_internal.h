@@ -38,13 +38,13 @@ struct baton_worker;
 
 /* One piece of queued reply: copied bytes or a referenced object. */
 struct out_chunk {
-	struct out_chunk *next;
-	struct baton_obj *ref;		/* NULL for copied bytes in buf[] */
-	const char *data;		/* first unsent byte */
-	size_t len;			/* unsent bytes from data */
-	size_t cap;			/* size of buf[] (copied chunks only) */
-	char buf[];
-};
+	struct out_chunk *next	__rule(OWNER);
+	struct baton_obj *ref	__rule(OWNER);	/* NULL for copied bytes in buf[] */
+	const char *data	__rule(OWNER);	/* first unsent byte */
+	size_t len		__rule(OWNER);	/* unsent bytes from data */
+	size_t cap		__rule(OWNER);	/* size of buf[] (copied chunks only) */
+	char buf[]		__rule(OWNER);
+} __shared_struct;
 
 /**
  * struct baton_client - one connection
@@ -122,7 +122,7 @@ struct baton_client {
 
 /* lib/client.c: allocation, buffers, replies. */
 struct baton_client *client_alloc(struct baton_server *s, int fd,
-				  const char *peer, struct baton_worker *w) __main_only;
+				  const char *peer, struct baton_worker *w) __main_only __init_fn;
 void client_release_output(struct baton_client *c);
 void client_free_reqs(struct baton_client *c) __main_only;
 void client_put_table_ref(void *c);

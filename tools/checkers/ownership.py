@@ -67,15 +67,6 @@ UNMARKED_OK = {
     'rcu_head': "liburcu's call_rcu link: written by call_rcu, read by its "
                 "callback thread after liburcu's queue ordering",
 }
-# What files being rewritten on other branches will annotate, by name,
-# with the file: structs that count as marked and globals that count as
-# ruled until then.  The commit that adds each annotation removes its
-# entry here; this list must end up empty.
-TO_COME = {
-    'out_chunk': 'include/baton/client_internal.h',
-    'client_alloc': 'include/baton/client_internal.h (__init_fn)',
-    'worker_init': 'include/baton/worker.h (__init_fn)',
-}
 # Links that another thread follows back to the struct embedding them
 # (container_of), so that a struct embedding one is reached by that
 # thread and must be marked.
@@ -160,7 +151,6 @@ class Checker:
         self.structs = {}       # tag -> StructDef (the first definition)
         self.globals = []       # Fields, .struct is the file
         self.global_files = {}  # file -> StructDef holding its globals
-        self.to_come = TO_COME
 
     def error(self, path, line, msg):
         self.problems.append('%s:%d: %s' % (self.rel(path), line, msg))
@@ -370,7 +360,7 @@ class Checker:
             found += commented
             where = ctx.struct
             if not found:
-                if name not in GLOBALS_OK and name not in TO_COME:
+                if name not in GLOBALS_OK:
                     self.error(ctx.path, line, '%s: a global without '
                                '__rule() (one of %s); only thread-local and '
                                'const ones need none' % (
@@ -637,7 +627,7 @@ class Checker:
                     continue
                 target = self.structs.get(f.tag)
                 if (target and target.marked) or f.tag in UNMARKED_OK or \
-                        f.tag in TO_COME or f.tag in seen:
+                        f.tag in seen:
                     continue
                 seen.add(f.tag)
                 way = path + ['%s%s%s%s' % (
@@ -656,7 +646,7 @@ class Checker:
                               MARKER))
                 queue.append((target, way))
         for sd in self.structs.values():
-            if sd.marked or not sd.name or sd.name in TO_COME:
+            if sd.marked or not sd.name:
                 continue
             for f in sd.fields:
                 if f.tag in LINK_TYPES and not f.ptr and not f.fnptr and \

@@ -274,8 +274,7 @@ class AccessChecker:
             (j < len(toks) and toks[j].text in ASSIGN_OPS + ('++', '--'))
             or toks[k - 1].text in ('++', '--'))
         if written and self.effective_rule(steps) == 'IMMUTABLE' and \
-                fn.name not in self.init_fns and \
-                fn.name not in self.chk.to_come:
+                fn.name not in self.init_fns:
             self.chk.error(fn.src.path, toks[k].line, '%s: writes %s, '
                            'IMMUTABLE, in a function not marked __init_fn '
                            'or __fini_fn' % (fn.name, what))
