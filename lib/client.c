@@ -341,7 +341,8 @@ static int client_append_copy(struct baton_client *c, const void *buf,
  * Context: any thread.
  * Return: the chunk, or NULL when out of memory.
  */
-struct out_chunk *client_chunk_copy(const void *buf, size_t len, size_t cap)
+struct out_chunk * __init_fn client_chunk_copy(const void *buf, size_t len,
+					     size_t cap)
 {
 	struct out_chunk *ch;
 
@@ -367,8 +368,8 @@ struct out_chunk *client_chunk_copy(const void *buf, size_t len, size_t cap)
  * Context: any thread holding a reference to @obj.
  * Return: the chunk, or NULL when out of memory.
  */
-struct out_chunk *client_chunk_ref(struct baton_obj *obj, const void *data,
-				   size_t len)
+struct out_chunk * __init_fn client_chunk_ref(struct baton_obj *obj,
+					    const void *data, size_t len)
 {
 	struct out_chunk *ch = bt_malloc(sizeof(*ch));
 

@@ -56,8 +56,9 @@ static int copy_sized(void *dst, size_t dst_sz, const void *src, size_t src_sz,
 	return 0;
 }
 
-static int server_configure(struct baton_server *s,
-			    const struct baton_server_opts *uopts) __main_only
+static int __init_fn server_configure(struct baton_server *s,
+				      const struct baton_server_opts *uopts)
+	__main_only
 {
 	struct baton_server_opts o = { 0 };
 
@@ -91,7 +92,7 @@ static int server_configure(struct baton_server *s,
 	return 0;
 }
 
-static int server_signals(struct baton_server *s)
+static int __init_fn server_signals(struct baton_server *s)
 {
 	sigset_t set;
 
@@ -171,8 +172,8 @@ static void server_join_workers(struct baton_server *s) __main_only
 	main_close_all(s);
 }
 
-BATON_API int baton_server_create(const struct baton_server_opts *opts,
-				  struct baton_server **out)
+BATON_API int __init_fn baton_server_create(const struct baton_server_opts *opts,
+					    struct baton_server **out)
 {
 	struct baton_server *s;
 	size_t defer_mark;
@@ -247,7 +248,7 @@ out_free:
 }
 
 static int server_add_listener(struct baton_server *s, int fd, const char *path)
-	__main_only
+	__main_only __init_fn
 {
 	struct baton_listener *l;
 	int err;

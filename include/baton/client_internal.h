@@ -191,7 +191,7 @@ struct baton_client {
 
 /* lib/client.c: allocation, buffers, output. */
 struct baton_client *client_alloc(struct baton_server *s, int fd,
-				  const char *peer, struct baton_worker *w) __main_only;
+				  const char *peer, struct baton_worker *w) __main_only __init_fn;
 void client_release_output(struct baton_client *c);
 void client_free_reqs(struct baton_client *c) __main_only;
 void client_put_table_ref(void *c);

@@ -64,7 +64,7 @@ struct baton_worker {
 } __shared_struct;
 
 int worker_init(struct baton_server *s, struct baton_worker *w, int index,
-		bool inline_io, bool pin, size_t defer_mark);
+		bool inline_io, bool pin, size_t defer_mark) __init_fn;
 void worker_fini(struct baton_worker *w);
 int worker_start(struct baton_worker *w) __main_only;
 void worker_join(struct baton_worker *w) __main_only;

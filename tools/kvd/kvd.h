@@ -49,16 +49,16 @@
  * so the parse callback may read it on any worker.
  */
 struct kvd_config {
-	const char *bind;
-	unsigned int port;
-	const char *unixsocket;
-	int io_threads;
-	unsigned int maxclients;
-	const char *requirepass;
-	long long proto_max_bulk_len;
-	size_t qbuf_limit;
-	size_t obuf_limit;
-};
+	const char *bind;		/* __rule(IMMUTABLE) */
+	unsigned int port;		/* __rule(IMMUTABLE) */
+	const char *unixsocket;		/* __rule(IMMUTABLE) */
+	int io_threads;			/* __rule(MAIN) */
+	unsigned int maxclients;	/* __rule(IMMUTABLE) */
+	const char *requirepass;	/* __rule(IMMUTABLE) */
+	long long proto_max_bulk_len;	/* __rule(IMMUTABLE) */
+	size_t qbuf_limit;		/* __rule(IMMUTABLE) */
+	size_t obuf_limit;		/* __rule(IMMUTABLE) */
+} /* __shared_struct */;
 
 extern struct kvd_config kvd_cfg;
 
@@ -110,11 +110,11 @@ enum kvd_type {
  *	no reply in flight covers, so a worker's read never races a write
  */
 struct kvd_str {
-	struct baton_obj obj;
-	size_t len;
-	size_t cap;
-	char bytes[];
-};
+	struct baton_obj obj;		/* __rule(IMMUTABLE) */
+	size_t len;			/* __rule(MAIN) */
+	size_t cap;			/* __rule(IMMUTABLE) */
+	char bytes[];			/* __rule(IMMUTABLE) */
+} /* __shared_struct */;
 
 /**
  * struct kvd_list - a list value: a ring of string references
@@ -264,7 +264,7 @@ extern struct kvd_stats kvd_stats;
 int64_t kvd_now_ms(void);
 int64_t kvd_wall_ms(void);
 int kvd_types_register(void);
-struct kvd_str *kvd_str_new(const char *bytes, size_t len, size_t cap);
+struct kvd_str *kvd_str_new(const char *bytes, size_t len, size_t cap); /* __init_fn */
 void kvd_str_put(struct kvd_str *s);
 struct kvd_list *kvd_list_new(void);
 int kvd_list_push(struct kvd_list *l, struct kvd_str *s, bool left);

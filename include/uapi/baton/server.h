@@ -52,17 +52,17 @@ struct baton_client;
  *	client is then closed.  Context: main thread.
  */
 struct baton_proto {
-	size_t sz;
+	size_t sz;						/* __rule(IMMUTABLE) */
 	ssize_t (*parse)(struct baton_client *c, const char *buf, size_t len,
-			 void **req);
-	void (*execute)(struct baton_client *c, void *req);
-	void (*free_req)(struct baton_client *c, void *req);
-	int (*connect)(struct baton_client *c);
-	void (*close)(struct baton_client *c);
-	void (*tick)(struct baton_server *s);
-	const char *busy_msg;
-	void (*idle)(struct baton_client *c);
-};
+			 void **req);				/* __rule(IMMUTABLE) */
+	void (*execute)(struct baton_client *c, void *req);	/* __rule(IMMUTABLE) */
+	void (*free_req)(struct baton_client *c, void *req);	/* __rule(IMMUTABLE) */
+	int (*connect)(struct baton_client *c);			/* __rule(IMMUTABLE) */
+	void (*close)(struct baton_client *c);			/* __rule(IMMUTABLE) */
+	void (*tick)(struct baton_server *s);			/* __rule(IMMUTABLE) */
+	const char *busy_msg;					/* __rule(IMMUTABLE) */
+	void (*idle)(struct baton_client *c);			/* __rule(IMMUTABLE) */
+} /* __shared_struct */;
 
 /**
  * struct baton_server_opts - how to build a server
@@ -185,10 +185,9 @@ BATON_API void baton_server_destroy(struct baton_server *s);
  */
 struct baton_call {
 	/* private: */
-	struct baton_llist_node node;	/* PENDING: on the server's call queue */
-	void (*fn)(struct baton_call *call);	/* OWNER: the queueing thread's
-						 * until the node is queued */
-};
+	struct baton_llist_node node;	/* __rule(OWNER): the queue's holder */
+	void (*fn)(struct baton_call *call);	/* __rule(OWNER): likewise */
+} /* __shared_struct */;
 
 /**
  * baton_server_call - run @fn(@call) on the main thread, soon
