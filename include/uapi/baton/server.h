@@ -68,8 +68,11 @@ struct baton_proto {
  * struct baton_server_opts - how to build a server
  * @sz: sizeof(struct baton_server_opts), so the struct can grow
  * @proto: the protocol (required); must outlive the server
- * @nr_io_workers: IO worker threads; BATON_IO_WORKERS_DEFAULT (-1) means
- *	online CPUs - 1, at least 1; 0 means main does the IO itself
+ * @nr_io_workers: IO worker threads serving clients: a count (0 means
+ *	main does the IO itself), BATON_IO_WORKERS_DEFAULT (-1) for online
+ *	CPUs - 1, at least 1, or BATON_IO_WORKERS_AUTO (-2): main does the IO
+ *	while it is lightly loaded and activates workers as it gets busy,
+ *	parking them when the load falls (baton_server_set_io_workers())
  * @pin_cpus: pin worker i to CPU (i + 1) % online CPUs
  * @max_clients: connections above this are refused; 0 = 10000
  * @qbuf_limit: bytes a client may have buffered unparsed; 0 = 1 MiB
@@ -87,6 +90,9 @@ struct baton_proto {
  *	(baton_client_set_limits())
  * @limit_soft: every client's soft output limit, 0 = none
  * @limit_soft_secs: how long a client may stay above @limit_soft
+ * @max_io_workers: the most IO workers the server may ever run (threads
+ *	start when first needed); 0 = online CPUs - 1, at least 1, and at
+ *	least @nr_io_workers
  */
 struct baton_server_opts {
 	size_t sz;
@@ -105,9 +111,11 @@ struct baton_server_opts {
 	size_t limit_hard;
 	size_t limit_soft;
 	unsigned int limit_soft_secs;
+	int max_io_workers;
 };
 
 #define BATON_IO_WORKERS_DEFAULT	(-1)
+#define BATON_IO_WORKERS_AUTO		(-2)
 
 /**
  * baton_server_create - build a server and start its IO workers
@@ -222,6 +230,35 @@ BATON_API int baton_server_set_idle_timeout(struct baton_server *s,
 					    uint64_t ms);
 
 /**
+ * baton_server_set_io_workers - change how many IO workers serve clients
+ * @s: the server
+ * @n: a count from 0 (main does the IO) to the server's @max_io_workers,
+ *	or BATON_IO_WORKERS_AUTO
+ *
+ * Workers are activated (their thread started the first time) or parked
+ * (they sleep, using no CPU) and clients move to the workers that stay,
+ * through the same handoffs every request takes: none is dropped, and
+ * each client's replies keep their order.  The moves complete over the
+ * next loop iterations.
+ *
+ * Context: main thread.
+ * Return: 0; -EINVAL for a count out of range; -EPERM on another thread;
+ * or the -errno of a thread that could not be started (fewer workers
+ * are active then).
+ */
+BATON_API int baton_server_set_io_workers(struct baton_server *s, int n);
+
+/**
+ * baton_server_io_workers_mode - the mode set at create or since
+ * @s: the server
+ *
+ * Context: main thread.
+ * Return: the fixed count, BATON_IO_WORKERS_AUTO, or -EPERM on another
+ * thread.
+ */
+BATON_API int baton_server_io_workers_mode(struct baton_server *s);
+
+/**
  * baton_server_user - the @user pointer given in the options
  * @s: the server
  *
@@ -231,11 +268,11 @@ BATON_API int baton_server_set_idle_timeout(struct baton_server *s,
 BATON_API void *baton_server_user(const struct baton_server *s);
 
 /**
- * baton_server_nr_io_workers - how many IO workers the server runs
+ * baton_server_nr_io_workers - how many IO workers serve clients now
  * @s: the server
  *
- * Context: any thread.
- * Return: the number (0 when main does the IO).
+ * Context: any thread (a count main keeps; it may change at once).
+ * Return: the number of active workers (0 when main does the IO).
  */
 BATON_API int baton_server_nr_io_workers(const struct baton_server *s);
 
