@@ -127,10 +127,17 @@ void handoff_kick(struct baton_server *s, struct baton_client *c,
 {
 	struct baton_worker *w = client_worker(c);
 
-	/* Release: pairs with the acquire in client_take_ctl(); orders the
-	 * posts and ctl_state main wrote before it. */
-	atomic_fetch_or_explicit(&c->pending_ctl, ctl, memory_order_release);
-	if (atomic_exchange_explicit(&c->kick_queued, 1, memory_order_acq_rel))
+	/*
+	 * Release (in seq_cst): pairs with the acquire in client_take_ctl();
+	 * orders the posts and ctl_state main wrote before it.  Seq_cst, with
+	 * the exchange below: when the exchange finds the kick still queued,
+	 * the worker's clearing of kick_queued and its load of pending_ctl
+	 * (both seq_cst, in worker_handle_kicks()) either come after both,
+	 * and the worker sees the bit, or the clearing comes first, and the
+	 * exchange sees it cleared and queues a new kick.
+	 */
+	atomic_fetch_or_explicit(&c->pending_ctl, ctl, memory_order_seq_cst);
+	if (atomic_exchange_explicit(&c->kick_queued, 1, memory_order_seq_cst))
 		return;		/* already on the list or the chain */
 	refcount_inc(&c->refs);
 	chain_prepend(&c->kick_node, &w->kick_first, &w->kick_last);

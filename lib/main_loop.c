@@ -402,8 +402,7 @@ static void main_handle_events(struct baton_server *s, struct epoll_event *evs,
 
 		switch (src->kind) {
 		case EVSRC_WAKE:
-			wake_consume(&s->wake);
-			break;
+			break;	/* edge-triggered: the inboxes are drained below */
 		case EVSRC_SIGNAL:
 			while (read(s->sigfd, &si, sizeof(si)) == sizeof(si))
 				atomic_store_explicit(&s->stop, true,

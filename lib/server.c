@@ -217,8 +217,7 @@ BATON_API int __init_fn baton_server_create(const struct baton_server_opts *opts
 	}
 	err = wake_init(&s->wake);
 	if (!err)
-		err = evsrc_epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->wake.fd,
-				      &s->wake.src, EPOLLIN);
+		err = wake_epoll_add(&s->wake, s->epfd);
 	if (!err && opts->sz > offsetof(struct baton_server_opts, stop_signals) &&
 	    opts->stop_signals)
 		err = server_signals(s);

@@ -416,8 +416,9 @@ static void worker_handle_kicks(struct baton_worker *w,
 		struct baton_client *c =
 			container_of(pos, struct baton_client, kick_node);
 
-		/* The node's next was read above: main may now queue it again. */
-		atomic_store_explicit(&c->kick_queued, 0, memory_order_release);
+		/* The node's next was read above: main may now queue it again.
+		 * Seq_cst (a release, and more): see handoff_kick(). */
+		atomic_store_explicit(&c->kick_queued, 0, memory_order_seq_cst);
 		if (!c->io_at_main && !c->io_gone)
 			worker_apply_ctl(w, c, client_take_ctl(c), false,
 					 c->io_maybe_more, first, last);
@@ -499,8 +500,7 @@ void worker_run_once(struct baton_worker *w, int timeout_ms)
 		struct evsrc *src = evs[i].data.ptr;
 
 		if (src->kind == EVSRC_WAKE) {
-			/* Reset before draining: a later wake stays pending. */
-			wake_consume(&w->wake);
+			/* Edge-triggered: nothing to reset (lib/wake.c). */
 			worker_handle_inbox(w, &first, &last);
 		} else {
 			worker_handle_event(w, container_of(src, struct baton_client, src),
@@ -555,8 +555,7 @@ int worker_init(struct baton_server *s, struct baton_worker *w, int index,
 		return -errno;
 	err = wake_init(&w->wake);
 	if (!err)
-		err = evsrc_epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wake.fd,
-				      &w->wake.src, EPOLLIN);
+		err = wake_epoll_add(&w->wake, w->epfd);
 	return err;
 }
 

@@ -237,6 +237,18 @@ static inline struct baton_worker *client_worker(const struct baton_client *c)
  */
 static inline unsigned int client_take_ctl(struct baton_client *c)
 {
+	/*
+	 * Most handoffs find nothing: a plain load first spares them the
+	 * locked exchange.  What it can miss was set by main after the
+	 * handoff that gave the client to the caller (what main set before
+	 * it is ordered by the handoff itself); for that, main kicks the
+	 * client, and a kick still queued is handled by the worker with
+	 * seq_cst on both sides (see worker_handle_kicks() and
+	 * handoff_kick()), so the owner always looks again.  Seq_cst: that
+	 * is the load of that store-buffer pattern (a plain load on x86).
+	 */
+	if (!atomic_load_explicit(&c->pending_ctl, memory_order_seq_cst))
+		return 0;
 	return atomic_exchange_explicit(&c->pending_ctl, 0,
 					memory_order_acquire);
 }

@@ -23,8 +23,8 @@ struct baton_wake {
 } __shared_struct;
 
 int wake_init(struct baton_wake *wk) __init_fn;
+int wake_epoll_add(struct baton_wake *wk, int epfd);
 void wake_destroy(struct baton_wake *wk) __fini_fn;
 void wake_up(struct baton_wake *wk);
-void wake_consume(struct baton_wake *wk);
 
 #endif /* _BATON_WAKE_H */
