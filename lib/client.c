@@ -202,10 +202,37 @@ void client_free_reqs(struct baton_client *c)
 	struct baton_server *s = c->srv;
 	unsigned int i;
 
+	client_release_done(c);
 	for (i = 0; i < c->nr_reqs; i++)
 		if (s->proto.free_req)
 			s->proto.free_req(c, c->reqs[i]);
 	c->nr_reqs = 0;
+}
+
+/**
+ * client_release_done - give the requests main ran to proto.release_req
+ * @c: the client
+ *
+ * The executed requests are the first nr_done of reqs (an entry main
+ * freed with free_req instead is NULL); the ones after them, which a
+ * parked client keeps, move to the front.
+ *
+ * Context: the owner of @c: its IO worker when it takes the client back,
+ * or main when the client closes.
+ */
+void client_release_done(struct baton_client *c)
+{
+	struct baton_server *s = c->srv;
+	unsigned int i, n = c->nr_done;
+
+	if (!n)
+		return;
+	for (i = 0; i < n; i++)
+		if (c->reqs[i])
+			s->proto.release_req(c, c->reqs[i]);
+	memmove(c->reqs, c->reqs + n, (c->nr_reqs - n) * sizeof(*c->reqs));
+	c->nr_reqs -= n;
+	c->nr_done = 0;
 }
 
 /**

@@ -43,6 +43,7 @@
 static void main_execute(struct baton_server *s, struct baton_client *c)
 	__main_only
 {
+	bool release = s->proto.release_req;
 	unsigned int i;
 
 	if (c->nr_reqs)
@@ -53,17 +54,25 @@ static void main_execute(struct baton_server *s, struct baton_client *c)
 		if (c->flags & (CF_CLOSE_NOW | CF_CLOSE_AFTER_REPLY)) {
 			if (s->proto.free_req)
 				s->proto.free_req(c, req);
+			c->reqs[i] = NULL;
 			continue;
 		}
 		s->proto.execute(c, req);
 		s->st_requests++;
 	}
-	if (i < c->nr_reqs)
-		memmove(c->reqs, c->reqs + i, (c->nr_reqs - i) * sizeof(*c->reqs));
-	c->nr_reqs -= i;
+	if (release) {
+		/* The worker releases them, and moves the rest up, when it
+		 * takes the client back (client_release_done()). */
+		c->nr_done = i;
+	} else {
+		if (i < c->nr_reqs)
+			memmove(c->reqs, c->reqs + i,
+				(c->nr_reqs - i) * sizeof(*c->reqs));
+		c->nr_reqs -= i;
+	}
 
 	/* The error comes after every request before it was answered. */
-	if ((c->flags & CF_PROTO_ERROR) && !c->nr_reqs) {
+	if ((c->flags & CF_PROTO_ERROR) && c->nr_reqs == c->nr_done) {
 		c->flags &= ~CF_PROTO_ERROR;
 		s->st_proto_errors++;
 		if (c->err_len)

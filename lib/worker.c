@@ -373,6 +373,7 @@ static void worker_take_client(struct baton_worker *w, struct baton_client *c,
 	bool try_read;
 
 	assert_owner(c->owner);
+	client_release_done(c);
 	if (c->flags & CF_NEW) {
 		c->flags &= ~CF_NEW;
 		if (client_epoll(w, c, EPOLL_CTL_ADD, EV_IN) < 0) {

@@ -110,10 +110,12 @@ struct baton_client {
 	size_t qlen			__rule(OWNER);
 	size_t qcap			__rule(OWNER);
 
-	/* Requests parsed by the worker, executed by main. */
+	/* Requests parsed by the worker, executed by main; the first
+	 * nr_done of them ran and wait for proto.release_req (NULL: freed). */
 	void **reqs			__rule(OWNER);
 	unsigned int nr_reqs		__rule(OWNER);
 	unsigned int cap_reqs		__rule(OWNER);
+	unsigned int nr_done		__rule(OWNER);
 
 	/* Output: appended by its owner, sent by the worker, in order. */
 	struct out_chunk *out_head	__rule(OWNER);
@@ -199,6 +201,7 @@ struct baton_client *client_alloc(struct baton_server *s, int fd,
 				  const char *peer, struct baton_worker *w) __main_only __init_fn;
 void client_release_output(struct baton_client *c);
 void client_free_reqs(struct baton_client *c) __main_only;
+void client_release_done(struct baton_client *c);
 void client_put_table_ref(void *c);
 void client_append_chunk(struct baton_client *c, struct out_chunk *ch);
 void client_chunk_release(struct out_chunk *ch);

@@ -34,8 +34,9 @@ struct baton_client;
  *	(baton_client_data() included); may call baton_client_id(),
  *	baton_client_peer() and baton_client_set_error().
  * @execute: run one request and write its reply with baton_client_write()
- *	or baton_client_write_ref().  @req is the callback's to free.
- *	Context: main thread; @c is owned by main.
+ *	or baton_client_write_ref().  @req is the callback's to free, unless
+ *	the protocol has @release_req.  Context: main thread; @c is owned by
+ *	main.
  * @free_req: free a request that will not be executed (its client closed
  *	first).  Context: main thread.  May be NULL when @req needs no free.
  * @connect: a client was accepted; return 0 to keep it or a negative errno
@@ -50,6 +51,15 @@ struct baton_client;
  *	(baton_client_set_idle_timeout()); write a goodbye if the protocol
  *	has one, and close it (baton_client_close()).  May be NULL: the
  *	client is then closed.  Context: main thread.
+ * @release_req: free a request @execute ran, on the thread that parsed it:
+ *	allocators such as glibc's are fastest when memory goes back to the
+ *	thread that allocated it, and main then frees nothing of the
+ *	requests.  With it, @execute leaves @req alone and baton calls this
+ *	once per executed request when the client's IO worker takes the
+ *	client back (or when the client closes).  Context: the IO worker that
+ *	owns @c (main when it serves @c itself), or main when @c closes:
+ *	must be thread-safe and touch no main-owned state.  May be NULL:
+ *	@execute frees.
  */
 struct baton_proto {
 	size_t sz;						/* __rule(IMMUTABLE) */
@@ -62,6 +72,7 @@ struct baton_proto {
 	void (*tick)(struct baton_server *s);			/* __rule(IMMUTABLE) */
 	const char *busy_msg;					/* __rule(IMMUTABLE) */
 	void (*idle)(struct baton_client *c);			/* __rule(IMMUTABLE) */
+	void (*release_req)(struct baton_client *c, void *req);	/* __rule(IMMUTABLE) */
 } /* __shared_struct */;
 
 /**
