@@ -52,8 +52,10 @@
  *                     liveness checks can see a lost wake
  *
  * Deliberately broken variants, each of which spin must reject:
- *   BUG_DRAIN_FIRST    the worker drains its inbox before it consumes
- *                      its eventfd (lost wakeup)
+ *   BUG_DRAIN_FIRST    a level-triggered eventfd the worker resets
+ *                      after draining its inbox, not at epoll_wait (lost
+ *                      wakeup; what lib/ must not do, and did not when
+ *                      it read the eventfd)
  *   BUG_WAKE_NONEMPTY  a producer wakes when llist_add_batch() says the
  *                      list was NOT empty (lost wakeup)
  *   BUG_KICK_NOREF     a kick holds no reference (use after free on the
@@ -662,7 +664,7 @@ proctype main_thread()
 	:: atomic {
 		m_blocked = 1;
 end_main:
-		/* epoll_wait; then EVSRC_WAKE: wake_consume() */
+		/* epoll_wait: the eventfd is EPOLLET, its edge reported once */
 		if
 		:: m_efd -> m_efd = 0
 		:: nacc < NCLI -> ev_acc = 1; m_efd = 0
@@ -972,6 +974,10 @@ end_worker:
 		(w_efd || edge[0] || edge[1]) ->
 		w_blocked = 0;
 		ev_wake = w_efd;
+#ifndef BUG_DRAIN_FIRST
+		/* EPOLLET: epoll_wait reports the edge once; nothing to read */
+		w_efd = 0;
+#endif
 		ev_c0 = edge[0];
 		ev_c1 = edge[1];
 		edge[0] = 0;
@@ -984,8 +990,7 @@ end_worker:
 		handle_inbox();
 		w_efd = 0
 #else
-		/* reset before draining: a later wake stays pending */
-		d_step { ev_wake = 0; w_efd = 0 };
+		ev_wake = 0;
 		handle_inbox()
 #endif
 	   :: ev_c0 ->
