@@ -222,7 +222,14 @@ $(deps-stamp): $(srctree)/scripts/deps.sh
 deps: $(deps-stamp)
 
 # Library objects are built hidden: only BATON_API symbols are exported.
-obj-flags = $(if $(filter $@,$(lib-objs)),-fvisibility=hidden -DBATON_BUILD)
+obj-flags = $(if $(filter $@,$(lib-objs)),$(sdt-flags) -fvisibility=hidden -DBATON_BUILD)
+
+# USDT probes (include/baton/probe.h) in the library objects: on when
+# the compiler finds <sys/sdt.h> (Debian: systemtap-sdt-dev, optional),
+# off with SDT=0.  Asked once per make run, on first use.
+sdt-flags = $(if $(sdt-cache),,$(eval sdt-cache := : $(sdt-query)))$(filter-out :,$(sdt-cache))
+sdt-query = $(if $(filter 0,$(SDT)),,$(if $(shell printf '$(pound)include <sys/sdt.h>\n' | \
+	$(CC) -E -x c - >/dev/null 2>&1 && echo y),-DBATON_HAVE_SDT))
 
 # Every object gets the library packages' --cflags, a program's object
 # its program's packages' too, then its own CFLAGS_<obj>.  With C=1
@@ -404,6 +411,7 @@ help:
 #help:   DEBUG=1    ownership / role assertions on
 #help:   FAULT=1    fault injection compiled in
 #help:   SAN=address|thread   ASan+UBSan+LSan or TSan build
+#help:   SDT=0      no USDT probes (default: on when <sys/sdt.h> is found)
 #help:   CFLAGS=, LDFLAGS=    added before the flags baton requires
 #help:   CFLAGS_lib/llist.o=, LDFLAGS_tools/kvd/baton-kvd=
 #help:              flags of one object or one link (path under $(O))
