@@ -24,7 +24,9 @@
  * <sys/sdt.h> (Debian: systemtap-sdt-dev) and SDT=0 is not given.
  * Without it a probe compiles to nothing and its arguments are not
  * evaluated.  Each probe is one line in lib/, named after what it
- * marks, with 1 to 4 integer or pointer arguments.
+ * marks, with 1 to 4 integer or pointer arguments, and a row in the
+ * probe table of Documentation/performance.rst;
+ * selftests/probe/test_probes.sh checks both with readelf -n.
  */
 /* Sparse (C=1, __CHECKER__) does not know sdt.h's builtins: it checks
  * the probes compiled out; the compiler after it builds them in. */
