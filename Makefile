@@ -307,7 +307,8 @@ check: all selftests
 
 # `make bench`: every micro-benchmark, kvd against redis-server, plots
 # and the targets of Documentation/performance.rst, under $(O)/bench.
-# `make perf`: the micro-benchmarks under perf stat, under $(O)/perf.
+# `make perf`: the micro-benchmarks under perf stat, and baton-kvd's
+# USDT probes counted under redis-benchmark (as root), under $(O)/perf.
 # Neither is part of check: a benchmark never hides inside a test.
 .PHONY: bench perf
 bench: all
@@ -389,7 +390,8 @@ help:
 #help:   run        build baton-kvd and start it on 127.0.0.1:6380 (ARGS=options)
 #help:   bench      run the benchmarks, plots and targets into $(O)/bench
 #help:              (BENCH_ARGS='-q' quick, '-E' no kvd vs redis-server)
-#help:   perf       run the micro-benchmarks under perf stat into $(O)/perf
+#help:   perf       run the micro-benchmarks under perf stat, count kvd's
+#help:              USDT probes (root), into $(O)/perf (PERF_ARGS='-M' '-U')
 #help:   fuzz       libFuzzer harnesses (clang) for FUZZ_TIME s each (default 60)
 #help:   soak       baton-kvd soak: SOAK_TIME s (default 120), SOAK_ARGS=options
 #help:   selftests  build the selftest binaries;  tools  build the tools

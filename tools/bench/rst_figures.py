@@ -8,7 +8,7 @@
 Usage: rst_figures.py [--perf PERFDIR] SECTION BENCHDIR [BENCHDIR...]
 
 SECTION is one of targets, llist, handoff, table, refcount, free, e2e,
-perf, runs.  Give the BENCHDIRs ($(O)/bench of `make bench` runs, saved
+perf, usdt, runs.  Give the BENCHDIRs ($(O)/bench of `make bench` runs, saved
 aside) oldest first: the last one gives the figures; `runs` and
 `targets` list every run given, in that order.
 """
@@ -153,6 +153,23 @@ def perf(p):
                  body)
 
 
+def usdt(p):
+    """The counted run of `make perf`: probe counts per request."""
+    body = []
+    for r in rows(os.path.join(p, "usdt", "usdt.csv")):
+        body.append([r["io_threads"], r["test"], r["pipeline"],
+                     r["requests"], r["io_workers_end"],
+                     r["wakes_per_req"] or "-",
+                     r["flushes_to_main_per_req"] or "-",
+                     r["main_batches_per_req"] or "-",
+                     f1(r["clients_per_main_batch"]),
+                     f1(r["clients_per_flush_to_main"]),
+                     r["client_move"] or "0"])
+    return table(["io", "test", "pipeline", "requests", "workers at end",
+                  "wakes/req", "flushes to main/req", "main batches/req",
+                  "clients/main batch", "clients/flush", "moves"], body)
+
+
 def target_lines(d):
     out = []
     with open(os.path.join(d, "targets.txt")) as f:
@@ -213,6 +230,8 @@ def main(argv):
         print(fn[section](d))
     elif section == "perf":
         print(perf(perf_dir or os.path.join(d, "..", "perf")))
+    elif section == "usdt":
+        print(usdt(perf_dir or os.path.join(d, "..", "perf")))
     elif section == "targets":
         print(targets(dirs))
     elif section == "runs":
