@@ -305,7 +305,8 @@ check: all selftests
 		SAN='$(SAN)' MAKE='$(MAKE)' \
 		sh $(srctree)/selftests/run.sh $(test-progs)
 
-# `make bench`: every micro-benchmark, kvd against redis-server, plots
+# `make bench`: every micro-benchmark, kvd against redis-server, the
+# thread split (CPU per request by thread, kvd and redis-server), plots
 # and the targets of Documentation/performance.rst, under $(O)/bench.
 # `make perf`: the micro-benchmarks under perf stat, and baton-kvd's
 # USDT probes counted under redis-benchmark (as root), under $(O)/perf.
@@ -389,7 +390,7 @@ help:
 #help:   check      build everything, run the selftests and source checkers
 #help:   run        build baton-kvd and start it on 127.0.0.1:6380 (ARGS=options)
 #help:   bench      run the benchmarks, plots and targets into $(O)/bench
-#help:              (BENCH_ARGS='-q' quick, '-E' no kvd vs redis-server)
+#help:              (BENCH_ARGS='-q' quick, '-E' no end-to-end runs, '-S' no thread split)
 #help:   perf       run the micro-benchmarks under perf stat, count kvd's
 #help:              USDT probes (root), into $(O)/perf (PERF_ARGS='-M' '-U')
 #help:   fuzz       libFuzzer harnesses (clang) for FUZZ_TIME s each (default 60)
