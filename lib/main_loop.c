@@ -25,6 +25,7 @@
 #include <baton/main_loop.h>
 #include <baton/net.h>
 #include <baton/post.h>
+#include <baton/probe.h>
 #include <baton/rcu_free.h>
 #include <baton/rcu_read.h>
 #include <baton/server_internal.h>
@@ -130,6 +131,7 @@ void main_process_inbox(struct baton_server *s)
 		handoff_to_worker(s, c);
 	}
 	if (batch) {
+		BATON_PROBE(main_batch, batch);
 		s->st_to_main += batch;
 		s->st_main_batches++;
 		if (batch > s->st_max_batch)
