@@ -171,7 +171,8 @@ static int parse_options(int argc, char **argv)
 			break;
 		case OPT_MAX_BULK:
 			err = parse_num(optarg, 1, 1ULL << 40, &v);
-			kvd_cfg.proto_max_bulk_len = (long long)v;
+			atomic_store_explicit(&kvd_cfg.proto_max_bulk_len,
+					      (long long)v, memory_order_relaxed);
 			break;
 		case OPT_QBUF:
 			err = parse_num(optarg, 1ULL << 20, 1ULL << 40, &v);
@@ -317,5 +318,6 @@ int main(int argc, char **argv)
 	}
 	kvd_store_free(&kvd_db);
 	baton_server_destroy(s);
+	kvd_config_free();
 	return err ? 1 : 0;
 }

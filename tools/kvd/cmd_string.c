@@ -367,7 +367,7 @@ void cmd_append(struct kvd_ctx *x)
 	}
 	old = e->str;
 	total = old->len + add->len;
-	if (total > (unsigned long long)kvd_cfg.proto_max_bulk_len) {
+	if (total > (unsigned long long)kvd_max_bulk_len()) {
 		kvd_reply_error(x->c, "ERR string exceeds maximum allowed size "
 				"(proto-max-bulk-len)");
 		return;

@@ -29,6 +29,8 @@ static const struct kvd_cmd client_cmds[] = {
 static const struct kvd_cmd config_cmds[] = {
 	{ "get", "config|get", -3, 0, cmd_config_get, NULL },
 	{ "help", "config|help", 2, 0, cmd_config_help, NULL },
+	{ "resetstat", "config|resetstat", 2, 0, cmd_config_resetstat, NULL },
+	{ "set", "config|set", -4, 0, cmd_config_set, NULL },
 	{ NULL },
 };
 
@@ -322,7 +324,9 @@ static bool arity_ok(const struct kvd_cmd *cmd, int argc)
  * @x: the command
  *
  * The checks run in Redis's order: unknown command or subcommand, then
- * arity, then authentication.
+ * arity, then authentication.  A client that connected while no password
+ * was set counts as authenticated, and clearing the password lets every
+ * client in (Redis's default user).
  *
  * Context: main thread.
  */
@@ -348,7 +352,8 @@ static void dispatch(struct kvd_ctx *x)
 		kvd_reply_arity(x);
 		return;
 	}
-	if (!x->cl->authed && !(cmd->flags & KVD_CMD_NOAUTH)) {
+	if (!x->cl->authed && kvd_cfg.requirepass &&
+	    !(cmd->flags & KVD_CMD_NOAUTH)) {
 		kvd_reply_error(x->c, KVD_ERR_NOAUTH);
 		return;
 	}

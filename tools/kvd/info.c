@@ -22,6 +22,20 @@ enum info_section {
 	INFO_ALL	= (1u << 6) - 1,
 };
 
+/*
+ * baton's counters at the last CONFIG RESETSTAT: INFO shows what they
+ * gained since (baton's own counters are never reset).  Main only.
+ */
+static struct {
+	uint64_t accepted;
+	uint64_t rejected;
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+	uint64_t qbuf_closes;
+	uint64_t obuf_closes;
+	uint64_t protocol_errors;
+} base;
+
 static const struct {
 	const char *name;
 	unsigned int bit;
@@ -182,18 +196,57 @@ static void info_stats(struct kvd_buf *b, const struct baton_stats *st)
 		       "client_query_buffer_limit_disconnections:%llu\r\n"
 		       "client_output_buffer_limit_disconnections:%llu\r\n"
 		       "protocol_errors:%llu\r\n",
-		       (unsigned long long)st->accepted,
+		       (unsigned long long)(st->accepted - base.accepted),
 		       (unsigned long long)kvd_stats.commands,
 		       (unsigned long long)kvd_stats.ops_sec,
-		       (unsigned long long)in, (unsigned long long)out,
-		       (unsigned long long)st->rejected,
+		       (unsigned long long)(in - base.bytes_in),
+		       (unsigned long long)(out - base.bytes_out),
+		       (unsigned long long)(st->rejected - base.rejected),
 		       (unsigned long long)kvd_stats.expired_keys,
 		       (unsigned long long)kvd_stats.hits,
 		       (unsigned long long)kvd_stats.misses,
 		       (unsigned long long)kvd_stats.errors,
-		       (unsigned long long)st->qbuf_limit_closes,
-		       (unsigned long long)st->obuf_limit_closes,
-		       (unsigned long long)st->protocol_errors);
+		       (unsigned long long)(st->qbuf_limit_closes - base.qbuf_closes),
+		       (unsigned long long)(st->obuf_limit_closes - base.obuf_closes),
+		       (unsigned long long)(st->protocol_errors -
+					    base.protocol_errors));
+}
+
+/**
+ * kvd_stats_reset - CONFIG RESETSTAT: start the statistics from zero
+ * @s: the server
+ *
+ * kvd's counters are zeroed; baton's, which kvd cannot reset, are
+ * remembered so that INFO shows what they gained since.  The peak memory
+ * starts again from the memory in use now.
+ *
+ * Context: main thread.
+ */
+void kvd_stats_reset(struct baton_server *s)
+{
+	struct baton_stats st = { .sz = sizeof(st) };
+	unsigned int i;
+
+	baton_server_stats(s, &st);
+	memset(&base, 0, sizeof(base));
+	base.accepted = st.accepted;
+	base.rejected = st.rejected;
+	base.qbuf_closes = st.qbuf_limit_closes;
+	base.obuf_closes = st.obuf_limit_closes;
+	base.protocol_errors = st.protocol_errors;
+	for (i = 0; i < st.nr_workers; i++) {
+		base.bytes_in += st.workers[i].bytes_in;
+		base.bytes_out += st.workers[i].bytes_out;
+	}
+	kvd_stats.commands = 0;
+	kvd_stats.errors = 0;
+	kvd_stats.expired_keys = 0;
+	kvd_stats.hits = 0;
+	kvd_stats.misses = 0;
+	kvd_stats.connections = 0;
+	kvd_stats.ops_sec = 0;
+	kvd_stats.ops_mark = 0;
+	kvd_stats.peak_memory = kvd_stats.used_memory;
 }
 
 /**

@@ -16,6 +16,7 @@
 #define _KVD_KVD_H
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,19 +35,25 @@
 
 /**
  * struct kvd_config - the daemon's settings
- * @bind: the TCP address (IMMUTABLE once the server is created)
- * @port: the TCP port; 0 = no TCP listener
- * @unixsocket: a Unix socket path, or NULL
- * @io_threads: baton IO workers (0 = main does the IO)
- * @maxclients: connections above this are refused
- * @requirepass: the password, or NULL when none is needed
- * @proto_max_bulk_len: the longest bulk string a request may carry
- * @qbuf_limit: unparsed bytes one client may have buffered
- * @obuf_limit: reply bytes one client may have queued
+ * @bind: IMMUTABLE: the TCP address
+ * @port: IMMUTABLE: the TCP port; 0 = no TCP listener
+ * @unixsocket: IMMUTABLE: a Unix socket path, or NULL
+ * @io_threads: MAIN: baton IO workers (0 = main does the IO)
+ * @maxclients: IMMUTABLE: connections above this are refused
+ * @requirepass: MAIN: the password, or NULL when none is needed (CONFIG
+ *	SET changes it; only main reads it)
+ * @proto_max_bulk_len: ATOMIC: the longest bulk string a request may
+ *	carry; CONFIG SET stores it on main and the IO workers' parsers load
+ *	it, both relaxed (a standalone limit that publishes nothing else):
+ *	use kvd_max_bulk_len()
+ * @qbuf_limit: IMMUTABLE: unparsed bytes one client may have buffered
+ * @obuf_limit: IMMUTABLE: reply bytes one client may have queued
  *
  * Written by main() before baton_server_create() starts the IO workers
- * (thread creation orders the writes before every read) and never after,
- * so the parse callback may read it on any worker.
+ * (thread creation orders those writes before every read); after that
+ * the IMMUTABLE fields never change, the MAIN ones are read and written
+ * by main alone and the ATOMIC one is an atomic.  config.c's table of
+ * parameters says which CONFIG SET may change.
  */
 struct kvd_config {
 	const char *bind;
@@ -55,12 +62,24 @@ struct kvd_config {
 	int io_threads;
 	unsigned int maxclients;
 	const char *requirepass;
-	long long proto_max_bulk_len;
+	_Atomic long long proto_max_bulk_len;
 	size_t qbuf_limit;
 	size_t obuf_limit;
 };
 
 extern struct kvd_config kvd_cfg;
+
+/**
+ * kvd_max_bulk_len - the proto-max-bulk-len now
+ *
+ * Context: any thread (a relaxed load, see struct kvd_config).
+ * Return: the longest bulk string a request may carry.
+ */
+static inline long long kvd_max_bulk_len(void)
+{
+	return atomic_load_explicit(&kvd_cfg.proto_max_bulk_len,
+				    memory_order_relaxed);
+}
 
 /* ------------------------------------------------------------------ resp.c */
 
@@ -374,6 +393,8 @@ void cmd_client_getname(struct kvd_ctx *x);
 void cmd_client_info(struct kvd_ctx *x);
 void cmd_client_help(struct kvd_ctx *x);
 void cmd_config_get(struct kvd_ctx *x);
+void cmd_config_set(struct kvd_ctx *x);
+void cmd_config_resetstat(struct kvd_ctx *x);
 void cmd_config_help(struct kvd_ctx *x);
 void cmd_command(struct kvd_ctx *x);
 void cmd_command_count(struct kvd_ctx *x);
@@ -414,6 +435,50 @@ void cmd_lrange(struct kvd_ctx *x);
 
 void cmd_info(struct kvd_ctx *x);
 
+/* ------------------------------------------------------------------ config.c */
+
+/**
+ * struct kvd_param_val - a parameter value parsed by a check, not applied yet
+ * @n: a number
+ * @s: an allocated string (freed by the parameter's discard when unused)
+ */
+struct kvd_param_val {
+	long long n;
+	char *s;
+};
+
+/**
+ * struct kvd_param - one configuration parameter of config.c's table
+ * @name: its lower-case name, as CONFIG GET answers it
+ * @get: its value as text: @buf (room for a number) or a string that
+ *	stays valid until the next CONFIG SET (Context: main thread)
+ * @check: parse a new value into @v without applying it; NULL when the
+ *	parameter is immutable.  Returns 0, -EINVAL with *@why set to the
+ *	reason Redis gives, or -ENOMEM (Context: main thread)
+ * @apply: make what @check parsed the value; cannot fail (Context: main
+ *	thread)
+ * @discard: free what @check allocated when it is not applied; NULL
+ *	when it allocates nothing (Context: main thread)
+ */
+struct kvd_param {
+	const char *name;
+	const char *(*get)(char *buf, size_t size);
+	int (*check)(const struct kvd_arg *a, struct kvd_param_val *v,
+		     const char **why);
+	void (*apply)(struct kvd_param_val *v);
+	void (*discard)(struct kvd_param_val *v);
+};
+
+int kvd_param_ll(const struct kvd_arg *a, long long min, long long max,
+		 long long *out, const char **why);
+int kvd_param_memory(const struct kvd_arg *a, long long min, long long max,
+		     long long *out, const char **why);
+int kvd_param_bool(const struct kvd_arg *a, bool *out, const char **why);
+int kvd_param_enum(const struct kvd_arg *a, const char *const *words,
+		   int *out, const char **why);
+void kvd_config_free(void);
+
+void kvd_stats_reset(struct baton_server *s);
 void kvd_reply_help(struct baton_client *c, const char *const *lines);
 int kvd_set_client_name(struct kvd_ctx *x, const struct kvd_arg *name);
 
