@@ -50,6 +50,7 @@ for t in 0 1 2; do
 	run "$dir/transcripts.py" --io-threads $t "$dir"/transcripts/*.txt
 	run "$dir/protocol.py" --io-threads $t
 	run "$dir/sessions.py" --io-threads $t
+	run "$dir/server.py" --io-threads $t
 	run "$dir/bench.py" --io-threads $t
 done
 

@@ -286,8 +286,11 @@ int main(int argc, char **argv)
 		return err > 0 ? 0 : 2;
 	signal(SIGPIPE, SIG_IGN);
 	baton_log_set(&kvd_log);
-	if (kvd_types_register() || kvd_store_init(&kvd_db)) {
+	if (kvd_types_register() || kvd_store_init(&kvd_db) ||
+	    kvd_cmdstats_init()) {
 		fprintf(stderr, "baton-kvd: cannot initialize the keyspace\n");
+		kvd_store_free(&kvd_db);
+		kvd_cmdstats_free();
 		return 1;
 	}
 	kvd_stats.start_ms = kvd_stats.ops_mark_ms = kvd_now_ms();
@@ -304,6 +307,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "baton-kvd: cannot create the server: %s\n",
 			strerror(-err));
 		kvd_store_free(&kvd_db);
+		kvd_cmdstats_free();
 		return 1;
 	}
 	/* Only main reads io_threads; the workers read proto_max_bulk_len. */
@@ -319,5 +323,6 @@ int main(int argc, char **argv)
 	kvd_store_free(&kvd_db);
 	baton_server_destroy(s);
 	kvd_config_free();
+	kvd_cmdstats_free();
 	return err ? 1 : 0;
 }

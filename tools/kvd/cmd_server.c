@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * cmd_server.c - server commands: COMMAND, COMMAND COUNT, DOCS and HELP.
+ * cmd_server.c - server commands: COMMAND, COMMAND COUNT, DOCS and HELP,
+ * TIME.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "kvd.h"
 
 /**
@@ -79,4 +81,23 @@ void cmd_command_help(struct kvd_ctx *x)
 	};
 
 	kvd_reply_help(x->c, lines);
+}
+
+/**
+ * cmd_time - TIME: the wall clock as [seconds, microseconds]
+ * @x: the command
+ *
+ * Context: main thread.
+ */
+void cmd_time(struct kvd_ctx *x)
+{
+	struct timespec ts;
+	char buf[24];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	kvd_reply_array(x->c, 2);
+	kvd_reply_bulk(x->c, buf, (size_t)snprintf(buf, sizeof(buf), "%lld",
+						    (long long)ts.tv_sec));
+	kvd_reply_bulk(x->c, buf, (size_t)snprintf(buf, sizeof(buf), "%ld",
+						    ts.tv_nsec / 1000));
 }

@@ -81,6 +81,7 @@ static const struct kvd_cmd commands[] = {
 	{ "select", "select", 2, 0, cmd_select, NULL },
 	{ "set", "set", -3, 0, cmd_set, NULL },
 	{ "strlen", "strlen", 2, 0, cmd_strlen, NULL },
+	{ "time", "time", 1, 0, cmd_time, NULL },
 	{ "ttl", "ttl", 2, 0, cmd_ttl, NULL },
 	{ "type", "type", 2, 0, cmd_type, NULL },
 };
@@ -320,19 +321,44 @@ static bool arity_ok(const struct kvd_cmd *cmd, int argc)
 }
 
 /**
+ * call - run a command that passed every check, and count it
+ * @x: the command
+ * @cmd: what to run
+ * @st: its counters
+ *
+ * A command that replied an error counts as failed (Redis's
+ * failed_calls); its time runs from @x->start_us.
+ *
+ * Context: main thread.
+ */
+static void call(struct kvd_ctx *x, const struct kvd_cmd *cmd,
+		 struct kvd_cmdstat *st)
+{
+	uint64_t errors = kvd_error_replies;
+
+	kvd_stats.commands++;
+	cmd->fn(x);
+	st->calls++;
+	st->usec += (uint64_t)(kvd_now_us() - x->start_us);
+	if (kvd_error_replies != errors)
+		st->failed++;
+}
+
+/**
  * dispatch - find and run the command of a request
  * @x: the command
  *
  * The checks run in Redis's order: unknown command or subcommand, then
  * arity, then authentication.  A client that connected while no password
  * was set counts as authenticated, and clearing the password lets every
- * client in (Redis's default user).
+ * client in (Redis's default user).  A command refused after it was
+ * found counts as rejected in its commandstats.
  *
  * Context: main thread.
  */
 static void dispatch(struct kvd_ctx *x)
 {
-	const struct kvd_cmd *cmd = cmd_lookup(&x->argv[0]);
+	const struct kvd_cmd *cmd = cmd_lookup(&x->argv[0]), *parent = NULL;
 
 	if (!cmd) {
 		reply_unknown(x);
@@ -345,20 +371,22 @@ static void dispatch(struct kvd_ctx *x)
 			reply_unknown_sub(x);
 			return;
 		}
+		parent = cmd;
 		cmd = sub;
 	}
 	x->cl->last_cmd = cmd->fullname;
 	if (!arity_ok(cmd, x->argc) || !cmd->fn) {
+		kvd_cmdstat(parent, cmd)->rejected++;
 		kvd_reply_arity(x);
 		return;
 	}
 	if (!x->cl->authed && kvd_cfg.requirepass &&
 	    !(cmd->flags & KVD_CMD_NOAUTH)) {
+		kvd_cmdstat(parent, cmd)->rejected++;
 		kvd_reply_error(x->c, KVD_ERR_NOAUTH);
 		return;
 	}
-	kvd_stats.commands++;
-	cmd->fn(x);
+	call(x, cmd, kvd_cmdstat(parent, cmd));
 }
 
 /**
@@ -379,7 +407,8 @@ void kvd_execute(struct baton_client *c, void *req)
 	x.cl = baton_client_data(c);
 	x.argc = r->argc;
 	x.argv = r->argv;
-	x.now = kvd_now_ms();
+	x.start_us = kvd_now_us();
+	x.now = x.start_us / 1000;
 	x.cl->last_ms = x.now;
 	dispatch(&x);
 	free(r);

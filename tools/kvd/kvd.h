@@ -234,6 +234,7 @@ extern struct kvd_db kvd_db;
 extern struct kvd_stats kvd_stats;
 
 int64_t kvd_now_ms(void);
+int64_t kvd_now_us(void);
 int64_t kvd_wall_ms(void);
 int kvd_types_register(void);
 struct kvd_str *kvd_str_new(const char *bytes, size_t len, size_t cap);
@@ -298,6 +299,8 @@ void kvd_buf_printf(struct kvd_buf *b, const char *fmt, ...)
 void kvd_buf_reply(struct kvd_buf *b, struct baton_client *c);
 void kvd_buf_free(struct kvd_buf *b);
 
+extern uint64_t kvd_error_replies;
+
 /* Error texts clients match word for word (Redis's shared replies). */
 #define KVD_ERR_WRONGTYPE \
 	"WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -333,6 +336,8 @@ struct kvd_client {
  * @argc: the number of arguments
  * @argv: the arguments
  * @now: kvd_now_ms() when the command started
+ * @start_us: kvd_now_us() then (the command's time in commandstats
+ *	runs from here)
  */
 struct kvd_ctx {
 	struct baton_client *c;
@@ -340,6 +345,7 @@ struct kvd_ctx {
 	int argc;
 	struct kvd_arg *argv;
 	int64_t now;
+	int64_t start_us;
 };
 
 #define KVD_CMD_NOAUTH	(1u << 0)	/* runs before AUTH */
@@ -362,6 +368,31 @@ struct kvd_cmd {
 	void (*fn)(struct kvd_ctx *x);
 	const struct kvd_cmd *subcmds;
 };
+
+/**
+ * struct kvd_cmdstat - one command's counters (INFO commandstats)
+ * @calls: times it ran
+ * @usec: microseconds it ran, in all
+ * @rejected: times it was refused before running (arity, NOAUTH)
+ * @failed: times it ran and replied an error
+ *
+ * Main only (cmdstats.c).
+ */
+struct kvd_cmdstat {
+	uint64_t calls;
+	uint64_t usec;
+	uint64_t rejected;
+	uint64_t failed;
+};
+
+int kvd_cmdstats_init(void);
+void kvd_cmdstats_free(void);
+struct kvd_cmdstat *kvd_cmdstat(const struct kvd_cmd *parent,
+				const struct kvd_cmd *cmd);
+void kvd_errorstat_count(const char *msg);
+void kvd_cmdstats_reset(void);
+void kvd_info_commandstats(struct kvd_buf *b);
+void kvd_info_errorstats(struct kvd_buf *b);
 
 void kvd_execute(struct baton_client *c, void *req);
 void kvd_free_req(struct baton_client *c, void *req);
@@ -400,6 +431,7 @@ void cmd_command(struct kvd_ctx *x);
 void cmd_command_count(struct kvd_ctx *x);
 void cmd_command_docs(struct kvd_ctx *x);
 void cmd_command_help(struct kvd_ctx *x);
+void cmd_time(struct kvd_ctx *x);
 
 void cmd_set(struct kvd_ctx *x);
 void cmd_get(struct kvd_ctx *x);

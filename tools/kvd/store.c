@@ -39,6 +39,20 @@ int64_t kvd_now_ms(void)
 }
 
 /**
+ * kvd_now_us - kvd's clock in microseconds (the clock of kvd_now_ms())
+ *
+ * Context: any thread.
+ * Return: microseconds since an arbitrary point; / 1000 is kvd_now_ms().
+ */
+int64_t kvd_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/**
  * mem_add - account @n bytes more held by the keyspace
  * @n: the bytes
  *

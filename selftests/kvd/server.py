@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""server.py - baton-kvd's server commands whose replies a transcript
+cannot pin down: TIME against the wall clock, INFO's cpu, commandstats
+and errorstats sections and what CONFIG RESETSTAT does to them, and the
+INFO sections each argument selects.
+
+Usage: server.py --io-threads N
+"""
+
+import argparse
+import os
+import re
+import sys
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kvdlib  # noqa: E402
+from kvdlib import Reader, check, command  # noqa: E402
+
+
+def info(r, *sections):
+    text = command(r, 'INFO', *sections).decode()
+    fields = {}
+    for line in text.split('\r\n'):
+        if ':' in line and not line.startswith('#'):
+            k, v = line.split(':', 1)
+            fields[k] = v
+    heads = [ln[2:] for ln in text.split('\r\n') if ln.startswith('# ')]
+    return fields, heads
+
+
+def cmdstat(fields, name):
+    """A cmdstat line as a dict of ints/floats, or None."""
+    v = fields.get('cmdstat_' + name)
+    if v is None:
+        return None
+    out = {}
+    for kv in v.split(','):
+        k, n = kv.split('=')
+        out[k] = float(n) if '.' in n else int(n)
+    return out
+
+
+def time_cmd(r):
+    before = time.time()
+    got = command(r, 'TIME')
+    after = time.time()
+    check(isinstance(got, list) and len(got) == 2, 'TIME: two elements')
+    sec, usec = int(got[0]), int(got[1])
+    check(0 <= usec < 1000000, 'TIME: microseconds in range: %d' % usec)
+    t = sec + usec / 1e6
+    check(before - 1 <= t <= after + 1, 'TIME %f is now (%f..%f)' %
+          (t, before, after))
+    check(command(r, 'TIME', 'x') ==
+          "-ERR wrong number of arguments for 'time' command", 'TIME x')
+
+
+def sections(r):
+    _, heads = info(r)
+    check('Commandstats' not in heads and 'CPU' in heads and
+          'Errorstats' in heads and 'Keyspace' in heads,
+          'INFO: default sections: %r' % heads)
+    _, heads = info(r, 'default')
+    check('Commandstats' not in heads, 'INFO default: %r' % heads)
+    for arg in ('all', 'everything'):
+        _, heads = info(r, arg)
+        check('Commandstats' in heads and 'CPU' in heads and
+              'Errorstats' in heads, 'INFO %s: %r' % (arg, heads))
+    _, heads = info(r, 'cpu', 'commandstats')
+    check(heads == ['CPU', 'Commandstats'], 'INFO cpu commandstats: %r'
+          % heads)
+    f, _ = info(r, 'cpu')
+    for k in ('used_cpu_sys', 'used_cpu_user', 'used_cpu_sys_children',
+              'used_cpu_user_children', 'used_cpu_sys_main_thread',
+              'used_cpu_user_main_thread'):
+        check(re.fullmatch(r'\d+\.\d{6}', f.get(k, '')), 'INFO cpu %s: %r'
+              % (k, f.get(k)))
+
+
+def stats(r):
+    check(command(r, 'CONFIG', 'RESETSTAT') == '+OK', 'RESETSTAT')
+    f, _ = info(r, 'commandstats', 'errorstats', 'stats')
+    check(cmdstat(f, 'config|resetstat')['calls'] == 1,
+          'after RESETSTAT only RESETSTAT itself: %r' % f)
+    check([k for k in f if k.startswith('cmdstat_')] ==
+          ['cmdstat_config|resetstat'], 'one cmdstat line: %r' % f)
+    check(not [k for k in f if k.startswith('errorstat_')],
+          'no errorstat line after RESETSTAT')
+    check(f['total_error_replies'] == '0' and
+          f['total_commands_processed'] == '1', 'stats reset: %r' % f)
+    command(r, 'SET', 'k', 'v')
+    command(r, 'SET', 'k', 'v', 'bad')          # failed: syntax error
+    command(r, 'GET')                           # rejected: arity
+    command(r, 'GET', 'k')
+    command(r, 'LPUSH', 'k', 'x')               # failed: WRONGTYPE
+    command(r, 'CONFIG')                        # rejected: arity
+    command(r, 'CONFIG', 'GET', 'port')
+    command(r, 'CONFIG', 'NOSUCH')              # no cmdstat, an error
+    command(r, 'NOSUCH')                        # no cmdstat, an error
+    f, _ = info(r, 'commandstats', 'errorstats', 'stats')
+    want = {
+        'set': (2, 0, 1), 'get': (1, 1, 0), 'lpush': (1, 0, 1),
+        'config': (0, 1, 0), 'config|get': (1, 0, 0),
+    }
+    for name, (calls, rejected, failed) in want.items():
+        st = cmdstat(f, name)
+        check(st is not None, 'a cmdstat line for %s: %r' % (name, f))
+        check((st['calls'], st['rejected_calls'], st['failed_calls']) ==
+              (calls, rejected, failed), 'cmdstat_%s: %r' % (name, st))
+        check(st['usec_per_call'] == (round(st['usec'] / st['calls'], 2)
+                                      if st['calls'] else 0),
+              'usec_per_call of %s: %r' % (name, st))
+    check(cmdstat(f, 'nosuch') is None, 'no cmdstat for unknown commands')
+    check(f.get('errorstat_ERR') == 'count=5' and
+          f.get('errorstat_WRONGTYPE') == 'count=1',
+          'errorstats: %r' % {k: v for k, v in f.items()
+                              if k.startswith('errorstat')})
+    check(f['total_error_replies'] == '6', 'total_error_replies: %r'
+          % f['total_error_replies'])
+    check(command(r, 'CONFIG', 'RESETSTAT') == '+OK', 'RESETSTAT again')
+    f, _ = info(r, 'commandstats', 'errorstats')
+    check(cmdstat(f, 'set') is None and 'errorstat_ERR' not in f,
+          'RESETSTAT clears commandstats and errorstats: %r' % f)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--io-threads', type=int, default=1)
+    a = ap.parse_args()
+    with kvdlib.Server('server', a.io_threads) as srv:
+        with kvdlib.connect(srv.port) as s:
+            r = Reader(s)
+            time_cmd(r)
+            sections(r)
+            stats(r)
+    print('server io-threads=%d ok' % a.io_threads)
+
+
+if __name__ == '__main__':
+    kvdlib.main_wrapper(main)
