@@ -51,6 +51,7 @@ for t in 0 1 2; do
 	run "$dir/protocol.py" --io-threads $t
 	run "$dir/sessions.py" --io-threads $t
 	run "$dir/server.py" --io-threads $t
+	run "$dir/watch.py" --io-threads $t
 	run "$dir/bench.py" --io-threads $t
 done
 

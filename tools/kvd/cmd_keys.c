@@ -33,6 +33,7 @@ void cmd_del(struct kvd_ctx *x)
 
 		if (e) {
 			kvd_store_delete(&kvd_db, e);
+			kvd_signal_modified(x->argv[j].s, x->argv[j].len);
 			n++;
 		}
 	}
@@ -159,6 +160,7 @@ static void expire_generic(struct kvd_ctx *x, bool seconds)
 		kvd_reply_error(x->c, KVD_ERR_OOM);
 		return;
 	}
+	kvd_signal_modified(x->argv[1].s, x->argv[1].len);
 	kvd_reply_int(x->c, 1);
 	return;
 invalid:
@@ -251,6 +253,7 @@ void cmd_persist(struct kvd_ctx *x)
 		return;
 	}
 	kvd_store_persist(&kvd_db, e);
+	kvd_signal_modified(x->argv[1].s, x->argv[1].len);
 	kvd_reply_int(x->c, 1);
 }
 
@@ -281,6 +284,7 @@ void cmd_flushdb(struct kvd_ctx *x)
 		kvd_reply_error(x->c, KVD_ERR_SYNTAX);
 		return;
 	}
+	kvd_signal_flush();
 	kvd_store_flush(&kvd_db);
 	kvd_reply_ok(x->c);
 }
@@ -462,8 +466,7 @@ void cmd_scan(struct kvd_ctx *x)
 		struct kvd_entry *e = ks.items[i];
 
 		if (e->expire_ms >= 0 && x->now > e->expire_ms) {
-			kvd_store_delete(&kvd_db, e);
-			kvd_stats.expired_keys++;
+			kvd_store_expire(&kvd_db, e);
 			continue;
 		}
 		if (pat && !kvd_glob_match(pat->s, pat->len, e->key, e->keylen,

@@ -39,6 +39,7 @@ static void push_generic(struct kvd_ctx *x, bool left)
 			goto oom;
 		}
 	}
+	kvd_signal_modified(key->s, key->len);
 	kvd_reply_int(x->c, (long long)e->list->len);
 	return;
 oom:
@@ -117,6 +118,8 @@ static void pop_generic(struct kvd_ctx *x, bool left)
 	}
 	if (!e->list->len)
 		kvd_store_delete(&kvd_db, e);
+	if (count)
+		kvd_signal_modified(x->argv[1].s, x->argv[1].len);
 }
 
 /**

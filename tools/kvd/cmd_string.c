@@ -195,6 +195,7 @@ void cmd_set(struct kvd_ctx *x)
 	} else if (!(flags & SET_KEEPTTL)) {
 		kvd_store_persist(&kvd_db, e);
 	}
+	kvd_signal_modified(key->s, key->len);
 	if (!(flags & SET_GET))
 		kvd_reply_ok(x->c);
 	return;
@@ -240,6 +241,7 @@ void cmd_getdel(struct kvd_ctx *x)
 		return;
 	kvd_reply_str(x->c, e->str);
 	kvd_store_delete(&kvd_db, e);
+	kvd_signal_modified(x->argv[1].s, x->argv[1].len);
 }
 
 /**
@@ -279,6 +281,7 @@ static void incr_by(struct kvd_ctx *x, long long incr)
 		kvd_reply_error(x->c, KVD_ERR_OOM);
 		return;
 	}
+	kvd_signal_modified(key->s, key->len);
 	kvd_reply_int(x->c, v);
 }
 
@@ -362,6 +365,7 @@ void cmd_append(struct kvd_ctx *x)
 			kvd_reply_error(x->c, KVD_ERR_OOM);
 			return;
 		}
+		kvd_signal_modified(key->s, key->len);
 		kvd_reply_int(x->c, (long long)add->len);
 		return;
 	}
@@ -387,6 +391,7 @@ void cmd_append(struct kvd_ctx *x)
 		s->len = total;
 		kvd_store_set_str(e, s);
 	}
+	kvd_signal_modified(key->s, key->len);
 	kvd_reply_int(x->c, (long long)total);
 }
 
@@ -471,6 +476,7 @@ void cmd_mset(struct kvd_ctx *x)
 			goto oom;
 		}
 		kvd_store_persist(&kvd_db, e);
+		kvd_signal_modified(key->s, key->len);
 	}
 	free(vals);
 	kvd_reply_ok(x->c);

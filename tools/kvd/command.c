@@ -52,7 +52,9 @@ static const struct kvd_cmd commands[] = {
 	{ "decr", "decr", 2, 0, cmd_decr, NULL },
 	{ "decrby", "decrby", 3, 0, cmd_decrby, NULL },
 	{ "del", "del", -2, 0, cmd_del, NULL },
+	{ "discard", "discard", 1, KVD_CMD_NOQUEUE, cmd_discard, NULL },
 	{ "echo", "echo", 2, 0, cmd_echo, NULL },
+	{ "exec", "exec", 1, KVD_CMD_NOQUEUE, cmd_exec, NULL },
 	{ "exists", "exists", -2, 0, cmd_exists, NULL },
 	{ "expire", "expire", -3, 0, cmd_expire, NULL },
 	{ "flushall", "flushall", -1, 0, cmd_flushdb, NULL },
@@ -70,11 +72,13 @@ static const struct kvd_cmd commands[] = {
 	{ "lrange", "lrange", 4, 0, cmd_lrange, NULL },
 	{ "mget", "mget", -2, 0, cmd_mget, NULL },
 	{ "mset", "mset", -3, 0, cmd_mset, NULL },
+	{ "multi", "multi", 1, KVD_CMD_NOQUEUE, cmd_multi, NULL },
 	{ "persist", "persist", 2, 0, cmd_persist, NULL },
 	{ "pexpire", "pexpire", -3, 0, cmd_pexpire, NULL },
 	{ "ping", "ping", -1, 0, cmd_ping, NULL },
 	{ "pttl", "pttl", 2, 0, cmd_pttl, NULL },
-	{ "quit", "quit", -1, KVD_CMD_NOAUTH, cmd_quit, NULL },
+	{ "quit", "quit", -1, KVD_CMD_NOAUTH | KVD_CMD_NOQUEUE, cmd_quit, NULL },
+	{ "reset", "reset", 1, KVD_CMD_NOAUTH | KVD_CMD_NOQUEUE, cmd_reset, NULL },
 	{ "rpop", "rpop", -2, 0, cmd_rpop, NULL },
 	{ "rpush", "rpush", -3, 0, cmd_rpush, NULL },
 	{ "scan", "scan", -2, 0, cmd_scan, NULL },
@@ -84,6 +88,8 @@ static const struct kvd_cmd commands[] = {
 	{ "time", "time", 1, 0, cmd_time, NULL },
 	{ "ttl", "ttl", 2, 0, cmd_ttl, NULL },
 	{ "type", "type", 2, 0, cmd_type, NULL },
+	{ "unwatch", "unwatch", 1, 0, cmd_unwatch, NULL },
+	{ "watch", "watch", -2, KVD_CMD_NOQUEUE, cmd_watch, NULL },
 };
 
 #define NR_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
@@ -321,7 +327,7 @@ static bool arity_ok(const struct kvd_cmd *cmd, int argc)
 }
 
 /**
- * call - run a command that passed every check, and count it
+ * kvd_call - run a command that passed every check, and count it
  * @x: the command
  * @cmd: what to run
  * @st: its counters
@@ -331,8 +337,8 @@ static bool arity_ok(const struct kvd_cmd *cmd, int argc)
  *
  * Context: main thread.
  */
-static void call(struct kvd_ctx *x, const struct kvd_cmd *cmd,
-		 struct kvd_cmdstat *st)
+void kvd_call(struct kvd_ctx *x, const struct kvd_cmd *cmd,
+	      struct kvd_cmdstat *st)
 {
 	uint64_t errors = kvd_error_replies;
 
@@ -345,48 +351,86 @@ static void call(struct kvd_ctx *x, const struct kvd_cmd *cmd,
 }
 
 /**
- * dispatch - find and run the command of a request
+ * reject - refuse a command before it runs
  * @x: the command
+ * @st: its counters, or NULL when it is unknown
+ *
+ * Inside MULTI a refused command makes EXEC abort, as in Redis.  The
+ * caller replies the error.
+ *
+ * Context: main thread.
+ */
+static void reject(struct kvd_ctx *x, struct kvd_cmdstat *st)
+{
+	if (st)
+		st->rejected++;
+	if (x->cl->in_multi)
+		x->cl->dirty_exec = true;
+}
+
+/**
+ * dispatch - find and run (or queue) the command of a request
+ * @x: the command
+ * @req: its request
  *
  * The checks run in Redis's order: unknown command or subcommand, then
  * arity, then authentication.  A client that connected while no password
  * was set counts as authenticated, and clearing the password lets every
  * client in (Redis's default user).  A command refused after it was
- * found counts as rejected in its commandstats.
+ * found counts as rejected in its commandstats, and a refused EXEC ends
+ * the transaction, naming why (Redis's EXECABORT).  Inside MULTI a command
+ * that passed is queued, except those that act on the transaction
+ * itself (KVD_CMD_NOQUEUE).
  *
  * Context: main thread.
+ * Return: true when @req was queued (MULTI keeps it), false when the
+ * caller frees it.
  */
-static void dispatch(struct kvd_ctx *x)
+static bool dispatch(struct kvd_ctx *x, struct kvd_req *req)
 {
 	const struct kvd_cmd *cmd = cmd_lookup(&x->argv[0]), *parent = NULL;
+	struct kvd_cmdstat *st;
 
 	if (!cmd) {
+		reject(x, NULL);
 		reply_unknown(x);
-		return;
+		return false;
 	}
 	if (cmd->subcmds && x->argc >= 2) {
 		const struct kvd_cmd *sub = subcmd_lookup(cmd->subcmds, &x->argv[1]);
 
 		if (!sub) {
+			reject(x, NULL);
 			reply_unknown_sub(x);
-			return;
+			return false;
 		}
 		parent = cmd;
 		cmd = sub;
 	}
 	x->cl->last_cmd = cmd->fullname;
+	st = kvd_cmdstat(parent, cmd);
 	if (!arity_ok(cmd, x->argc) || !cmd->fn) {
-		kvd_cmdstat(parent, cmd)->rejected++;
-		kvd_reply_arity(x);
-		return;
+		reject(x, st);
+		if (cmd->fn == cmd_exec)
+			kvd_exec_abort(x, "wrong number of arguments for 'exec' "
+				       "command");
+		else
+			kvd_reply_arity(x);
+		return false;
 	}
 	if (!x->cl->authed && kvd_cfg.requirepass &&
 	    !(cmd->flags & KVD_CMD_NOAUTH)) {
-		kvd_cmdstat(parent, cmd)->rejected++;
-		kvd_reply_error(x->c, KVD_ERR_NOAUTH);
-		return;
+		reject(x, st);
+		if (cmd->fn == cmd_exec)
+			kvd_exec_abort(x, KVD_ERR_NOAUTH);
+		else
+			kvd_reply_error(x->c, KVD_ERR_NOAUTH);
+		return false;
 	}
-	call(x, cmd, kvd_cmdstat(parent, cmd));
+	if (x->cl->in_multi && !(cmd->flags & KVD_CMD_NOQUEUE))
+		return kvd_multi_queue(x, req, cmd, st);
+	kvd_call(x, cmd, st);
+	return false;
 }
 
 /**
@@ -410,8 +454,8 @@ void kvd_execute(struct baton_client *c, void *req)
 	x.start_us = kvd_now_us();
 	x.now = x.start_us / 1000;
 	x.cl->last_ms = x.now;
-	dispatch(&x);
-	free(r);
+	if (!dispatch(&x, r))
+		free(r);
 }
 
 /**
@@ -460,6 +504,7 @@ void kvd_close(struct baton_client *c)
 	if (!cl)
 		return;
 	baton_client_set_data(c, NULL);
+	kvd_multi_discard(cl);
 	free(cl->name);
 	free(cl);
 }

@@ -249,6 +249,10 @@ void kvd_store_free(struct kvd_db *db);
 void kvd_store_flush(struct kvd_db *db);
 struct kvd_entry *kvd_store_find(struct kvd_db *db, const char *key,
 				 size_t len, int64_t now);
+struct kvd_entry *kvd_store_peek(struct kvd_db *db, const char *key,
+				 size_t len);
+void kvd_store_expire(struct kvd_db *db, struct kvd_entry *e);
+uint64_t kvd_key_hash(const char *p, size_t len);
 struct kvd_entry *kvd_store_add(struct kvd_db *db, const char *key,
 				size_t len, enum kvd_type type);
 void kvd_store_set_str(struct kvd_entry *e, struct kvd_str *s);
@@ -318,6 +322,13 @@ extern uint64_t kvd_error_replies;
  * @created_ms: when it connected
  * @last_ms: when its last command ran
  * @last_cmd: the full name of its last command ("client|list")
+ * @in_multi: between MULTI and EXEC or DISCARD
+ * @dirty_exec: a command was refused while queueing: EXEC aborts
+ * @dirty_cas: a watched key changed: EXEC fails (a nil reply)
+ * @queue: the commands queued since MULTI
+ * @nr_queued: how many
+ * @queue_cap: room in @queue
+ * @watching: its watches (watch.c)
  *
  * Main only: created in connect, freed in close.
  */
@@ -327,6 +338,13 @@ struct kvd_client {
 	int64_t created_ms;
 	int64_t last_ms;
 	const char *last_cmd;
+	bool in_multi;
+	bool dirty_exec;
+	bool dirty_cas;
+	struct kvd_queued *queue;
+	size_t nr_queued;
+	size_t queue_cap;
+	struct kvd_watch *watching;
 };
 
 /**
@@ -349,6 +367,7 @@ struct kvd_ctx {
 };
 
 #define KVD_CMD_NOAUTH	(1u << 0)	/* runs before AUTH */
+#define KVD_CMD_NOQUEUE	(1u << 1)	/* runs at once inside MULTI */
 
 /**
  * struct kvd_cmd - one command or subcommand
@@ -393,6 +412,32 @@ void kvd_errorstat_count(const char *msg);
 void kvd_cmdstats_reset(void);
 void kvd_info_commandstats(struct kvd_buf *b);
 void kvd_info_errorstats(struct kvd_buf *b);
+
+/**
+ * struct kvd_queued - one command queued inside MULTI
+ * @req: the request, kept until EXEC or DISCARD
+ * @cmd: the command it found
+ * @st: its counters
+ */
+struct kvd_queued {
+	struct kvd_req *req;
+	const struct kvd_cmd *cmd;
+	struct kvd_cmdstat *st;
+};
+
+void kvd_call(struct kvd_ctx *x, const struct kvd_cmd *cmd,
+	      struct kvd_cmdstat *st);
+bool kvd_multi_queue(struct kvd_ctx *x, struct kvd_req *req,
+		     const struct kvd_cmd *cmd, struct kvd_cmdstat *st);
+void kvd_multi_discard(struct kvd_client *cl);
+void kvd_exec_abort(struct kvd_ctx *x, const char *why);
+
+/* watch.c */
+int kvd_watch_key(struct kvd_client *cl, const char *key, size_t len);
+void kvd_unwatch_all(struct kvd_client *cl);
+void kvd_signal_modified(const char *key, size_t len);
+void kvd_signal_flush(void);
+bool kvd_watched_key_expired(struct kvd_client *cl, int64_t now);
 
 void kvd_execute(struct baton_client *c, void *req);
 void kvd_free_req(struct baton_client *c, void *req);
@@ -466,6 +511,13 @@ void cmd_llen(struct kvd_ctx *x);
 void cmd_lrange(struct kvd_ctx *x);
 
 void cmd_info(struct kvd_ctx *x);
+
+void cmd_multi(struct kvd_ctx *x);
+void cmd_exec(struct kvd_ctx *x);
+void cmd_discard(struct kvd_ctx *x);
+void cmd_watch(struct kvd_ctx *x);
+void cmd_unwatch(struct kvd_ctx *x);
+void cmd_reset(struct kvd_ctx *x);
 
 /* ------------------------------------------------------------------ config.c */
 

@@ -332,6 +332,22 @@ static uint64_t key_hash(const char *p, size_t len)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
+/**
+ * kvd_key_hash - the keyspace's keyed hash of a key
+ * @p: the key
+ * @len: its length
+ *
+ * For other tables of keys (watch.c): clients cannot make them collide
+ * either.
+ *
+ * Context: main thread.
+ * Return: the hash.
+ */
+uint64_t kvd_key_hash(const char *p, size_t len)
+{
+	return key_hash(p, len);
+}
+
 /* ------------------------------------------------------------ expiry heap */
 
 /**
@@ -625,11 +641,49 @@ struct kvd_entry *kvd_store_find(struct kvd_db *db, const char *key,
 		if (e->hash == h && e->keylen == len && !memcmp(e->key, key, len))
 			break;
 	if (e && e->expire_ms >= 0 && now > e->expire_ms) {
-		kvd_store_delete(db, e);
-		kvd_stats.expired_keys++;
+		kvd_store_expire(db, e);
 		return NULL;
 	}
 	return e;
+}
+
+/**
+ * kvd_store_peek - look a key up as it is in the table
+ * @db: the keyspace
+ * @key: the key
+ * @len: its length
+ *
+ * An expired key not deleted yet is found too, and nothing is counted.
+ *
+ * Context: main thread.
+ * Return: the entry, or NULL.
+ */
+struct kvd_entry *kvd_store_peek(struct kvd_db *db, const char *key,
+				 size_t len)
+{
+	uint64_t h = key_hash(key, len);
+	struct kvd_entry *e;
+
+	for (e = db->buckets[h & db->mask]; e; e = e->next)
+		if (e->hash == h && e->keylen == len && !memcmp(e->key, key, len))
+			return e;
+	return NULL;
+}
+
+/**
+ * kvd_store_expire - delete a key whose time has passed
+ * @db: the keyspace
+ * @e: its entry
+ *
+ * Counts it in expired_keys and tells its watchers (WATCH).
+ *
+ * Context: main thread.
+ */
+void kvd_store_expire(struct kvd_db *db, struct kvd_entry *e)
+{
+	kvd_signal_modified(e->key, e->keylen);
+	kvd_store_delete(db, e);
+	kvd_stats.expired_keys++;
 }
 
 /**
@@ -736,10 +790,9 @@ unsigned int kvd_store_sweep(struct kvd_db *db, int64_t now,
 	unsigned int n = 0;
 
 	while (n < budget && db->heap_len && now > db->heap[0]->expire_ms) {
-		kvd_store_delete(db, db->heap[0]);
+		kvd_store_expire(db, db->heap[0]);
 		n++;
 	}
-	kvd_stats.expired_keys += n;
 	return n;
 }
 
