@@ -123,8 +123,10 @@ enum kvd_type {
  * @len: MAIN: bytes in use; an IO worker never reads it (a reply carries
  *	its own pointer and length)
  * @cap: IMMUTABLE: bytes allocated in @bytes
- * @bytes: the value; main writes only past @len (APPEND in place), which
- *	no reply in flight covers, so a worker's read never races a write
+ * @bytes: the value; main writes in place only past @len (APPEND), which
+ *	no reply in flight covers, or anywhere while the store holds the
+ *	only reference (kvd_str_exclusive()); else it writes a copy
+ *	(kvd_str_for_write()), so a worker's read never races a write
  */
 struct kvd_str {
 	struct baton_obj obj;
@@ -237,8 +239,13 @@ int64_t kvd_now_ms(void);
 int64_t kvd_now_us(void);
 int64_t kvd_wall_ms(void);
 int kvd_types_register(void);
+#define KVD_STR_STEP	(1024 * 1024)	/* growth above 1 MiB, like sds */
+
 struct kvd_str *kvd_str_new(const char *bytes, size_t len, size_t cap);
 void kvd_str_put(struct kvd_str *s);
+bool kvd_str_exclusive(struct kvd_str *s);
+size_t kvd_str_grow_cap(size_t len);
+struct kvd_str *kvd_str_for_write(struct kvd_entry *e, size_t off, size_t end);
 struct kvd_list *kvd_list_new(void);
 int kvd_list_push(struct kvd_list *l, struct kvd_str *s, bool left);
 struct kvd_str *kvd_list_pop(struct kvd_list *l, bool left);
@@ -489,6 +496,19 @@ void cmd_append(struct kvd_ctx *x);
 void cmd_strlen(struct kvd_ctx *x);
 void cmd_mget(struct kvd_ctx *x);
 void cmd_mset(struct kvd_ctx *x);
+void cmd_setnx(struct kvd_ctx *x);
+void cmd_setex(struct kvd_ctx *x);
+void cmd_psetex(struct kvd_ctx *x);
+void cmd_getset(struct kvd_ctx *x);
+void cmd_getex(struct kvd_ctx *x);
+void cmd_msetnx(struct kvd_ctx *x);
+void cmd_incrbyfloat(struct kvd_ctx *x);
+void cmd_getrange(struct kvd_ctx *x);
+void cmd_setrange(struct kvd_ctx *x);
+void cmd_getbit(struct kvd_ctx *x);
+void cmd_setbit(struct kvd_ctx *x);
+void cmd_bitcount(struct kvd_ctx *x);
+void cmd_lcs(struct kvd_ctx *x);
 
 void cmd_del(struct kvd_ctx *x);
 void cmd_exists(struct kvd_ctx *x);

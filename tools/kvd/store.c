@@ -5,6 +5,7 @@
  * and expiry (a min-heap checked lazily on access and swept every tick).
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,17 @@
 #include <unistd.h>
 #include <sys/random.h>
 #include "kvd.h"
+
+#if defined(__SANITIZE_THREAD__)
+# define KVD_TSAN	1
+#elif defined(__has_feature)
+# if __has_feature(thread_sanitizer)
+#  define KVD_TSAN	1
+# endif
+#endif
+#ifdef KVD_TSAN
+void __tsan_acquire(void *addr);
+#endif
 
 #define TABLE_MIN	16
 #define LIST_MIN	8
@@ -155,6 +167,85 @@ void kvd_str_put(struct kvd_str *s)
 {
 	if (s)
 		baton_obj_put(&s->obj);
+}
+
+/**
+ * kvd_str_exclusive - whether the store's reference to @s is the only one
+ * @s: a string value the caller (main) holds a reference to
+ *
+ * Only main takes references (the store's, and one per reply it
+ * queues), so a count of 1 read on main is exact: no reply in flight
+ * reads @s, and none can start before main queues one.  The acquire
+ * pairs with the release decrement of the IO worker that dropped the
+ * last reply's reference, so its reads of the bytes happen before the
+ * caller's writes.  ThreadSanitizer does not model the fence: under it
+ * the same pairing is told to the sanitizer directly.
+ *
+ * Context: main thread.
+ * Return: true when the bytes may be written in place.
+ */
+bool kvd_str_exclusive(struct kvd_str *s)
+{
+	if (baton_obj_refs(&s->obj) != 1)
+		return false;
+#ifdef KVD_TSAN
+	__tsan_acquire(&s->obj);	/* the count is the object's first field */
+#else
+	atomic_thread_fence(memory_order_acquire);
+#endif
+	return true;
+}
+
+/**
+ * kvd_str_grow_cap - the room to allocate for a string growing to @len
+ * @len: the length it needs
+ *
+ * Doubling below 1 MiB, 1 MiB steps above (as sds), so that repeated
+ * growth costs amortized O(bytes added).
+ *
+ * Context: any thread.
+ * Return: the capacity.
+ */
+size_t kvd_str_grow_cap(size_t len)
+{
+	return len < KVD_STR_STEP ? len * 2 : len + KVD_STR_STEP;
+}
+
+/**
+ * kvd_str_for_write - @e's string, ready for the caller to write bytes
+ * [@off, @end) of it
+ * @e: a string entry
+ * @off: the first byte to write
+ * @end: one past the last; the string is extended to it (zero bytes)
+ *	when it is shorter
+ *
+ * Copy on write: the bytes are written in place when they fit and no
+ * reply in flight can read them -- they lie past the current length,
+ * which no reply covers (a reply carries its own length), or the store
+ * holds the only reference.  Otherwise the entry gets a copy with room
+ * to grow, and the old value is put (a reply in flight keeps it alive).
+ *
+ * Context: main thread.
+ * Return: the string to write into (@e->str), or NULL when out of
+ * memory (the entry is unchanged).
+ */
+struct kvd_str *kvd_str_for_write(struct kvd_entry *e, size_t off, size_t end)
+{
+	struct kvd_str *s = e->str, *n;
+
+	if (end > s->cap || (off < s->len && !kvd_str_exclusive(s))) {
+		n = kvd_str_new(s->bytes, s->len,
+				end > s->cap ? kvd_str_grow_cap(end) : s->cap);
+		if (!n)
+			return NULL;
+		kvd_store_set_str(e, n);
+		s = n;
+	}
+	if (end > s->len) {
+		memset(s->bytes + s->len, 0, end - s->len);
+		s->len = end;
+	}
+	return s;
 }
 
 /* ------------------------------------------------------------ lists */
