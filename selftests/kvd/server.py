@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """server.py - baton-kvd's server commands whose replies a transcript
 cannot pin down: TIME against the wall clock, INFO's cpu, commandstats
-and errorstats sections and what CONFIG RESETSTAT does to them, and the
-INFO sections each argument selects.
+and errorstats sections and what CONFIG RESETSTAT does to them, the
+INFO sections each argument selects, OBJECT IDLETIME over time and
+REFCOUNT with a reply in flight, RANDOMKEY.
 
 Usage: server.py --io-threads N
 """
@@ -11,6 +12,7 @@ Usage: server.py --io-threads N
 import argparse
 import os
 import re
+import socket
 import sys
 import time
 
@@ -125,6 +127,90 @@ def stats(r):
           'RESETSTAT clears commandstats and errorstats: %r' % f)
 
 
+def wait_until(cond, what, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise kvdlib.TestFailure('timed out waiting for ' + what)
+
+
+def object_idletime(r):
+    """IDLETIME grows while nothing looks the key up; a read or a write
+    (and TOUCH) starts it again, EXISTS, TYPE, TTL and OBJECT do not."""
+    command(r, 'SET', 'idle', 'v')
+    check(command(r, 'OBJECT', 'IDLETIME', 'idle') == 0, 'fresh key idle 0')
+    wait_until(lambda: command(r, 'OBJECT', 'IDLETIME', 'idle') >= 2,
+               'IDLETIME to reach 2')
+    for c in (('EXISTS', 'idle'), ('TYPE', 'idle'), ('TTL', 'idle'),
+              ('PTTL', 'idle'), ('OBJECT', 'ENCODING', 'idle'),
+              ('EXPIRETIME', 'idle')):
+        command(r, *c)
+        check(command(r, 'OBJECT', 'IDLETIME', 'idle') >= 2,
+              '%s leaves the access time alone' % c[0])
+    for c in (('GET', 'idle'), ('TOUCH', 'idle'), ('APPEND', 'idle', 'x'),
+              ('STRLEN', 'idle')):
+        wait_until(lambda: command(r, 'OBJECT', 'IDLETIME', 'idle') >= 1,
+                   'IDLETIME to reach 1 again')
+        command(r, *c)
+        check(command(r, 'OBJECT', 'IDLETIME', 'idle') == 0,
+              '%s is an access' % c[0])
+    command(r, 'DEL', 'idle')
+
+
+def object_refcount(port, r):
+    """REFCOUNT counts the replies still sending the value."""
+    size = 8 * 1024 * 1024
+    command(r, 'SET', 'rc', 'x' * size)
+    check(command(r, 'OBJECT', 'REFCOUNT', 'rc') == 1, 'REFCOUNT idle')
+    # A small receive buffer, set before the connect so that the TCP
+    # window stays small: the reply cannot be written out at once.
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(30)
+    s.connect(('127.0.0.1', port))
+    s.sendall(kvdlib.encode('GET', 'rc'))
+    head = b''
+    while b'\r\n' not in head:
+        head += s.recv(1)
+    check(command(r, 'OBJECT', 'REFCOUNT', 'rc') == 2,
+          'REFCOUNT with a reply in flight')
+    got, want = 0, size + 2 - len(head.split(b'\r\n', 1)[1])
+    while got < want:
+        data = s.recv(1 << 20)
+        check(data, 'the GET reply is cut short')
+        got += len(data)
+    s.close()
+    wait_until(lambda: command(r, 'OBJECT', 'REFCOUNT', 'rc') == 1,
+               'the reply to drop its reference')
+    command(r, 'DEL', 'rc')
+
+
+def randomkey(r):
+    """RANDOMKEY returns every key sooner or later, and skips (deletes)
+    expired ones."""
+    command(r, 'FLUSHALL')
+    keys = {b'r%d' % i for i in range(8)}
+    for k in keys:
+        command(r, 'SET', k, 'v')
+    seen = set()
+    for _ in range(2000):
+        seen.add(command(r, 'RANDOMKEY'))
+        if seen == keys:
+            break
+    check(seen == keys, 'RANDOMKEY gives every key: %r' % seen)
+    command(r, 'FLUSHALL')
+    for i in range(100):
+        command(r, 'SET', 'gone%d' % i, 'v', 'PX', '1')
+    command(r, 'SET', 'live', 'v')
+    time.sleep(0.01)
+    for _ in range(20):
+        check(command(r, 'RANDOMKEY') == b'live', 'RANDOMKEY skips expired')
+    command(r, 'FLUSHALL')
+    check(command(r, 'RANDOMKEY') is None, 'RANDOMKEY of nothing')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--io-threads', type=int, default=1)
@@ -135,6 +221,9 @@ def main():
             time_cmd(r)
             sections(r)
             stats(r)
+            object_idletime(r)
+            object_refcount(srv.port, r)
+            randomkey(r)
     print('server io-threads=%d ok' % a.io_threads)
 
 

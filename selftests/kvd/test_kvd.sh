@@ -52,6 +52,7 @@ for t in 0 1 2; do
 	run "$dir/sessions.py" --io-threads $t
 	run "$dir/server.py" --io-threads $t
 	run "$dir/watch.py" --io-threads $t
+	run "$dir/glob.py" --io-threads $t
 	run "$dir/bench.py" --io-threads $t
 done
 

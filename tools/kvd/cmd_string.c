@@ -132,7 +132,6 @@ static int parse_set_flags(struct kvd_ctx *x, unsigned int *flags,
 static int set_deadline(struct kvd_ctx *x, const struct kvd_arg *a,
 			unsigned int flags, int64_t *when)
 {
-	int64_t wall = kvd_wall_ms();
 	long long ms;
 
 	if (kvd_arg_ll(x, a, &ms))
@@ -142,11 +141,11 @@ static int set_deadline(struct kvd_ctx *x, const struct kvd_arg *a,
 	if (flags & (SET_EX | SET_EXAT))
 		ms *= 1000;
 	if (flags & (SET_EX | SET_PX)) {
-		if (ms > LLONG_MAX - wall)
+		if (ms > LLONG_MAX - kvd_wall_ms())
 			goto invalid;
 		*when = x->now + ms;
 	} else {
-		*when = x->now + (ms - wall);
+		*when = ms - kvd_wall_offset();
 		if (*when < 0)
 			*when = 0;	/* long past: expired at the next access */
 	}

@@ -41,6 +41,15 @@ static const struct kvd_cmd command_cmds[] = {
 	{ NULL },
 };
 
+static const struct kvd_cmd object_cmds[] = {
+	{ "encoding", "object|encoding", 3, 0, cmd_object_encoding, NULL },
+	{ "freq", "object|freq", 3, 0, cmd_object_freq, NULL },
+	{ "help", "object|help", 2, 0, cmd_object_help, NULL },
+	{ "idletime", "object|idletime", 3, 0, cmd_object_idletime, NULL },
+	{ "refcount", "object|refcount", 3, 0, cmd_object_refcount, NULL },
+	{ NULL },
+};
+
 /* Sorted by name: looked up with bsearch(). */
 static const struct kvd_cmd commands[] = {
 	{ "append", "append", 3, 0, cmd_append, NULL },
@@ -49,6 +58,7 @@ static const struct kvd_cmd commands[] = {
 	{ "client", "client", -2, 0, NULL, client_cmds },
 	{ "command", "command", -1, 0, cmd_command, command_cmds },
 	{ "config", "config", -2, 0, NULL, config_cmds },
+	{ "copy", "copy", -3, 0, cmd_copy, NULL },
 	{ "dbsize", "dbsize", 1, 0, cmd_dbsize, NULL },
 	{ "decr", "decr", 2, 0, cmd_decr, NULL },
 	{ "decrby", "decrby", 3, 0, cmd_decrby, NULL },
@@ -58,6 +68,8 @@ static const struct kvd_cmd commands[] = {
 	{ "exec", "exec", 1, KVD_CMD_NOQUEUE, cmd_exec, NULL },
 	{ "exists", "exists", -2, 0, cmd_exists, NULL },
 	{ "expire", "expire", -3, 0, cmd_expire, NULL },
+	{ "expireat", "expireat", -3, 0, cmd_expireat, NULL },
+	{ "expiretime", "expiretime", 2, 0, cmd_expiretime, NULL },
 	{ "flushall", "flushall", -1, 0, cmd_flushdb, NULL },
 	{ "flushdb", "flushdb", -1, 0, cmd_flushdb, NULL },
 	{ "get", "get", 2, 0, cmd_get, NULL },
@@ -81,12 +93,18 @@ static const struct kvd_cmd commands[] = {
 	{ "mset", "mset", -3, 0, cmd_mset, NULL },
 	{ "msetnx", "msetnx", -3, 0, cmd_msetnx, NULL },
 	{ "multi", "multi", 1, KVD_CMD_NOQUEUE, cmd_multi, NULL },
+	{ "object", "object", -2, 0, NULL, object_cmds },
 	{ "persist", "persist", 2, 0, cmd_persist, NULL },
 	{ "pexpire", "pexpire", -3, 0, cmd_pexpire, NULL },
+	{ "pexpireat", "pexpireat", -3, 0, cmd_pexpireat, NULL },
+	{ "pexpiretime", "pexpiretime", 2, 0, cmd_pexpiretime, NULL },
 	{ "ping", "ping", -1, 0, cmd_ping, NULL },
 	{ "psetex", "psetex", 4, 0, cmd_psetex, NULL },
 	{ "pttl", "pttl", 2, 0, cmd_pttl, NULL },
 	{ "quit", "quit", -1, KVD_CMD_NOAUTH | KVD_CMD_NOQUEUE, cmd_quit, NULL },
+	{ "randomkey", "randomkey", 1, 0, cmd_randomkey, NULL },
+	{ "rename", "rename", 3, 0, cmd_rename, NULL },
+	{ "renamenx", "renamenx", 3, 0, cmd_renamenx, NULL },
 	{ "reset", "reset", 1, KVD_CMD_NOAUTH | KVD_CMD_NOQUEUE, cmd_reset, NULL },
 	{ "rpop", "rpop", -2, 0, cmd_rpop, NULL },
 	{ "rpush", "rpush", -3, 0, cmd_rpush, NULL },
@@ -100,8 +118,10 @@ static const struct kvd_cmd commands[] = {
 	{ "strlen", "strlen", 2, 0, cmd_strlen, NULL },
 	{ "substr", "substr", 4, 0, cmd_getrange, NULL },
 	{ "time", "time", 1, 0, cmd_time, NULL },
+	{ "touch", "touch", -2, 0, cmd_touch, NULL },
 	{ "ttl", "ttl", 2, 0, cmd_ttl, NULL },
 	{ "type", "type", 2, 0, cmd_type, NULL },
+	{ "unlink", "unlink", -2, 0, cmd_del, NULL },
 	{ "unwatch", "unwatch", 1, 0, cmd_unwatch, NULL },
 	{ "watch", "watch", -2, KVD_CMD_NOQUEUE, cmd_watch, NULL },
 };
@@ -230,14 +250,19 @@ void kvd_reply_arity(struct kvd_ctx *x)
 }
 
 /**
- * kvd_lookup_read - look a key up for reading, counting a hit or a miss
+ * kvd_lookup_notouch - look a key up for reading, counting a hit or a
+ * miss, without updating its access time
  * @x: the command
  * @key: the key
+ *
+ * For the commands that Redis lets leave the access time alone (EXISTS,
+ * TYPE, TTL, OBJECT).
  *
  * Context: main thread.
  * Return: the entry, or NULL.
  */
-struct kvd_entry *kvd_lookup_read(struct kvd_ctx *x, const struct kvd_arg *key)
+struct kvd_entry *kvd_lookup_notouch(struct kvd_ctx *x,
+				     const struct kvd_arg *key)
 {
 	struct kvd_entry *e = kvd_store_find(&kvd_db, key->s, key->len, x->now);
 
@@ -249,16 +274,41 @@ struct kvd_entry *kvd_lookup_read(struct kvd_ctx *x, const struct kvd_arg *key)
 }
 
 /**
+ * kvd_lookup_read - look a key up for reading, counting a hit or a miss
+ * @x: the command
+ * @key: the key
+ *
+ * The key's access time (OBJECT IDLETIME) becomes now.
+ *
+ * Context: main thread.
+ * Return: the entry, or NULL.
+ */
+struct kvd_entry *kvd_lookup_read(struct kvd_ctx *x, const struct kvd_arg *key)
+{
+	struct kvd_entry *e = kvd_lookup_notouch(x, key);
+
+	if (e)
+		e->atime = kvd_lru_clock;
+	return e;
+}
+
+/**
  * kvd_lookup_write - look a key up for writing (no hit/miss counted)
  * @x: the command
  * @key: the key
+ *
+ * The key's access time becomes now.
  *
  * Context: main thread.
  * Return: the entry, or NULL.
  */
 struct kvd_entry *kvd_lookup_write(struct kvd_ctx *x, const struct kvd_arg *key)
 {
-	return kvd_store_find(&kvd_db, key->s, key->len, x->now);
+	struct kvd_entry *e = kvd_store_find(&kvd_db, key->s, key->len, x->now);
+
+	if (e)
+		e->atime = kvd_lru_clock;
+	return e;
 }
 
 /**
@@ -468,6 +518,7 @@ void kvd_execute(struct baton_client *c, void *req)
 	x.start_us = kvd_now_us();
 	x.now = x.start_us / 1000;
 	x.cl->last_ms = x.now;
+	kvd_lru_clock = (uint32_t)(x.now / 1000);
 	if (!dispatch(&x, r))
 		free(r);
 }
@@ -548,6 +599,8 @@ void kvd_tick(struct baton_server *s)
 		if (now - start >= SWEEP_MAX_MS)
 			break;
 	}
+	kvd_lru_clock = (uint32_t)(now / 1000);
+	kvd_wall_offset_update();
 	if (now - kvd_stats.ops_mark_ms >= 1000) {
 		kvd_stats.ops_sec = (kvd_stats.commands - kvd_stats.ops_mark) *
 				    1000 / (uint64_t)(now - kvd_stats.ops_mark_ms);

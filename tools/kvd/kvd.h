@@ -158,6 +158,8 @@ struct kvd_list {
  * @expire_ms: when it expires (kvd_now_ms() clock), or -1
  * @heap_idx: its place in the expiry heap while @expire_ms >= 0
  * @type: the value's type
+ * @atime: when a command last looked it up, in kvd_now_ms() seconds
+ *	(OBJECT IDLETIME); it fills the padding after @type
  * @str: the value of a KVD_STRING
  * @list: the value of a KVD_LIST
  * @keylen: the key's length
@@ -171,6 +173,7 @@ struct kvd_entry {
 	int64_t expire_ms;
 	size_t heap_idx;
 	enum kvd_type type;
+	uint32_t atime;
 	union {
 		struct kvd_str *str;
 		struct kvd_list *list;
@@ -234,6 +237,8 @@ struct kvd_stats {
 
 extern struct kvd_db kvd_db;
 extern struct kvd_stats kvd_stats;
+/* kvd_now_ms() / 1000 of the running command: entries' access time. */
+extern uint32_t kvd_lru_clock;
 
 int64_t kvd_now_ms(void);
 int64_t kvd_now_us(void);
@@ -243,6 +248,7 @@ int kvd_types_register(void);
 
 struct kvd_str *kvd_str_new(const char *bytes, size_t len, size_t cap);
 void kvd_str_put(struct kvd_str *s);
+struct kvd_str *kvd_str_get(struct kvd_str *s);
 bool kvd_str_exclusive(struct kvd_str *s);
 size_t kvd_str_grow_cap(size_t len);
 struct kvd_str *kvd_str_for_write(struct kvd_entry *e, size_t off, size_t end);
@@ -263,6 +269,16 @@ uint64_t kvd_key_hash(const char *p, size_t len);
 struct kvd_entry *kvd_store_add(struct kvd_db *db, const char *key,
 				size_t len, enum kvd_type type);
 void kvd_store_set_str(struct kvd_entry *e, struct kvd_str *s);
+struct kvd_entry *kvd_store_rename(struct kvd_db *db, struct kvd_entry *e,
+				   struct kvd_entry *dst, const char *key,
+				   size_t len);
+struct kvd_entry *kvd_store_copy(struct kvd_db *db, const struct kvd_entry *e,
+				 const char *key, size_t len);
+struct kvd_entry *kvd_store_random(struct kvd_db *db, int64_t now);
+const char *kvd_entry_type_name(const struct kvd_entry *e);
+const char *kvd_entry_encoding(const struct kvd_entry *e);
+int64_t kvd_wall_offset(void);
+void kvd_wall_offset_update(void);
 void kvd_store_delete(struct kvd_db *db, struct kvd_entry *e);
 int kvd_store_set_expire(struct kvd_db *db, struct kvd_entry *e, int64_t when);
 void kvd_store_persist(struct kvd_db *db, struct kvd_entry *e);
@@ -457,6 +473,8 @@ bool kvd_arg_is(const struct kvd_arg *a, const char *word);
 int kvd_arg_ll(struct kvd_ctx *x, const struct kvd_arg *a, long long *out);
 struct kvd_entry *kvd_lookup_read(struct kvd_ctx *x, const struct kvd_arg *key);
 struct kvd_entry *kvd_lookup_write(struct kvd_ctx *x, const struct kvd_arg *key);
+struct kvd_entry *kvd_lookup_notouch(struct kvd_ctx *x,
+				     const struct kvd_arg *key);
 bool kvd_wrong_type(struct kvd_ctx *x, const struct kvd_entry *e,
 		    enum kvd_type type);
 void kvd_reply_arity(struct kvd_ctx *x);
@@ -522,6 +540,20 @@ void cmd_dbsize(struct kvd_ctx *x);
 void cmd_flushdb(struct kvd_ctx *x);
 void cmd_keys(struct kvd_ctx *x);
 void cmd_scan(struct kvd_ctx *x);
+void cmd_expireat(struct kvd_ctx *x);
+void cmd_pexpireat(struct kvd_ctx *x);
+void cmd_expiretime(struct kvd_ctx *x);
+void cmd_pexpiretime(struct kvd_ctx *x);
+void cmd_touch(struct kvd_ctx *x);
+void cmd_randomkey(struct kvd_ctx *x);
+void cmd_rename(struct kvd_ctx *x);
+void cmd_renamenx(struct kvd_ctx *x);
+void cmd_copy(struct kvd_ctx *x);
+void cmd_object_encoding(struct kvd_ctx *x);
+void cmd_object_freq(struct kvd_ctx *x);
+void cmd_object_idletime(struct kvd_ctx *x);
+void cmd_object_refcount(struct kvd_ctx *x);
+void cmd_object_help(struct kvd_ctx *x);
 
 void cmd_lpush(struct kvd_ctx *x);
 void cmd_rpush(struct kvd_ctx *x);

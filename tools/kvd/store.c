@@ -30,8 +30,11 @@ void __tsan_acquire(void *addr);
 
 struct kvd_db kvd_db;
 struct kvd_stats kvd_stats;
+uint32_t kvd_lru_clock;
 
 static uint64_t hash_k0, hash_k1;
+/* xorshift64*: RANDOMKEY's choices need no more (main only). */
+static uint64_t random_state;
 
 /**
  * kvd_now_ms - kvd's clock: monotonic milliseconds
@@ -167,6 +170,19 @@ void kvd_str_put(struct kvd_str *s)
 {
 	if (s)
 		baton_obj_put(&s->obj);
+}
+
+/**
+ * kvd_str_get - take one more reference to a string value
+ * @s: the string
+ *
+ * Context: main thread (only main takes references to values).
+ * Return: @s.
+ */
+struct kvd_str *kvd_str_get(struct kvd_str *s)
+{
+	baton_obj_get(&s->obj);
+	return s;
 }
 
 /**
@@ -603,6 +619,7 @@ int kvd_store_init(struct kvd_db *db)
 		hash_k0 = (uint64_t)kvd_now_ms() * 0x9e3779b97f4a7c15ULL;
 		hash_k1 = (uint64_t)getpid() * 0xc2b2ae3d27d4eb4fULL;
 	}
+	random_state = (hash_k0 ^ hash_k1) | 1;	/* never 0 */
 	memset(db, 0, sizeof(*db));
 	db->buckets = table_alloc(TABLE_MIN);
 	if (!db->buckets)
@@ -778,6 +795,43 @@ void kvd_store_expire(struct kvd_db *db, struct kvd_entry *e)
 }
 
 /**
+ * table_link - put an entry (its hash set, its key not in the table) in
+ * its bucket, growing the table first when it is full
+ * @db: the keyspace
+ * @e: the entry
+ *
+ * Context: main thread.
+ */
+static void table_link(struct kvd_db *db, struct kvd_entry *e)
+{
+	size_t b;
+
+	if (db->count >= db->mask + 1)
+		table_grow(db);
+	b = e->hash & db->mask;
+	e->next = db->buckets[b];
+	db->buckets[b] = e;
+	db->count++;
+}
+
+/**
+ * table_unlink - take an entry out of its bucket (not out of the heap)
+ * @db: the keyspace
+ * @e: the entry
+ *
+ * Context: main thread.
+ */
+static void table_unlink(struct kvd_db *db, struct kvd_entry *e)
+{
+	struct kvd_entry **pp = &db->buckets[e->hash & db->mask];
+
+	while (*pp != e)
+		pp = &(*pp)->next;
+	*pp = e->next;
+	db->count--;
+}
+
+/**
  * kvd_store_add - add a key that is not there
  * @db: the keyspace
  * @key: the key
@@ -792,7 +846,6 @@ struct kvd_entry *kvd_store_add(struct kvd_db *db, const char *key,
 				size_t len, enum kvd_type type)
 {
 	struct kvd_entry *e = malloc(sizeof(*e) + len + 1);
-	size_t b;
 
 	if (!e)
 		return NULL;
@@ -808,16 +861,12 @@ struct kvd_entry *kvd_store_add(struct kvd_db *db, const char *key,
 	e->hash = key_hash(key, len);
 	e->expire_ms = -1;
 	e->heap_idx = 0;
+	e->atime = kvd_lru_clock;
 	e->keylen = len;
 	memcpy(e->key, key, len);
 	e->key[len] = '\0';
 	mem_add(sizeof(*e) + len + 1);
-	if (db->count >= db->mask + 1)
-		table_grow(db);
-	b = e->hash & db->mask;
-	e->next = db->buckets[b];
-	db->buckets[b] = e;
-	db->count++;
+	table_link(db, e);
 	return e;
 }
 
@@ -855,15 +904,238 @@ void kvd_store_set_str(struct kvd_entry *e, struct kvd_str *s)
  */
 void kvd_store_delete(struct kvd_db *db, struct kvd_entry *e)
 {
-	struct kvd_entry **pp = &db->buckets[e->hash & db->mask];
-
-	while (*pp != e)
-		pp = &(*pp)->next;
-	*pp = e->next;
-	db->count--;
+	table_unlink(db, e);
 	if (e->expire_ms >= 0)
 		heap_remove(db, e);
 	entry_free(e);
+}
+
+/**
+ * kvd_store_rename - give an entry a new key, replacing @dst
+ * @db: the keyspace
+ * @e: the entry
+ * @dst: the entry of the new key, deleted first; or NULL when the new key
+ *	does not exist
+ * @key: the new key, not @e's own
+ * @len: its length
+ *
+ * The entry keeps its value, type, expiry and access time: it is moved
+ * (resized for the new key), not copied.
+ *
+ * Context: main thread.
+ * Return: the entry (it may have moved), or NULL when out of memory, in
+ * which case nothing changed.
+ */
+struct kvd_entry *kvd_store_rename(struct kvd_db *db, struct kvd_entry *e,
+				   struct kvd_entry *dst, const char *key,
+				   size_t len)
+{
+	size_t oldlen = e->keylen;
+	struct kvd_entry *n;
+
+	table_unlink(db, e);
+	n = realloc(e, sizeof(*e) + len + 1);
+	if (!n) {
+		table_link(db, e);
+		return NULL;
+	}
+	if (n->expire_ms >= 0)
+		db->heap[n->heap_idx] = n;	/* it moved */
+	if (dst)
+		kvd_store_delete(db, dst);
+	n->hash = key_hash(key, len);
+	n->keylen = len;
+	memcpy(n->key, key, len);
+	n->key[len] = '\0';
+	mem_sub(oldlen);
+	mem_add(len);
+	table_link(db, n);
+	return n;
+}
+
+/**
+ * value_dup - give @dst a copy of @src's value
+ * @dst: a new entry of @src's type, its value not set
+ * @src: the entry copied
+ *
+ * A string is copied byte for byte: a value must never be shared by two
+ * keys, since APPEND writes into it in place.  A list gets its own ring
+ * holding new references to the same elements, which are never written
+ * in place.
+ *
+ * Context: main thread.
+ * Return: 0, or -ENOMEM.
+ */
+static int value_dup(struct kvd_entry *dst, const struct kvd_entry *src)
+{
+	size_t i;
+
+	switch (src->type) {
+	case KVD_STRING:
+		dst->str = kvd_str_new(src->str->bytes, src->str->len,
+				       src->str->len);
+		return dst->str ? 0 : -ENOMEM;
+	case KVD_LIST:
+		for (i = 0; i < src->list->len; i++) {
+			struct kvd_str *s = kvd_list_at(src->list, i);
+
+			if (kvd_list_push(dst->list, kvd_str_get(s), false)) {
+				kvd_str_put(s);
+				return -ENOMEM;
+			}
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/**
+ * kvd_store_copy - add @key holding a copy of @e's value and expiry
+ * @db: the keyspace
+ * @e: the entry copied
+ * @key: the new key, not in the table
+ * @len: its length
+ *
+ * Context: main thread.
+ * Return: the new entry, or NULL when out of memory (nothing added).
+ */
+struct kvd_entry *kvd_store_copy(struct kvd_db *db, const struct kvd_entry *e,
+				 const char *key, size_t len)
+{
+	struct kvd_entry *n = kvd_store_add(db, key, len, e->type);
+
+	if (!n)
+		return NULL;
+	if (value_dup(n, e) ||
+	    (e->expire_ms >= 0 && kvd_store_set_expire(db, n, e->expire_ms))) {
+		kvd_store_delete(db, n);
+		return NULL;
+	}
+	return n;
+}
+
+/**
+ * random_next - the next pseudo-random number
+ *
+ * Context: main thread.
+ * Return: 64 random bits.
+ */
+static uint64_t random_next(void)
+{
+	uint64_t x = random_state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	random_state = x;
+	return x * 0x2545f4914f6cdd1dULL;
+}
+
+/**
+ * kvd_store_random - a key chosen at random (RANDOMKEY)
+ * @db: the keyspace
+ * @now: kvd_now_ms(): an expired key met is deleted and another chosen
+ *
+ * From a random bucket on, the first non-empty one; in it, a random
+ * entry.  Not exactly uniform (a key after empty buckets is likelier),
+ * as Redis's is not either.
+ *
+ * Context: main thread.
+ * Return: a live entry, or NULL when the keyspace is empty.
+ */
+struct kvd_entry *kvd_store_random(struct kvd_db *db, int64_t now)
+{
+	while (db->count) {
+		size_t b = (size_t)random_next() & db->mask, n = 0, k;
+		struct kvd_entry *e;
+
+		while (!db->buckets[b])
+			b = (b + 1) & db->mask;
+		for (e = db->buckets[b]; e; e = e->next)
+			n++;
+		k = (size_t)(random_next() % n);
+		for (e = db->buckets[b]; k--; e = e->next)
+			;
+		if (e->expire_ms < 0 || now <= e->expire_ms)
+			return e;
+		kvd_store_expire(db, e);
+	}
+	return NULL;
+}
+
+/**
+ * kvd_entry_type_name - an entry's type as TYPE and SCAN TYPE name it
+ * @e: the entry
+ *
+ * Context: main thread.
+ * Return: "string", "list", ...
+ */
+const char *kvd_entry_type_name(const struct kvd_entry *e)
+{
+	switch (e->type) {
+	case KVD_STRING:
+		return "string";
+	case KVD_LIST:
+		return "list";
+	}
+	return "unknown";
+}
+
+/**
+ * kvd_entry_encoding - how kvd holds an entry's value (OBJECT ENCODING)
+ * @e: the entry
+ *
+ * kvd's own representations, not Redis's names: a string is "raw" (one
+ * refcounted block of bytes, struct kvd_str), a list a "ring" of string
+ * references (struct kvd_list).
+ *
+ * Context: main thread.
+ * Return: the name.
+ */
+const char *kvd_entry_encoding(const struct kvd_entry *e)
+{
+	switch (e->type) {
+	case KVD_STRING:
+		return "raw";
+	case KVD_LIST:
+		return "ring";
+	}
+	return "unknown";
+}
+
+/* wall - monotonic, in ms; changed only when the wall clock moved. */
+static int64_t wall_offset;
+
+/**
+ * kvd_wall_offset_update - follow a step of the wall clock
+ *
+ * The offset between the wall clock and kvd's monotonic clock converts
+ * Unix times (EXPIREAT, EXPIRETIME) to and from deadlines.  It is kept
+ * as long as it is right within 10 ms, so that a time set with PEXPIREAT
+ * reads back exactly from PEXPIRETIME; a larger change (a clock step,
+ * long slewing) is taken.  Called at start and on every tick.
+ *
+ * Context: main thread.
+ */
+void kvd_wall_offset_update(void)
+{
+	int64_t live = kvd_wall_ms() - kvd_now_ms();
+
+	if (!wall_offset || live - wall_offset > 10 || wall_offset - live > 10)
+		wall_offset = live;
+}
+
+/**
+ * kvd_wall_offset - Unix time in ms minus kvd_now_ms(), as last updated
+ *
+ * Context: main thread.
+ * Return: the offset (positive: the monotonic clock starts near boot).
+ */
+int64_t kvd_wall_offset(void)
+{
+	if (!wall_offset)
+		kvd_wall_offset_update();
+	return wall_offset;
 }
 
 /**
