@@ -37,7 +37,7 @@ def transaction(r, *cmds):
 def expect_exec(a, b, setup, change, ok, what):
     """A watches 'k' after @setup; B runs @change; A's EXEC must run
     (@ok) or fail with a nil reply."""
-    command(b, 'DEL', 'k', 'k2')
+    command(b, 'DEL', 'k', 'k2', 'j')
     for c in setup:
         command(b, *c)
     check(command(a, 'WATCH', 'k') == '+OK', 'WATCH k')
@@ -119,6 +119,30 @@ def other_clients(port):
         ([('SET', 'k', '1')], [('PEXPIREAT', 'k', '1')], False,
          'PEXPIREAT in the past'),
         ([('SET', 'k', '1')], [('UNLINK', 'k')], False, 'UNLINK'),
+        ([('RPUSH', 'k', 'a')], [('LSET', 'k', '0', 'a')], False, 'LSET'),
+        ([('RPUSH', 'k', 'a')], [('LREM', 'k', '0', 'a')], False, 'LREM'),
+        ([('RPUSH', 'k', 'a')], [('LREM', 'k', '0', 'z')], True,
+         'LREM no-op'),
+        ([('RPUSH', 'k', 'a')], [('LINSERT', 'k', 'BEFORE', 'a', 'x')],
+         False, 'LINSERT'),
+        ([('RPUSH', 'k', 'a')], [('LINSERT', 'k', 'BEFORE', 'z', 'x')],
+         True, 'LINSERT no-op'),
+        ([('RPUSH', 'k', 'a')], [('LTRIM', 'k', '0', '-1')], False,
+         'LTRIM (always a change)'),
+        ([], [('LTRIM', 'k', '0', '-1')], True, 'LTRIM of nothing'),
+        ([('RPUSH', 'k', 'a')], [('RPUSHX', 'k', 'b')], False, 'RPUSHX'),
+        ([], [('LPUSHX', 'k', 'b')], True, 'LPUSHX no-op'),
+        ([('RPUSH', 'k', 'a')], [('LMOVE', 'k', 'j', 'LEFT', 'LEFT')],
+         False, 'LMOVE from'),
+        ([('RPUSH', 'j', 'a')], [('LMOVE', 'j', 'k', 'LEFT', 'LEFT')],
+         False, 'LMOVE to'),
+        ([('RPUSH', 'j', 'a')], [('RPOPLPUSH', 'j', 'k')], False,
+         'RPOPLPUSH to'),
+        ([('RPUSH', 'k', 'a')], [('LMPOP', '2', 'j', 'k', 'LEFT')], False,
+         'LMPOP'),
+        ([('RPUSH', 'k', 'a')], [('LINDEX', 'k', '0'), ('LPOS', 'k', 'a'),
+                                 ('LRANGE', 'k', '0', '-1')], True,
+         'list reads'),
         ([('SET', 'k', '1')], [('TOUCH', 'k'), ('OBJECT', 'ENCODING', 'k'),
                                ('EXPIRETIME', 'k'), ('GETRANGE', 'k', '0',
                                                      '1')], True, 'reads'),

@@ -256,6 +256,10 @@ struct kvd_list *kvd_list_new(void);
 int kvd_list_push(struct kvd_list *l, struct kvd_str *s, bool left);
 struct kvd_str *kvd_list_pop(struct kvd_list *l, bool left);
 struct kvd_str *kvd_list_at(const struct kvd_list *l, size_t i);
+struct kvd_str **kvd_list_slot(struct kvd_list *l, size_t i);
+int kvd_list_insert(struct kvd_list *l, size_t i, struct kvd_str *s);
+void kvd_list_keep(struct kvd_list *l, size_t start, size_t n);
+void kvd_list_compact(struct kvd_list *l);
 
 int kvd_store_init(struct kvd_db *db);
 void kvd_store_free(struct kvd_db *db);
@@ -561,6 +565,17 @@ void cmd_lpop(struct kvd_ctx *x);
 void cmd_rpop(struct kvd_ctx *x);
 void cmd_llen(struct kvd_ctx *x);
 void cmd_lrange(struct kvd_ctx *x);
+void cmd_lpushx(struct kvd_ctx *x);
+void cmd_rpushx(struct kvd_ctx *x);
+void cmd_lmove(struct kvd_ctx *x);
+void cmd_rpoplpush(struct kvd_ctx *x);
+void cmd_lmpop(struct kvd_ctx *x);
+void cmd_lindex(struct kvd_ctx *x);
+void cmd_lset(struct kvd_ctx *x);
+void cmd_lrem(struct kvd_ctx *x);
+void cmd_linsert(struct kvd_ctx *x);
+void cmd_ltrim(struct kvd_ctx *x);
+void cmd_lpos(struct kvd_ctx *x);
 
 void cmd_info(struct kvd_ctx *x);
 

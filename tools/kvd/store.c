@@ -390,6 +390,87 @@ struct kvd_str *kvd_list_at(const struct kvd_list *l, size_t i)
 	return l->items[(l->head + i) & (l->cap - 1)];
 }
 
+/**
+ * kvd_list_slot - the slot of the element at index @i (0 = head)
+ * @l: the list
+ * @i: the index, below @l->len
+ *
+ * For commands that rewrite elements in place (LSET, LREM, LINSERT):
+ * the caller owns what it stores there.
+ *
+ * Context: main thread.
+ * Return: the slot.
+ */
+struct kvd_str **kvd_list_slot(struct kvd_list *l, size_t i)
+{
+	return &l->items[(l->head + i) & (l->cap - 1)];
+}
+
+/**
+ * kvd_list_insert - insert an element before index @i
+ * @l: the list
+ * @i: the index, at most @l->len (= append)
+ * @s: the element; the list takes the caller's reference
+ *
+ * Shifts the elements after it by one: O(len - @i).
+ *
+ * Context: main thread.
+ * Return: 0, or -ENOMEM (the reference stays the caller's).
+ */
+int kvd_list_insert(struct kvd_list *l, size_t i, struct kvd_str *s)
+{
+	size_t k;
+
+	if (kvd_list_push(l, s, false))
+		return -ENOMEM;
+	for (k = l->len - 1; k > i; k--)
+		*kvd_list_slot(l, k) = *kvd_list_slot(l, k - 1);
+	*kvd_list_slot(l, i) = s;
+	return 0;
+}
+
+/**
+ * kvd_list_keep - keep only the elements [@start, @start + @n)
+ * @l: the list
+ * @start: the first kept
+ * @n: how many are kept (@start + @n <= @l->len)
+ *
+ * The others' references are dropped.
+ *
+ * Context: main thread.
+ */
+void kvd_list_keep(struct kvd_list *l, size_t start, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < start; i++)
+		kvd_str_put(kvd_list_at(l, i));
+	for (i = start + n; i < l->len; i++)
+		kvd_str_put(kvd_list_at(l, i));
+	l->head = (l->head + start) & (l->cap - 1);
+	l->len = n;
+}
+
+/**
+ * kvd_list_compact - drop the NULL slots, keeping the order
+ * @l: the list, some of whose slots the caller emptied (their references
+ *	already dropped)
+ *
+ * Context: main thread.
+ */
+void kvd_list_compact(struct kvd_list *l)
+{
+	size_t r, w = 0;
+
+	for (r = 0; r < l->len; r++) {
+		struct kvd_str *s = kvd_list_at(l, r);
+
+		if (s)
+			*kvd_list_slot(l, w++) = s;
+	}
+	l->len = w;
+}
+
 /* ------------------------------------------------------------ hashing */
 
 #define ROTL(x, b)	(((x) << (b)) | ((x) >> (64 - (b))))
