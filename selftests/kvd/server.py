@@ -4,7 +4,7 @@
 cannot pin down: TIME against the wall clock, INFO's cpu, commandstats
 and errorstats sections and what CONFIG RESETSTAT does to them, the
 INFO sections each argument selects, OBJECT IDLETIME over time and
-REFCOUNT with a reply in flight, RANDOMKEY.
+REFCOUNT with a reply in flight, RANDOMKEY, COMMAND and COMMAND INFO.
 
 Usage: server.py --io-threads N
 """
@@ -211,6 +211,50 @@ def randomkey(r):
     check(command(r, 'RANDOMKEY') is None, 'RANDOMKEY of nothing')
 
 
+# Entries as redis-server 7.0.15 gives them.
+GET_INFO = [
+    b'get', 2, ['+readonly', '+fast'], 1, 1, 1,
+    ['+@read', '+@string', '+@fast'], [],
+    [[b'flags', ['+RO', '+access'],
+      b'begin_search', [b'type', b'index', b'spec', [b'index', 1]],
+      b'find_keys', [b'type', b'range', b'spec',
+                     [b'lastkey', 0, b'keystep', 1, b'limit', 0]]]],
+    []]
+LMPOP_INFO = [
+    b'lmpop', -4, ['+write', '+movablekeys'], 0, 0, 0,
+    ['+@write', '+@list', '+@slow'], [],
+    [[b'flags', ['+RW', '+access', '+delete'],
+      b'begin_search', [b'type', b'index', b'spec', [b'index', 1]],
+      b'find_keys', [b'type', b'keynum', b'spec',
+                     [b'keynumidx', 0, b'firstkey', 1, b'keystep', 1]]]],
+    []]
+CONFIG_GET_INFO = [
+    b'config|get', -3, ['+admin', '+noscript', '+loading', '+stale'], 0, 0,
+    0, ['+@admin', '+@slow', '+@dangerous'], [], [], []]
+
+
+def command_info(r):
+    """COMMAND lists every command once, COMMAND COUNT agrees, COMMAND
+    INFO finds each (in any case: the table is sorted) and gives Redis's
+    entry, nil for an unknown name."""
+    every = command(r, 'COMMAND')
+    check(command(r, 'COMMAND', 'COUNT') == len(every), 'COMMAND COUNT')
+    names = [e[0] for e in every]
+    check(len(set(names)) == len(names), 'each command once')
+    for e in every:
+        check(len(e) == 10, 'ten elements: %r' % e[:2])
+        got = command(r, 'COMMAND', 'INFO', e[0].upper())
+        check(got == [e], 'COMMAND INFO %s' % e[0])
+        for s in e[9]:
+            check(command(r, 'COMMAND', 'INFO', s[0]) == [s],
+                  'COMMAND INFO %s' % s[0])
+    check(command(r, 'COMMAND', 'INFO', 'get', 'nosuch', 'LMPOP',
+                  'Config|Get', 'config|nosuch', 'get|x') ==
+          [GET_INFO, None, LMPOP_INFO, CONFIG_GET_INFO, None, None],
+          'COMMAND INFO get nosuch lmpop config|get')
+    check(command(r, 'COMMAND', 'INFO') == every, 'COMMAND INFO alone')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--io-threads', type=int, default=1)
@@ -224,6 +268,7 @@ def main():
             object_idletime(r)
             object_refcount(srv.port, r)
             randomkey(r)
+            command_info(r)
     print('server io-threads=%d ok' % a.io_threads)
 
 

@@ -38,6 +38,7 @@ static const struct kvd_cmd command_cmds[] = {
 	{ "count", "command|count", 2, 0, cmd_command_count, NULL },
 	{ "docs", "command|docs", -2, 0, cmd_command_docs, NULL },
 	{ "help", "command|help", 2, 0, cmd_command_help, NULL },
+	{ "info", "command|info", -2, 0, cmd_command_info, NULL },
 	{ NULL },
 };
 
@@ -215,6 +216,27 @@ static const struct kvd_cmd *subcmd_lookup(const struct kvd_cmd *subs,
 		if (kvd_arg_is(a, subs->name))
 			return subs;
 	return NULL;
+}
+
+/**
+ * kvd_command_find - a command by its full name, ignoring case
+ * @name: "get", or "container|subcommand" ("config|get")
+ * @len: its length
+ *
+ * Context: main thread.
+ * Return: the command or subcommand, or NULL.
+ */
+const struct kvd_cmd *kvd_command_find(const char *name, size_t len)
+{
+	const char *bar = memchr(name, '|', len);
+	struct kvd_arg top = { (char *)name, bar ? (size_t)(bar - name) : len };
+	struct kvd_arg sub = { bar ? (char *)bar + 1 : NULL,
+			       bar ? len - (size_t)(bar - name) - 1 : 0 };
+	const struct kvd_cmd *cmd = cmd_lookup(&top);
+
+	if (!cmd || !bar)
+		return cmd;
+	return cmd->subcmds ? subcmd_lookup(cmd->subcmds, &sub) : NULL;
 }
 
 /**

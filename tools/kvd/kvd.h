@@ -466,6 +466,61 @@ void kvd_signal_modified(const char *key, size_t len);
 void kvd_signal_flush(void);
 bool kvd_watched_key_expired(struct kvd_client *cl, int64_t now);
 
+enum kvd_bs_type { KVD_BS_UNKNOWN, KVD_BS_INDEX, KVD_BS_KEYWORD };
+enum kvd_fk_type { KVD_FK_UNKNOWN, KVD_FK_RANGE, KVD_FK_KEYNUM };
+
+/**
+ * struct kvd_keyspec - one key spec of a command, as Redis 7 describes it
+ * @notes: Redis's note on it, or NULL
+ * @flags: its flags, space-separated ("RW access delete")
+ * @bs: how the search for keys begins
+ * @bs_pos: KVD_BS_INDEX: the index; KVD_BS_KEYWORD: where to start
+ *	looking for the keyword
+ * @bs_keyword: KVD_BS_KEYWORD: the keyword
+ * @fk: how the keys are found from there
+ * @fk_a: KVD_FK_RANGE: lastkey; KVD_FK_KEYNUM: keynumidx
+ * @fk_b: KVD_FK_RANGE: keystep; KVD_FK_KEYNUM: firstkey
+ * @fk_c: KVD_FK_RANGE: limit; KVD_FK_KEYNUM: keystep
+ */
+struct kvd_keyspec {
+	const char *notes;
+	const char *flags;
+	enum kvd_bs_type bs;
+	int bs_pos;
+	const char *bs_keyword;
+	enum kvd_fk_type fk;
+	int fk_a;
+	int fk_b;
+	int fk_c;
+};
+
+/**
+ * struct kvd_cmd_meta - what COMMAND INFO says of a command (cmd_meta.c)
+ * @name: its full name ("get", "config|get")
+ * @flags: Redis's flags, space-separated ("write denyoom")
+ * @first: the first key's position (0: none)
+ * @last: the last key's (-1: the last argument)
+ * @step: between keys
+ * @acl: its ACL categories, space-separated ("@write @string")
+ * @tips: its tips, space-separated
+ * @specs: its key specs
+ * @nr_specs: how many
+ */
+struct kvd_cmd_meta {
+	const char *name;
+	const char *flags;
+	int first;
+	int last;
+	int step;
+	const char *acl;
+	const char *tips;
+	const struct kvd_keyspec *specs;
+	int nr_specs;
+};
+
+const struct kvd_cmd_meta *kvd_cmd_meta(const char *fullname);
+const struct kvd_cmd *kvd_command_find(const char *name, size_t len);
+
 void kvd_execute(struct baton_client *c, void *req);
 void kvd_free_req(struct baton_client *c, void *req);
 int kvd_connect(struct baton_client *c);
@@ -505,6 +560,7 @@ void cmd_command(struct kvd_ctx *x);
 void cmd_command_count(struct kvd_ctx *x);
 void cmd_command_docs(struct kvd_ctx *x);
 void cmd_command_help(struct kvd_ctx *x);
+void cmd_command_info(struct kvd_ctx *x);
 void cmd_time(struct kvd_ctx *x);
 
 void cmd_set(struct kvd_ctx *x);
