@@ -17,6 +17,11 @@ followed by the output `redis-cli --no-raw` must print for it:
                                    it (inside MULTI, where the marker would
                                    abort the transaction)
     !sleep 0.2                     wait; the redis-cli session ends here
+    !kvd one database only         the next command is one where kvd
+                                   knowingly differs from Redis (the
+                                   reason follows): differential.py,
+                                   which replays the transcripts against
+                                   redis-server too, leaves it out
     > QUIT                         ends the session too (kvd closes)
 
 Each session is one redis-cli process reading the commands on stdin, on
@@ -49,10 +54,11 @@ MARK = '__kvd_mark_%d__'
 
 
 class Step:
-    def __init__(self, line_no, cmd, unordered, nomark=False):
+    def __init__(self, line_no, cmd, unordered, kvd_only=False, nomark=False):
         self.line_no = line_no
         self.cmd = cmd
         self.unordered = unordered
+        self.kvd_only = kvd_only
         self.nomark = nomark
         self.expect = []
 
@@ -63,6 +69,7 @@ class Step:
 def parse(path):
     """Return (server args, sessions); a session is a list of Steps."""
     server_args, sessions, cur = [], [], []
+    kvd_only = False
     with open(path) as f:
         lines = f.read().split('\n')
     if lines and lines[-1] == '':
@@ -82,13 +89,18 @@ def parse(path):
             if not cur:
                 raise kvdlib.TestFailure('%s:%d: ">+" needs a command before '
                                          'it in its session' % (path, no))
-            cur.append(Step(no, line[3:], False, True))
+            cur.append(Step(no, line[3:], False, kvd_only, True))
+            kvd_only = False
             if line[3:].strip().lower() == 'quit':
                 sessions.append(cur)
                 cur = []
+        elif line == '!kvd' or line.startswith('!kvd '):
+            kvd_only = True
         elif line.startswith('>~ ') or line.startswith('> '):
             unordered = line.startswith('>~ ')
-            step = Step(no, line[3:] if unordered else line[2:], unordered)
+            step = Step(no, line[3:] if unordered else line[2:], unordered,
+                        kvd_only)
+            kvd_only = False
             cur.append(step)
             if step.cmd.strip().lower() == 'quit':
                 sessions.append(cur)
