@@ -295,8 +295,10 @@ static void expiretime_generic(struct kvd_ctx *x, bool ms)
 		kvd_reply_int(x->c, -1);
 		return;
 	}
+	/* Unsigned: the rounding must not overflow near LLONG_MAX. */
 	at = e->expire_ms + kvd_wall_offset();
-	kvd_reply_int(x->c, ms ? at : (at + 500) / 1000);
+	kvd_reply_int(x->c, ms ? at : (long long)(((unsigned long long)at +
+						   500) / 1000));
 }
 
 /**

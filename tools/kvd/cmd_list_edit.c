@@ -75,6 +75,8 @@ static bool list_index(const struct kvd_list *l, long long index, size_t *pos)
  * cmd_lindex - LINDEX key index
  * @x: the command
  *
+ * Redis's order: the key (nil when missing), then the index.
+ *
  * Context: main thread.
  */
 void cmd_lindex(struct kvd_ctx *x)
@@ -84,14 +86,14 @@ void cmd_lindex(struct kvd_ctx *x)
 	bool missing;
 	size_t pos;
 
-	if (kvd_arg_ll(x, &x->argv[2], &index))
-		return;
 	e = list_entry(x, &x->argv[1], false, &missing);
 	if (!e) {
 		if (missing)
 			kvd_reply_null(x->c);
 		return;
 	}
+	if (kvd_arg_ll(x, &x->argv[2], &index))
+		return;
 	if (list_index(e->list, index, &pos))
 		kvd_reply_str(x->c, kvd_list_at(e->list, pos));
 	else
@@ -101,6 +103,8 @@ void cmd_lindex(struct kvd_ctx *x)
 /**
  * cmd_lset - LSET key index element
  * @x: the command
+ *
+ * Redis's order: the key ("no such key"), then the index.
  *
  * Context: main thread.
  */
@@ -113,14 +117,14 @@ void cmd_lset(struct kvd_ctx *x)
 	bool missing;
 	size_t pos;
 
-	if (kvd_arg_ll(x, &x->argv[2], &index))
-		return;
 	e = list_entry(x, key, true, &missing);
 	if (!e) {
 		if (missing)
 			kvd_reply_error(x->c, "ERR no such key");
 		return;
 	}
+	if (kvd_arg_ll(x, &x->argv[2], &index))
+		return;
 	if (!list_index(e->list, index, &pos)) {
 		kvd_reply_error(x->c, "ERR index out of range");
 		return;
@@ -327,7 +331,8 @@ static int lpos_scan(struct kvd_list *l, const struct kvd_arg *val,
  * The position of the rank-th match (negative ranks count matches from
  * the tail), comparing at most MAXLEN elements (0: all); with COUNT, an
  * array of up to num positions (0: all).  Positions are always from the
- * head.  As in Redis 7.0, a rank of LLONG_MIN acts as -1.
+ * head.  As in Redis 7.0, a rank of LLONG_MIN acts as -1, and a COUNT or
+ * MAXLEN that is not a number "can't be negative".
  *
  * Context: main thread.
  */
@@ -354,17 +359,17 @@ void cmd_lpos(struct kvd_ctx *x)
 				return;
 			}
 		} else if (kvd_arg_is(opt, "count") && more) {
-			if (kvd_arg_ll(x, &x->argv[++j], &count))
-				return;
-			if (count < 0) {
+			j++;
+			if (!kvd_string2ll(x->argv[j].s, x->argv[j].len, &count) ||
+			    count < 0) {
 				kvd_reply_error(x->c, "ERR COUNT can't be negative");
 				return;
 			}
 			has_count = true;
 		} else if (kvd_arg_is(opt, "maxlen") && more) {
-			if (kvd_arg_ll(x, &x->argv[++j], &maxlen))
-				return;
-			if (maxlen < 0) {
+			j++;
+			if (!kvd_string2ll(x->argv[j].s, x->argv[j].len, &maxlen) ||
+			    maxlen < 0) {
 				kvd_reply_error(x->c, "ERR MAXLEN can't be negative");
 				return;
 			}

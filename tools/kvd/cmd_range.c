@@ -267,7 +267,8 @@ static long long popcount(const unsigned char *p, size_t n)
  * @x: the command
  *
  * The range is in bytes, or in bits with BIT; negative indexes count
- * from the end and the range is clamped, as GETRANGE's.
+ * from the end and the range is clamped, as GETRANGE's.  Redis's order:
+ * the key first (a missing key is 0 whatever the arguments), then them.
  *
  * Context: main thread.
  */
@@ -278,6 +279,13 @@ void cmd_bitcount(struct kvd_ctx *x)
 	struct kvd_entry *e;
 	bool bits = false;
 
+	e = kvd_lookup_read(x, &x->argv[1]);
+	if (!e) {
+		kvd_reply_int(x->c, 0);
+		return;
+	}
+	if (kvd_wrong_type(x, e, KVD_STRING))
+		return;
 	if (x->argc == 3 || x->argc > 5) {
 		kvd_reply_error(x->c, KVD_ERR_SYNTAX);
 		return;
@@ -285,6 +293,10 @@ void cmd_bitcount(struct kvd_ctx *x)
 	if (x->argc >= 4 && (kvd_arg_ll(x, &x->argv[2], &start) ||
 			     kvd_arg_ll(x, &x->argv[3], &end)))
 		return;
+	if (start < 0 && end < 0 && start > end) {
+		kvd_reply_int(x->c, 0);		/* before the unit, as Redis */
+		return;
+	}
 	if (x->argc == 5) {
 		if (kvd_arg_is(&x->argv[4], "bit")) {
 			bits = true;
@@ -293,21 +305,10 @@ void cmd_bitcount(struct kvd_ctx *x)
 			return;
 		}
 	}
-	e = kvd_lookup_read(x, &x->argv[1]);
-	if (!e) {
-		kvd_reply_int(x->c, 0);
-		return;
-	}
-	if (kvd_wrong_type(x, e, KVD_STRING))
-		return;
 	p = (const unsigned char *)e->str->bytes;
 	total = (long long)e->str->len * (bits ? 8 : 1);
 	if (x->argc == 2) {
 		kvd_reply_int(x->c, popcount(p, e->str->len));
-		return;
-	}
-	if (start < 0 && end < 0 && start > end) {
-		kvd_reply_int(x->c, 0);
 		return;
 	}
 	if (start < 0)

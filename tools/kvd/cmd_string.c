@@ -686,9 +686,9 @@ void cmd_msetnx(struct kvd_ctx *x)
  * @len: their number
  * @out: the value
  *
- * strtold() on the bytes up to the first NUL, with Redis's rules: no
- * leading space, nothing left over, not NaN, not out of range (a
- * subnormal result is fine).  So "1e3", "0x1p4" and "inf" are numbers.
+ * strtold() with Redis's rules: no leading space, every byte used (so
+ * no NUL inside), not NaN, not out of range (a subnormal result is
+ * fine).  So "1e3", "0x1p4" and "inf" are numbers.
  *
  * Context: any thread.
  * Return: true when @s is such a number.
@@ -705,7 +705,7 @@ static bool parse_ld(const char *s, size_t len, long double *out)
 	buf[len] = '\0';
 	errno = 0;
 	v = strtold(buf, &end);
-	if (isspace((unsigned char)buf[0]) || *end || isnan(v) ||
+	if (isspace((unsigned char)buf[0]) || end != buf + len || isnan(v) ||
 	    errno == EINVAL ||
 	    (errno == ERANGE && (isinf(v) || fpclassify(v) == FP_ZERO)))
 		return false;
