@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <baton/call.h>
 #include <baton/client_table.h>
 #include <baton/clock.h>
 #include <baton/defer.h>
@@ -20,6 +21,7 @@
 #include <baton/net.h>
 #include <baton/rcu_free.h>
 #include <baton/server_internal.h>
+#include <baton/timer_internal.h>
 #include <baton/worker.h>
 #include <uapi/baton/rcu.h>
 #include <uapi/baton/stats.h>
@@ -54,8 +56,9 @@ static int copy_sized(void *dst, size_t dst_sz, const void *src, size_t src_sz,
 	return 0;
 }
 
-static int server_configure(struct baton_server *s,
-			    const struct baton_server_opts *uopts)
+static int __init_fn server_configure(struct baton_server *s,
+				      const struct baton_server_opts *uopts)
+	__main_only
 {
 	struct baton_server_opts o = { 0 };
 
@@ -80,12 +83,16 @@ static int server_configure(struct baton_server *s,
 	if (s->tick_hz > 1000)
 		return -EINVAL;
 	s->user = o.user;
+	s->idle_timeout_ms = o.idle_timeout_ms;
+	s->limit_hard = o.limit_hard;
+	s->limit_soft = o.limit_soft;
+	s->limit_soft_secs = o.limit_soft_secs;
 	if (o.log)
 		baton_log_set(o.log);
 	return 0;
 }
 
-static int server_signals(struct baton_server *s)
+static int __init_fn server_signals(struct baton_server *s)
 {
 	sigset_t set;
 
@@ -103,10 +110,11 @@ static int server_signals(struct baton_server *s)
 			       EPOLLIN);
 }
 
-/* Wait out baton_server_stop() calls still touching the server. */
-static void server_wait_stoppers(struct baton_server *s)
+/* Wait out baton_server_stop() and baton_server_call() calls still
+ * touching the server. */
+static void server_wait_callers(struct baton_server *s)
 {
-	while (atomic_load_explicit(&s->stoppers, memory_order_acquire))
+	while (atomic_load_explicit(&s->callers, memory_order_acquire))
 		sched_yield();
 }
 
@@ -138,6 +146,7 @@ static void server_free(struct baton_server *s) __main_only
 		rcu_free_barrier();
 	while (defer_drain(&defer_global));
 	client_table_destroy(s);
+	timer_fini(s);
 	free(s->workers);
 	wake_destroy(&s->wake);
 	if (s->sigfd >= 0)
@@ -163,8 +172,8 @@ static void server_join_workers(struct baton_server *s) __main_only
 	main_close_all(s);
 }
 
-BATON_API int baton_server_create(const struct baton_server_opts *opts,
-				  struct baton_server **out)
+BATON_API int __init_fn baton_server_create(const struct baton_server_opts *opts,
+					    struct baton_server **out)
 {
 	struct baton_server *s;
 	size_t defer_mark;
@@ -184,7 +193,9 @@ BATON_API int baton_server_create(const struct baton_server_opts *opts,
 	}
 	s->epfd = s->sigfd = s->wake.fd = -1;
 	init_llist_head(&s->inbox);
+	init_llist_head(&s->calls);
 	atomic_init(&s->stop, false);
+	atomic_init(&s->callers, 0);
 	err = server_configure(s, opts);
 	if (err)
 		goto out_free;
@@ -237,7 +248,7 @@ out_free:
 }
 
 static int server_add_listener(struct baton_server *s, int fd, const char *path)
-	__main_only
+	__main_only __init_fn
 {
 	struct baton_listener *l;
 	int err;
@@ -310,15 +321,15 @@ BATON_API void baton_server_stop(struct baton_server *s)
 	/*
 	 * The run loop may see stop at any wakeup and the application may
 	 * then destroy the server while this thread is still inside
-	 * wake_up(): destroy waits for stoppers to drop to zero, so
+	 * wake_up(): destroy waits for callers to drop to zero, so
 	 * the eventfd and the struct outlive every stop in flight.
 	 */
-	atomic_fetch_add_explicit(&s->stoppers, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->callers, 1, memory_order_relaxed);
 	/* Release: pairs with the run loop's acquire load. */
 	atomic_store_explicit(&s->stop, true, memory_order_release);
 	wake_up(&s->wake);
-	/* Release: pairs with the acquire load in server_wait_stoppers(). */
-	atomic_fetch_sub_explicit(&s->stoppers, 1, memory_order_release);
+	/* Release: pairs with the acquire load in server_wait_callers(). */
+	atomic_fetch_sub_explicit(&s->callers, 1, memory_order_release);
 }
 
 BATON_API void baton_server_destroy(struct baton_server *s)
@@ -327,7 +338,10 @@ BATON_API void baton_server_destroy(struct baton_server *s)
 		return;
 	role_enter_main();
 	server_join_workers(s);
-	server_wait_stoppers(s);
+	server_wait_callers(s);
+	/* Calls queued before destroy run, with every client gone. */
+	while (call_run(s))
+		;
 	server_free(s);
 	role_leave_main();
 }

@@ -13,7 +13,7 @@
 #include <string.h>
 #include "kvd.h"
 
-struct kvd_config kvd_cfg = {
+struct kvd_config kvd_cfg = {	/* __rule(IMMUTABLE): its fields carry their own rules */
 	.bind = "127.0.0.1",
 	.port = KVD_DEFAULT_PORT,
 	.io_threads = BATON_IO_WORKERS_DEFAULT,
@@ -139,7 +139,7 @@ static int parse_num(const char *s, unsigned long long min,
  * Context: main thread, before the server exists.
  * Return: 0 to run, 1 after --help, -EINVAL after printing what is wrong.
  */
-static int parse_options(int argc, char **argv)
+static int parse_options(int argc, char **argv)	/* __init_fn */
 {
 	unsigned long long v;
 	int opt;

@@ -130,7 +130,7 @@ void cmd_setrange(struct kvd_ctx *x)
 		kvd_reply_error(x->c, KVD_ERR_OOM);
 		return;
 	}
-	memcpy(s->bytes + off, val->s, val->len);
+	kvd_str_write(s, (size_t)off, val->s, val->len);
 	kvd_signal_modified(key->s, key->len);
 	kvd_reply_int(x->c, (long long)s->len);
 }
@@ -198,7 +198,7 @@ void cmd_setbit(struct kvd_ctx *x)
 	struct kvd_str *s;
 	long long off;
 	size_t byte;
-	unsigned char mask;
+	unsigned char mask, val;
 	bool old, on, created;
 
 	if (bit_offset(x, &x->argv[2], &off))
@@ -230,10 +230,9 @@ void cmd_setbit(struct kvd_ctx *x)
 		kvd_reply_error(x->c, KVD_ERR_OOM);
 		return;
 	}
-	if (on)
-		s->bytes[byte] = (char)(s->bytes[byte] | mask);
-	else
-		s->bytes[byte] = (char)(s->bytes[byte] & ~mask);
+	val = (unsigned char)s->bytes[byte];
+	val = (unsigned char)(on ? val | mask : val & ~mask);
+	kvd_str_write(s, byte, &val, 1);
 	kvd_signal_modified(key->s, key->len);
 	kvd_reply_int(x->c, old);
 }

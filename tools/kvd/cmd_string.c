@@ -546,7 +546,7 @@ void cmd_append(struct kvd_ctx *x)
 		kvd_reply_error(x->c, KVD_ERR_OOM);
 		return;
 	}
-	memcpy(s->bytes + len, add->s, add->len);
+	kvd_str_write(s, len, add->s, add->len);
 	kvd_signal_modified(key->s, key->len);
 	kvd_reply_int(x->c, (long long)total);
 }

@@ -16,15 +16,25 @@
 #define ERRORSTATS_MAX	128	/* distinct codes tracked, as in Redis */
 #define ERRCODE_MAX	32	/* longest code kept ("WRONGTYPE", ...) */
 
-static struct kvd_cmdstat *stats;	/* every command, then subcommands */
-static size_t *sub_base;		/* per top-level: first subcommand slot */
-static size_t nr_top, nr_stats;
+/* Every command's counters, then the subcommands'. */
+static struct kvd_cmdstat *stats;	/* __rule(MAIN) */
+/* Per top-level command: the slot of its first subcommand. */
+static size_t *sub_base;		/* __rule(MAIN) */
+static size_t nr_top;			/* __rule(MAIN) */
+static size_t nr_stats;			/* __rule(MAIN) */
 
-static struct {
+/**
+ * struct errstat - the error replies of one code
+ * @code: the code ("ERR", "WRONGTYPE", ...)
+ * @count: how many
+ */
+struct errstat {
 	char code[ERRCODE_MAX];
 	uint64_t count;
-} errstats[ERRORSTATS_MAX];
-static size_t nr_errstats;
+};
+
+static struct errstat errstats[ERRORSTATS_MAX];	/* __rule(MAIN) */
+static size_t nr_errstats;		/* __rule(MAIN) */
 
 /**
  * kvd_cmdstats_init - lay out a counter slot for every command

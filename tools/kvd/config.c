@@ -24,10 +24,10 @@
 
 #define REASON_MAX	256
 
-/* The reason of the last failed check, for its error reply (main only). */
-static char reason[REASON_MAX];
+/* The reason of the last failed check, for its error reply. */
+static char reason[REASON_MAX];		/* __rule(MAIN) */
 /* requirepass when CONFIG SET gave it (else it points into argv). */
-static char *requirepass_copy;
+static char *requirepass_copy;		/* __rule(MAIN) */
 
 /**
  * kvd_param_ll - parse an integer parameter as Redis does

@@ -9,7 +9,7 @@
 #include "kvd.h"
 
 /* Error replies since start, never reset: a command failed when it grew. */
-uint64_t kvd_error_replies;
+uint64_t kvd_error_replies;		/* __rule(MAIN) */
 
 /**
  * kvd_reply_raw - queue reply bytes (copied)

@@ -28,13 +28,13 @@ void __tsan_acquire(void *addr);
 #define TABLE_MIN	16
 #define LIST_MIN	8
 
-struct kvd_db kvd_db;
-struct kvd_stats kvd_stats;
-uint32_t kvd_lru_clock;
+struct kvd_db kvd_db;		/* __rule(MAIN) */
+struct kvd_stats kvd_stats;	/* __rule(MAIN) */
+uint32_t kvd_lru_clock;		/* __rule(MAIN): see kvd.h */
 
-static uint64_t hash_k0, hash_k1;
-/* xorshift64*: RANDOMKEY's choices need no more (main only). */
-static uint64_t random_state;
+static uint64_t hash_k0, hash_k1;	/* __rule(MAIN): the hash's random key */
+/* xorshift64*: RANDOMKEY's choices need no more. */
+static uint64_t random_state;	/* __rule(MAIN) */
 
 /**
  * kvd_now_ms - kvd's clock: monotonic milliseconds
@@ -91,6 +91,28 @@ static void mem_sub(size_t n)
 	kvd_stats.used_memory -= n;
 }
 
+/**
+ * kvd_mem_add - account @n bytes more held by a value (dict.c)
+ * @n: the bytes
+ *
+ * Context: main thread.
+ */
+void kvd_mem_add(size_t n)
+{
+	mem_add(n);
+}
+
+/**
+ * kvd_mem_sub - account @n bytes less held by a value (dict.c)
+ * @n: the bytes
+ *
+ * Context: main thread.
+ */
+void kvd_mem_sub(size_t n)
+{
+	mem_sub(n);
+}
+
 /* ------------------------------------------------------------ strings */
 
 /**
@@ -113,7 +135,7 @@ static void kvd_str_free(struct baton_obj *obj)
 	free(s);
 }
 
-static struct baton_type kvd_str_type = {
+static struct baton_type kvd_str_type = {	/* __rule(IMMUTABLE) */
 	.name = "kvd-string",
 	.free = kvd_str_free,
 };
@@ -262,6 +284,27 @@ struct kvd_str *kvd_str_for_write(struct kvd_entry *e, size_t off, size_t end)
 		s->len = end;
 	}
 	return s;
+}
+
+/**
+ * kvd_str_write - write bytes into a string value
+ * @s: the string kvd_str_for_write() returned for a range holding
+ *	[@off, @off + @n)
+ * @off: where
+ * @p: the bytes
+ * @n: how many
+ *
+ * struct kvd_str::bytes is IMMUTABLE byte by byte: a byte a reply in
+ * flight may read is never changed.  kvd_str_for_write() made sure of
+ * that for the range (past the length no reply covers, or the store
+ * holds the only reference; else a copy); this is the one place that
+ * then writes.
+ *
+ * Context: main thread.
+ */
+void kvd_str_write(struct kvd_str *s, size_t off, const void *p, size_t n)
+{
+	memcpy(s->bytes + off, p, n);
 }
 
 /* ------------------------------------------------------------ lists */
@@ -521,17 +564,15 @@ static uint64_t key_hash(const char *p, size_t len)
 }
 
 /**
- * kvd_key_hash - the keyspace's keyed hash of a key
- * @p: the key
- * @len: its length
- *
- * For other tables of keys (watch.c): clients cannot make them collide
- * either.
+ * kvd_hash - the keyspace's keyed hash, for the tables of hash and set
+ *	values
+ * @p: the bytes
+ * @len: their number
  *
  * Context: main thread.
  * Return: the hash.
  */
-uint64_t kvd_key_hash(const char *p, size_t len)
+uint64_t kvd_hash(const char *p, size_t len)
 {
 	return key_hash(p, len);
 }
@@ -710,6 +751,29 @@ int kvd_store_init(struct kvd_db *db)
 }
 
 /**
+ * value_free - drop an entry's value, of any type
+ * @e: the entry
+ *
+ * Context: main thread.  A string value another thread still writes out
+ * is freed later, by its last put; so is a hash field's value.
+ */
+static void value_free(struct kvd_entry *e)
+{
+	switch (e->type) {
+	case KVD_STRING:
+		kvd_str_put(e->str);
+		break;
+	case KVD_LIST:
+		list_free(e->list);
+		break;
+	case KVD_HASH:
+	case KVD_SET:
+		kvd_dict_free(e->dict);
+		break;
+	}
+}
+
+/**
  * entry_free - free an entry (already unlinked) and drop its value
  * @e: the entry
  *
@@ -718,10 +782,7 @@ int kvd_store_init(struct kvd_db *db)
  */
 static void entry_free(struct kvd_entry *e)
 {
-	if (e->type == KVD_STRING)
-		kvd_str_put(e->str);
-	else
-		list_free(e->list);
+	value_free(e);
 	mem_sub(sizeof(*e) + e->keylen + 1);
 	free(e);
 }
@@ -917,8 +978,8 @@ static void table_unlink(struct kvd_db *db, struct kvd_entry *e)
  * @db: the keyspace
  * @key: the key
  * @len: its length
- * @type: its value's type; a list starts empty, a string's value is set
- *	by the caller with kvd_store_set_str() at once
+ * @type: its value's type; a list, hash or set starts empty, a string's
+ *	value is set by the caller with kvd_store_set_str() at once
  *
  * Context: main thread.
  * Return: the new entry, or NULL when out of memory.
@@ -935,6 +996,12 @@ struct kvd_entry *kvd_store_add(struct kvd_db *db, const char *key,
 	if (type == KVD_LIST) {
 		e->list = kvd_list_new();
 		if (!e->list) {
+			free(e);
+			return NULL;
+		}
+	} else if (type == KVD_HASH || type == KVD_SET) {
+		e->dict = kvd_dict_new();
+		if (!e->dict) {
 			free(e);
 			return NULL;
 		}
@@ -966,14 +1033,79 @@ void kvd_store_set_str(struct kvd_entry *e, struct kvd_str *s)
 {
 	struct kvd_str *old;
 
-	if (e->type == KVD_LIST) {
-		list_free(e->list);
+	if (e->type != KVD_STRING) {
+		value_free(e);
 		e->type = KVD_STRING;
 		e->str = NULL;
 	}
 	old = e->str;
 	e->str = s;
 	kvd_str_put(old);
+}
+
+/**
+ * kvd_store_set_dict - give an entry a new hash or set value
+ * @e: the entry, of any type
+ * @type: KVD_HASH or KVD_SET
+ * @d: the value; the entry takes it
+ *
+ * The old value is dropped (SINTERSTORE and friends overwrite a key of
+ * any type).
+ *
+ * Context: main thread.
+ */
+void kvd_store_set_dict(struct kvd_entry *e, enum kvd_type type,
+			struct kvd_dict *d)
+{
+	value_free(e);
+	e->type = type;
+	e->dict = d;
+}
+
+/**
+ * kvd_entry_type_name - the name TYPE replies for an entry's type
+ * @e: the entry
+ *
+ * Context: main thread.
+ * Return: "string", "list", "hash" or "set".
+ */
+const char *kvd_entry_type_name(const struct kvd_entry *e)
+{
+	switch (e->type) {
+	case KVD_LIST:
+		return "list";
+	case KVD_HASH:
+		return "hash";
+	case KVD_SET:
+		return "set";
+	default:
+		return "string";
+	}
+}
+
+/**
+ * kvd_entry_encoding - the name of the representation of an entry's value
+ * @e: the entry
+ *
+ * kvd has one representation per type, and says which (Redis's names
+ * where they fit): a string is a buffer ("raw"), a list a ring of string
+ * references ("ring"), a hash and a set a chained hash table
+ * ("hashtable", at every size: no listpack or intset).
+ *
+ * Context: main thread.
+ * Return: the name.
+ */
+const char *kvd_entry_encoding(const struct kvd_entry *e)
+{
+	switch (e->type) {
+	case KVD_LIST:
+		return "ring";
+	case KVD_HASH:
+	case KVD_SET:
+		return "hashtable";
+	default:
+		return "raw";
+	}
 }
 
 /**
@@ -1041,14 +1173,18 @@ struct kvd_entry *kvd_store_rename(struct kvd_db *db, struct kvd_entry *e,
  *
  * A string is copied byte for byte: a value must never be shared by two
  * keys, since APPEND writes into it in place.  A list gets its own ring
- * holding new references to the same elements, which are never written
- * in place.
+ * holding new references to the same elements, and a hash or a set its
+ * own table holding new references to the same field values: those are
+ * never written in place.
  *
  * Context: main thread.
  * Return: 0, or -ENOMEM.
  */
 static int value_dup(struct kvd_entry *dst, const struct kvd_entry *src)
 {
+	struct kvd_dict_iter it = { 0, NULL };
+	struct kvd_dict_entry *de, *n;
+	bool created;
 	size_t i;
 
 	switch (src->type) {
@@ -1064,6 +1200,16 @@ static int value_dup(struct kvd_entry *dst, const struct kvd_entry *src)
 				kvd_str_put(s);
 				return -ENOMEM;
 			}
+		}
+		return 0;
+	case KVD_HASH:
+	case KVD_SET:
+		while ((de = kvd_dict_next(src->dict, &it))) {
+			n = kvd_dict_upsert(dst->dict, de->key, de->len, &created);
+			if (!n)
+				return -ENOMEM;
+			if (de->val)
+				kvd_dict_set_val(n, kvd_str_get(de->val));
 		}
 		return 0;
 	}
@@ -1144,48 +1290,8 @@ struct kvd_entry *kvd_store_random(struct kvd_db *db, int64_t now)
 	return NULL;
 }
 
-/**
- * kvd_entry_type_name - an entry's type as TYPE and SCAN TYPE name it
- * @e: the entry
- *
- * Context: main thread.
- * Return: "string", "list", ...
- */
-const char *kvd_entry_type_name(const struct kvd_entry *e)
-{
-	switch (e->type) {
-	case KVD_STRING:
-		return "string";
-	case KVD_LIST:
-		return "list";
-	}
-	return "unknown";
-}
-
-/**
- * kvd_entry_encoding - how kvd holds an entry's value (OBJECT ENCODING)
- * @e: the entry
- *
- * kvd's own representations, not Redis's names: a string is "raw" (one
- * refcounted block of bytes, struct kvd_str), a list a "ring" of string
- * references (struct kvd_list).
- *
- * Context: main thread.
- * Return: the name.
- */
-const char *kvd_entry_encoding(const struct kvd_entry *e)
-{
-	switch (e->type) {
-	case KVD_STRING:
-		return "raw";
-	case KVD_LIST:
-		return "ring";
-	}
-	return "unknown";
-}
-
 /* wall - monotonic, in ms; changed only when the wall clock moved. */
-static int64_t wall_offset;
+static int64_t wall_offset;		/* __rule(MAIN) */
 
 /**
  * kvd_wall_offset_update - follow a step of the wall clock
@@ -1258,6 +1364,27 @@ static uint64_t rev64(uint64_t v)
 }
 
 /**
+ * kvd_cursor_next - the SCAN cursor after the bucket @v of a table
+ * @v: the cursor: a bucket index, in the low bits
+ * @mask: the table's size - 1 (a power of two - 1)
+ *
+ * Adds one to the bucket index with its bits reversed (a carry moves
+ * from the top bit down), so that the buckets left to visit after the
+ * table doubles or halves between two calls hold every entry not
+ * visited yet.
+ *
+ * Context: any thread.
+ * Return: the next cursor; 0 after the last bucket.
+ */
+uint64_t kvd_cursor_next(uint64_t v, size_t mask)
+{
+	v |= ~(uint64_t)mask;
+	v = rev64(v);
+	v++;
+	return rev64(v);
+}
+
+/**
  * kvd_store_scan - visit buckets from @cursor on, SCAN's way
  * @db: the keyspace
  * @cursor: 0 to start, then what the last call returned
@@ -1284,10 +1411,7 @@ uint64_t kvd_store_scan(struct kvd_db *db, uint64_t cursor, size_t count,
 
 		for (e = db->buckets[v & db->mask]; e; e = e->next, seen++)
 			fn(e, arg);
-		v |= ~(uint64_t)db->mask;
-		v = rev64(v);
-		v++;
-		v = rev64(v);
+		v = kvd_cursor_next(v, db->mask);
 	} while (v && --iters && seen < count);
 	return v;
 }

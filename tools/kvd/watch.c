@@ -23,7 +23,7 @@
 /**
  * struct watch_key - one watched key and the clients watching it
  * @next: the next key of the hash bucket
- * @hash: kvd_key_hash() of the key
+ * @hash: kvd_hash() of the key
  * @watchers: the clients' watches of this key (struct kvd_watch.knext)
  * @len: the key's length
  * @key: the key
@@ -52,17 +52,26 @@ struct kvd_watch {
 	struct kvd_watch *cnext;
 };
 
-static struct {
+/**
+ * struct watch_table - the watched keys: a chained hash table, allocated
+ * while there are any
+ * @buckets: the table (a power of two), or NULL
+ * @mask: its size - 1
+ * @nr_keys: the keys in it
+ */
+struct watch_table {
 	struct watch_key **buckets;
 	size_t mask;
 	size_t nr_keys;
-} wt;
+};
+
+static struct watch_table wt;		/* __rule(MAIN) */
 
 /**
  * wt_find - the watched key @key, if any client watches it
  * @key: the key
  * @len: its length
- * @hash: kvd_key_hash() of it
+ * @hash: kvd_hash() of it
  *
  * Context: main thread.
  * Return: the entry, or NULL.
@@ -121,7 +130,7 @@ static int wt_grow(void)
  */
 int kvd_watch_key(struct kvd_client *cl, const char *key, size_t len)
 {
-	uint64_t hash = kvd_key_hash(key, len);
+	uint64_t hash = kvd_hash(key, len);
 	struct watch_key *wk = wt_find(key, len, hash);
 	struct kvd_watch *w;
 
@@ -218,7 +227,7 @@ void kvd_signal_modified(const char *key, size_t len)
 
 	if (!wt.nr_keys)
 		return;
-	wk = wt_find(key, len, kvd_key_hash(key, len));
+	wk = wt_find(key, len, kvd_hash(key, len));
 	for (w = wk ? wk->watchers : NULL; w; w = w->knext)
 		w->cl->dirty_cas = true;
 }
