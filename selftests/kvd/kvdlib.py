@@ -101,6 +101,10 @@ class Server:
         raise TestFailure('%s: no free port found' % self.name)
 
     def _wait_ready(self, timeout):
+        """Whether this server answers on its port.  Another process may
+        hold the port (the box is shared): only this server's banner for
+        the port, printed once it listens, says the answer is its own."""
+        banner = 'listening on 127.0.0.1:%d ' % self.port
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -110,7 +114,8 @@ class Server:
                                               timeout=1.0) as s:
                     s.sendall(b'PING\r\n')
                     if s.recv(64) in (b'+PONG\r\n',
-                                      b'-NOAUTH Authentication required.\r\n'):
+                                      b'-NOAUTH Authentication required.\r\n') \
+                            and banner in self.log():
                         return True
             except OSError:
                 pass
