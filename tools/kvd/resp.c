@@ -2,7 +2,8 @@
 /*
  * resp.c - the RESP2 request parser (multibulk and inline commands), run
  * by baton's parse callback on the IO worker that owns the client; it
- * reads kvd_cfg and nothing else of the main thread's.
+ * reads kvd_cfg's immutable and atomic fields and nothing else of the
+ * main thread's.
  *
  * Limits and error texts follow Redis 7's networking.c: a multibulk count
  * above INT_MAX, a bulk length above proto-max-bulk-len, a header or an
@@ -324,7 +325,7 @@ static ssize_t parse_multibulk(struct baton_client *c, const char *buf,
 		if (buf[pos] != '$')
 			return proto_error(c, "expected '$', got '%c'", buf[pos]);
 		if (!kvd_string2ll(buf + pos + 1, (size_t)cr - pos - 1, &ll) ||
-		    ll < 0 || ll > kvd_cfg.proto_max_bulk_len)
+		    ll < 0 || ll > kvd_max_bulk_len())
 			return proto_error(c, "invalid bulk length");
 		data = (size_t)cr + 2;
 		if (len - data < (size_t)ll + 2)
