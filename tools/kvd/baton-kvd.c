@@ -31,6 +31,7 @@ static const struct baton_proto kvd_proto = {
 	.parse = kvd_parse,
 	.execute = kvd_execute,
 	.free_req = kvd_free_req,
+	.release_req = kvd_release_req,
 	.connect = kvd_connect,
 	.close = kvd_close,
 	.tick = kvd_tick,

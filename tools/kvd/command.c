@@ -585,8 +585,41 @@ void kvd_execute(struct baton_client *c, void *req)
 	x.now = x.start_us / 1000;
 	x.cl->last_ms = x.now;
 	kvd_lru_clock = (uint32_t)(x.now / 1000);
-	if (!dispatch(&x, r))
+	/* Not freed here: baton gives it back to the worker that parsed it
+	 * (kvd_release_req()); a request MULTI queued keeps a second
+	 * reference.  Relaxed: baton's handoff orders this before the
+	 * worker's put. */
+	if (dispatch(&x, r))
+		atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+}
+
+/**
+ * kvd_req_put - drop a reference to a request; the last frees it
+ * @r: the request
+ *
+ * One atomic decrement that yields the new value decides the free.
+ *
+ * Context: any thread holding a reference.
+ */
+void kvd_req_put(struct kvd_req *r)
+{
+	/* Acq_rel: the last put sees every use the other holder made. */
+	if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1)
 		free(r);
+}
+
+/**
+ * kvd_release_req - baton's release_req callback: free an executed request
+ * @c: the client
+ * @req: the request, or NULL
+ *
+ * Context: the IO worker that parsed it (main when it serves the client
+ * itself, or when the client closes): thread-safe, touches only @req.
+ */
+void kvd_release_req(struct baton_client *c, void *req)
+{
+	if (req)
+		kvd_req_put(req);
 }
 
 /**

@@ -101,13 +101,21 @@ struct kvd_arg {
 /**
  * struct kvd_req - one parsed command, in a single allocation
  * @argc: the number of arguments (>= 1)
+ * @refs: references: the parse's, given back through release_req, and
+ *	one more while MULTI's queue keeps the request (taken by main in
+ *	execute, before baton's handoff gives the request back); the last
+ *	kvd_req_put() frees it, on whichever thread (ATOMIC)
  * @argv: the arguments; their bytes follow the array in the same block
  *
- * Built by the IO worker in the parse callback, handed to main by baton,
- * freed on main by execute or free_req.
+ * Built by the IO worker in the parse callback, handed to main by baton;
+ * after execute, baton gives it back to the worker that parsed it, which
+ * drops its reference (kvd_release_req(): memory goes back to the thread
+ * that allocated it, unless MULTI still keeps it).  One that never runs
+ * is freed on main by free_req.
  */
 struct kvd_req {
 	int argc;
+	_Atomic int refs;
 	struct kvd_arg argv[];
 };
 
@@ -605,6 +613,8 @@ const struct kvd_cmd *kvd_command_find(const char *name, size_t len);
 
 void kvd_execute(struct baton_client *c, void *req);
 void kvd_free_req(struct baton_client *c, void *req);
+void kvd_release_req(struct baton_client *c, void *req);
+void kvd_req_put(struct kvd_req *r);
 int kvd_connect(struct baton_client *c);
 void kvd_close(struct baton_client *c);
 void kvd_tick(struct baton_server *s);

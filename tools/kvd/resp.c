@@ -227,6 +227,8 @@ static struct kvd_req *req_alloc(struct baton_client *c, size_t argc,
 
 	if (!r)
 		baton_client_set_error(c, oom, sizeof(oom) - 1);
+	else
+		atomic_init(&r->refs, 1);
 	return r;
 }
 
