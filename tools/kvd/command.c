@@ -51,7 +51,8 @@ static const struct kvd_cmd object_cmds[] = {
 	{ NULL },
 };
 
-/* Sorted by name: looked up with bsearch(). */
+/* Sorted by name (COMMAND lists them in this order); looked up through
+ * cmd_index below. */
 static const struct kvd_cmd commands[] = {
 	{ "append", "append", 3, 0, cmd_append, NULL },
 	{ "auth", "auth", -2, KVD_CMD_NOAUTH, cmd_auth, NULL },
@@ -197,17 +198,42 @@ size_t kvd_command_count(void)
 	return NR_COMMANDS;
 }
 
-/**
- * cmd_compare - bsearch() comparison of a name with a table entry
- * @key: the lower-case name
- * @elem: a struct kvd_cmd
- *
- * Context: any thread.
- * Return: <0, 0 or >0 as strcmp().
+/*
+ * The command table indexed by name: an open-addressing table of
+ * CMD_INDEX_SIZE slots (a power of two, more than twice the commands),
+ * each 0 or 1 + an index into commands[], by FNV-1a of the lower-case
+ * name.  Built on first use; a lookup hashes the name once while it
+ * lowers it, instead of a bsearch of strcmp()s.  Main only.
  */
-static int cmd_compare(const void *key, const void *elem)
+#define CMD_INDEX_SIZE	1024
+static unsigned short cmd_index[CMD_INDEX_SIZE];	/* __rule(MAIN) */
+static unsigned char cmd_len[NR_COMMANDS];		/* __rule(MAIN) */
+static bool cmd_index_built;				/* __rule(MAIN) */
+
+static uint32_t fnv1a_step(uint32_t h, unsigned char ch)
 {
-	return strcmp(key, ((const struct kvd_cmd *)elem)->name);
+	return (h ^ ch) * 16777619u;
+}
+
+static void cmd_index_build(void)
+{
+	size_t i, j;
+
+	_Static_assert(NR_COMMANDS * 2 < CMD_INDEX_SIZE,
+		       "the command index must stay under half full");
+	for (i = 0; i < NR_COMMANDS; i++) {
+		const char *n = commands[i].name;
+		uint32_t h = 2166136261u;
+
+		cmd_len[i] = (unsigned char)strlen(n);
+		for (j = 0; n[j]; j++)
+			h = fnv1a_step(h, (unsigned char)n[j]);
+		for (j = h & (CMD_INDEX_SIZE - 1); cmd_index[j];
+		     j = (j + 1) & (CMD_INDEX_SIZE - 1))
+			;
+		cmd_index[j] = (unsigned short)(i + 1);
+	}
+	cmd_index_built = true;
 }
 
 /**
@@ -220,18 +246,31 @@ static int cmd_compare(const void *key, const void *elem)
 static const struct kvd_cmd *cmd_lookup(const struct kvd_arg *a)
 {
 	char name[CMD_NAME_MAX];
-	size_t i;
+	uint32_t h = 2166136261u;
+	size_t i, j;
 
 	if (a->len >= sizeof(name))
 		return NULL;
-	for (i = 0; i < a->len; i++)
-		name[i] = (char)(a->s[i] >= 'A' && a->s[i] <= 'Z' ?
-				 a->s[i] + 32 : a->s[i]);
-	name[i] = '\0';
-	if (i != strlen(name))
-		return NULL;		/* a NUL inside the name */
-	return bsearch(name, commands, NR_COMMANDS, sizeof(commands[0]),
-		       cmd_compare);
+	if (!cmd_index_built)
+		cmd_index_build();
+	for (i = 0; i < a->len; i++) {
+		char ch = a->s[i];
+
+		if (ch >= 'A' && ch <= 'Z')
+			ch += 32;
+		else if (!ch)
+			return NULL;		/* a NUL inside the name */
+		name[i] = ch;
+		h = fnv1a_step(h, (unsigned char)ch);
+	}
+	for (j = h & (CMD_INDEX_SIZE - 1); cmd_index[j];
+	     j = (j + 1) & (CMD_INDEX_SIZE - 1)) {
+		size_t k = cmd_index[j] - 1;
+
+		if (cmd_len[k] == a->len && !memcmp(commands[k].name, name, a->len))
+			return &commands[k];
+	}
+	return NULL;
 }
 
 /**
