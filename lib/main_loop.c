@@ -18,6 +18,7 @@
 #include <baton/clock.h>
 #include <baton/defer.h>
 #include <baton/fault.h>
+#include <baton/gate.h>
 #include <baton/handoff.h>
 #include <baton/idle.h>
 #include <baton/logging.h>
@@ -54,6 +55,7 @@ static void main_execute(struct baton_server *s, struct baton_client *c)
 				s->proto.free_req(c, req);
 			continue;
 		}
+		GATE("main_execute");
 		s->proto.execute(c, req);
 		s->st_requests++;
 	}
@@ -165,6 +167,7 @@ void main_finalize_client(struct baton_server *s, struct baton_client *c)
 		c->worker->nr_clients--;
 	s->nr_clients--;
 	rcu_free(c, client_put_table_ref);
+	GATE("main_finalized");
 }
 
 /* Take the references of kicks a stopped worker never processed (and

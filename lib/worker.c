@@ -16,6 +16,7 @@
 #include <baton/clock.h>
 #include <baton/defer.h>
 #include <baton/fault.h>
+#include <baton/gate.h>
 #include <baton/handoff.h>
 #include <baton/logging.h>
 #include <baton/rcu_free.h>
@@ -262,6 +263,7 @@ static int worker_write(struct baton_worker *w, struct baton_client *c)
 				continue;
 			if (errno != EAGAIN)
 				return -errno;
+			GATE("worker_write_full");
 			if (!c->io_want_out &&
 			    client_epoll(w, c, EPOLL_CTL_MOD, EV_IN | EPOLLOUT) == 0)
 				c->io_want_out = true;
@@ -438,6 +440,7 @@ void worker_handle_event(struct baton_worker *w, struct baton_client *c,
 	if (c->io_at_main) {
 		/* Release: pairs with the acquire exchange in take_client. */
 		atomic_store_explicit(&c->pending_read, 1, memory_order_release);
+		GATE("worker_pending_read");
 		return;
 	}
 	if ((events & EPOLLOUT) || (c->flags & CF_CLOSE_AFTER_REPLY)) {

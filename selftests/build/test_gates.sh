@@ -3,7 +3,7 @@
 # test_gates.sh - test gates (include/baton/gate.h) live only in the
 # test-gates copy of the library: libbaton.a, libbaton.so and baton-kvd
 # have no gate symbol and no call to one, and the test-gates library
-# defines the gate functions.
+# defines the gate functions and its objects call gate_pass().
 #
 # Environment: BATON_OBJTREE (a finished build with its selftests).
 
@@ -40,6 +40,13 @@ if [ -f "$glib" ]; then
 		ok "libbaton-gates.a defines $defined" ;;
 	*)	bad "libbaton-gates.a defines only: $defined" ;;
 	esac
+	callers=$(nm -A "$glib" 2>/dev/null | awk '$2 == "U" && $3 == "gate_pass"' |
+		sed 's/.*libbaton-gates\.a://; s/:.*//' | sort -u | tr '\n' ' ')
+	if [ -n "$callers" ]; then
+		ok "objects of libbaton-gates.a with GATE()s: $callers"
+	else
+		bad "no object of libbaton-gates.a calls gate_pass(): -DBATON_TEST_GATES is not applied"
+	fi
 else
 	bad "no $glib: no selftest asks for the test-gates library"
 fi
