@@ -3,7 +3,8 @@
 # test_gates.sh - test gates (include/baton/gate.h) live only in the
 # test-gates copy of the library: libbaton.a, libbaton.so and baton-kvd
 # have no gate symbol and no call to one, and the test-gates library
-# defines the gate functions and its objects call gate_pass().
+# defines the gate functions and its objects call gate_pass(), and the
+# selftests that say <prog>-gates := y are linked with it.
 #
 # Environment: BATON_OBJTREE (a finished build with its selftests).
 
@@ -51,6 +52,14 @@ else
 	bad "no $glib: no selftest asks for the test-gates library"
 fi
 
+for t in runtime/test_runtime zerocopy/test_zerocopy; do
+	if [ -x "$obj/selftests/$t" ] &&
+	   nm "$obj/selftests/$t" | grep -q ' [Tt] gate_pass$'; then
+		ok "selftests/$t is linked with the test-gates library"
+	else
+		bad "selftests/$t has no gate_pass (not linked with libbaton-gates.a?)"
+	fi
+done
 for t in tools/kvd/baton-kvd; do
 	if [ -x "$obj/$t" ] && [ -z "$(gate_syms "$obj/$t")" ]; then
 		ok "$t has no gate symbol"
