@@ -14,6 +14,12 @@ followed by the output `redis-cli --no-raw` must print for it:
     >~ KEYS *                      a command whose output lines are
                                    compared as a set ("N) " dropped)
     !sleep 0.2                     wait; the redis-cli session ends here
+    !poll > DBSIZE                 a command run in sessions of its own
+                                   until its output is the expected one
+                                   (every 20 ms, at most POLL_TIMEOUT s):
+                                   for a state the server reaches in its
+                                   own time (the expiry sweep), never a
+                                   sleep that decides a result
     !kvd one database only         the next command is one where kvd
                                    knowingly differs from Redis (the
                                    reason follows): differential.py,
@@ -45,19 +51,28 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kvdlib  # noqa: E402
 
 MARK = '__kvd_mark_%d__'
+POLL_TIMEOUT = 10.0
+POLL_EVERY = 0.02
 
 
 class Step:
-    def __init__(self, line_no, cmd, unordered, kvd_only=False):
+    def __init__(self, line_no, cmd, unordered, kvd_only=False, poll=False):
         self.line_no = line_no
         self.cmd = cmd
         self.unordered = unordered
         self.kvd_only = kvd_only
+        self.poll = poll
         self.expect = []
 
 
+def is_poll(sess):
+    """Whether a session is one !poll step."""
+    return isinstance(sess, list) and len(sess) == 1 and sess[0].poll
+
+
 def parse(path):
-    """Return (server args, sessions); a session is a list of Steps."""
+    """Return (server args, sessions); a session is a list of Steps, a
+    float (a !sleep) or one Step with .poll set (a !poll, is_poll())."""
     server_args, sessions, cur = [], [], []
     kvd_only = False
     with open(path) as f:
@@ -65,6 +80,10 @@ def parse(path):
     if lines and lines[-1] == '':
         lines.pop()
     for no, line in enumerate(lines, 1):
+        if cur and cur[-1].poll and (line.startswith('!') or
+                                     line.startswith('>')):
+            sessions.append(cur)        # a !poll's expected output ended
+            cur = []
         if line.startswith('!server '):
             if no != 1:
                 raise kvdlib.TestFailure('%s:%d: !server must be the first '
@@ -75,6 +94,10 @@ def parse(path):
                 sessions.append(cur)
                 cur = []
             sessions.append(float(line.split()[1]))
+        elif line.startswith('!poll > '):
+            if cur:
+                sessions.append(cur)
+            cur = [Step(no, line[len('!poll > '):], False, False, poll=True)]
         elif line == '!kvd' or line.startswith('!kvd '):
             kvd_only = True
         elif line.startswith('>~ ') or line.startswith('> '):
@@ -147,6 +170,18 @@ def matches(step, got):
     return True
 
 
+def poll(port, step):
+    """Run @step in sessions of its own until its output matches, for at
+    most POLL_TIMEOUT seconds.  Return (matched, the last output, its
+    stderr)."""
+    deadline = time.monotonic() + POLL_TIMEOUT
+    while True:
+        got, err = run_session(port, [step])
+        if matches(step, got[0]) or time.monotonic() > deadline:
+            return matches(step, got[0]), got[0], err
+        time.sleep(POLL_EVERY)
+
+
 def run_file(path, port, record):
     _, sessions = parse(path)
     failures = []
@@ -155,6 +190,20 @@ def run_file(path, port, record):
         if isinstance(sess, float):
             time.sleep(sess)
             recorded.append('!sleep %g' % sess)
+            continue
+        if is_poll(sess):
+            st = sess[0]
+            ok, out, err = poll(port, st)
+            recorded.append('!poll > ' + st.cmd)
+            recorded.extend(out or [])
+            if not record and not ok:
+                failures.append('%s:%d: !poll > %s: not within %g s\n'
+                                '  expected:\n%s\n  last got:\n%s%s'
+                                % (path, st.line_no, st.cmd, POLL_TIMEOUT,
+                                   '\n'.join('    ' + x for x in st.expect),
+                                   '\n'.join('    ' + x for x in out or []),
+                                   '' if out is not None else
+                                   '    (nothing: redis-cli stopped)\n' + err))
             continue
         got, err = run_session(port, sess)
         for st, out in zip(sess, got):
