@@ -240,16 +240,20 @@ size_t client_take_posts(struct baton_client *c)
  * client_owned_by_self - whether the calling thread owns @c now
  * @c: the client
  *
- * Decided from fields the caller may read: main's own at_main, or the
+ * Decided from fields the caller may read: its thread-locals and @c's
+ * IMMUTABLE server and worker first, then main's own at_main, or the
  * serving worker's own io_at_main and io_gone, so it works in release
- * builds, where it turns misuse into -EPERM instead of a race.
+ * builds, where it turns misuse into -EPERM instead of a race.  The
+ * threads of another server read none of @c's MAIN or IO fields.
  *
  * Context: any thread.
- * Return: true for main while it owns @c, or for @c's IO worker (or main
- * playing it) while the worker owns @c.
+ * Return: true for @c's main while it owns @c, or for @c's IO worker (or
+ * main playing it) while the worker owns @c.
  */
 bool client_owned_by_self(const struct baton_client *c) __no_role_analysis
 {
+	if (role_server() != c->srv)
+		return false;
 	switch (role_current()) {
 	case BATON_ROLE_MAIN:
 		return c->at_main;
@@ -295,7 +299,7 @@ enum client_writer { WRITER_OWNER, WRITER_POST, WRITER_NONE };
 static enum client_writer client_writer(const struct baton_client *c)
 	__no_role_analysis
 {
-	if (role_current() == BATON_ROLE_MAIN && !c->at_main)
+	if (role_is_main_of(c->srv) && !c->at_main)
 		return WRITER_POST;
 	return client_owned_by_self(c) ? WRITER_OWNER : WRITER_NONE;
 }
@@ -485,7 +489,7 @@ BATON_API size_t baton_client_output_bytes(struct baton_client *c)
 {
 	size_t pending;
 
-	if (!role_is_main())
+	if (!role_is_main_of(c->srv))
 		return (size_t)role_misuse("baton_client_output_bytes") * 0;
 	/* Relaxed: a standalone counter; main's own replies since it took
 	 * the client are added at the handoff, so count them here. */
@@ -510,7 +514,7 @@ BATON_API struct baton_server *baton_client_server(const struct baton_client *c)
 
 BATON_API void baton_client_set_data(struct baton_client *c, void *data)
 {
-	if (!role_is_main()) {
+	if (!role_is_main_of(c->srv)) {
 		role_misuse("baton_client_set_data");
 		return;
 	}
@@ -519,7 +523,7 @@ BATON_API void baton_client_set_data(struct baton_client *c, void *data)
 
 BATON_API void *baton_client_data(const struct baton_client *c)
 {
-	if (!role_is_main()) {
+	if (!role_is_main_of(c->srv)) {
 		role_misuse("baton_client_data");
 		return NULL;
 	}
@@ -528,7 +532,7 @@ BATON_API void *baton_client_data(const struct baton_client *c)
 
 BATON_API int baton_client_io_worker(const struct baton_client *c)
 {
-	if (!role_is_main()) {
+	if (!role_is_main_of(c->srv)) {
 		role_misuse("baton_client_io_worker");
 		return -1;
 	}
@@ -551,7 +555,7 @@ static struct baton_client *client_lookup(struct baton_server *s, uint64_t id)
 BATON_API struct baton_client *baton_client_lookup(struct baton_server *s,
 						   uint64_t id)
 {
-	if (!role_is_main()) {
+	if (!role_is_main_of(s)) {
 		role_misuse("baton_client_lookup");
 		return NULL;
 	}
@@ -605,7 +609,7 @@ BATON_API int baton_client_kill(struct baton_server *s, uint64_t id)
 {
 	struct baton_client *c;
 
-	if (!role_is_main())
+	if (!role_is_main_of(s))
 		return role_misuse("baton_client_kill");
 	c = client_lookup(s, id);
 	if (!c)
@@ -616,7 +620,7 @@ BATON_API int baton_client_kill(struct baton_server *s, uint64_t id)
 
 BATON_API int baton_client_close(struct baton_client *c)
 {
-	if (!role_is_main())
+	if (!role_is_main_of(c->srv))
 		return role_misuse("baton_client_close");
 	client_close(c);
 	return 0;
@@ -642,7 +646,7 @@ BATON_API int baton_client_for_each(struct baton_server *s,
 	struct for_each_ctx ctx = { fn, arg };
 	int ret;
 
-	if (!role_is_main())
+	if (!role_is_main_of(s))
 		return role_misuse("baton_client_for_each");
 	rcu_read_lock_bt();
 	ret = client_table_walk(s, for_each_open, &ctx);

@@ -21,7 +21,8 @@ BATON_API int baton_server_stats(struct baton_server *s, struct baton_stats *st)
 	size_t sz;
 	int i, n;
 
-	assert_main();
+	if (!role_is_main_of(s))
+		return role_misuse("baton_server_stats");
 	if (!st || st->sz < offsetof(struct baton_stats, workers))
 		return -EINVAL;
 	sz = st->sz < sizeof(*st) ? st->sz : sizeof(*st);

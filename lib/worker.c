@@ -566,7 +566,7 @@ static void *worker_main(void *arg)
 {
 	struct baton_worker *w = arg;
 
-	role_enter_io(w->index);
+	role_enter_io(w->srv, w->index);
 	worker_pin(w);
 	baton_rcu_register_thread();
 	defer_attach(&w->defer);

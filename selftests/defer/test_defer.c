@@ -203,7 +203,7 @@ static void *attached_put_thread(void *arg)
 {
 	struct baton_defer_queue *q = arg;
 
-	role_enter_io(0);
+	role_enter_io(NULL, 0);
 	defer_attach(q);
 	baton_obj_put(&objs[0].obj);
 	defer_attach(NULL);
@@ -339,7 +339,7 @@ static void test_concurrent_push_drain(void)
 static int suite_init(void) __no_role_analysis
 {
 	main_tid = pthread_self();
-	role_enter_main();
+	role_enter_main(NULL);
 	objs = calloc(MAX_OBJS, sizeof(*objs));
 	if (!objs || baton_type_register(&dobj_type))
 		return -1;

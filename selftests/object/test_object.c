@@ -262,7 +262,7 @@ static void *put_all_thread(void *p) __no_role_analysis
 	unsigned int i;
 
 	if (a->io) {
-		role_enter_io(a->id);
+		role_enter_io(NULL, a->id);
 		defer_attach(a->q);
 	}
 	pthread_barrier_wait(a->start);
@@ -402,7 +402,7 @@ static void test_concurrent_puts_main_only(void)
 static void *io_put_thread(void *arg)
 {
 	baton_rcu_register_thread();
-	role_enter_io(0);
+	role_enter_io(NULL, 0);
 	baton_obj_put(arg);
 	role_leave_io();
 	baton_rcu_unregister_thread();	/* flushes its block */
@@ -537,7 +537,7 @@ static void test_rcu_reader_keeps_memory(void)
 static int suite_init(void) __no_role_analysis
 {
 	main_tid = pthread_self();
-	role_enter_main();
+	role_enter_main(NULL);
 	baton_rcu_register_thread();
 	defer_queue_init(&defer_global, 0, NULL, NULL);
 	return 0;

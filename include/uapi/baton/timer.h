@@ -78,7 +78,9 @@ BATON_API int baton_timer_arm(struct baton_server *s, struct baton_timer *t,
  * After it returns the function will not run until the timer is armed
  * again; cancelling from inside the function stops a periodic timer.
  *
- * Context: main thread.
+ * Context: main thread, of the server @t was armed on (a timer names no
+ * server, so only "a main thread" is checked: elsewhere it returns false
+ * and a DEBUG=1 build aborts).
  * Return: true when the timer was armed.
  */
 BATON_API bool baton_timer_cancel(struct baton_timer *t);
@@ -87,7 +89,8 @@ BATON_API bool baton_timer_cancel(struct baton_timer *t);
  * baton_timer_armed - whether a timer is armed
  * @t: the timer
  *
- * Context: main thread.
+ * Context: main thread, of the server @t was armed on (as
+ * baton_timer_cancel()).
  * Return: true when @t will run.
  */
 BATON_API bool baton_timer_armed(const struct baton_timer *t);

@@ -128,7 +128,7 @@ static void *producer_thread(void *p)
 	unsigned long i;
 	double t0;
 
-	role_enter_io(0);
+	role_enter_io(NULL, 0);
 	defer_attach(a->q);
 	pthread_barrier_wait(a->start);
 	t0 = now_s();
@@ -311,7 +311,7 @@ int main(int argc, char **argv) __no_role_analysis
 	if (!pool || !rates || !caller_ns)
 		return 1;
 
-	role_enter_main();
+	role_enter_main(NULL);
 	baton_rcu_register_thread();
 	if (baton_type_register(&bobj_main_type) ||
 	    baton_type_register(&bobj_any_type))

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * test_two_servers.c - two servers in one process, each with its own
+ * main thread: the main role is bound to one server, so a call for a
+ * server from any other thread (a foreign one, or the main thread of the
+ * other server) is refused with -EPERM, or aborts a DEBUG=1 build.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <baton/role.h>
+#include "../common/cunit.h"
+#include "../common/line_server.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* The two servers, for the protocol's OTHER command; set by the test
+ * before it sends one (release), read by the mains (acquire). */
+static _Atomic(struct baton_server *) two[2];
+
+static struct baton_server *other_server(struct baton_server *s)
+{
+	struct baton_server *a = atomic_load_explicit(&two[0],
+						      memory_order_acquire);
+
+	return a == s ? atomic_load_explicit(&two[1], memory_order_acquire) : a;
+}
+
+/* For baton_timer_arm() on the wrong thread: never armed. */
+static void never_runs(struct baton_timer *t)
+{
+}
+
+/*
+ * "OTHER <call> <id>" runs a main-thread call for the other server (or a
+ * client of it) from this server's main and replies "RC <result>";
+ * "SELF <call> <id>" runs it for this server.  Anything else is the
+ * line protocol's.
+ */
+static long cross_call(struct baton_server *s, const char *call, uint64_t id)
+{
+	static struct baton_timer t;	/* main's only */
+	struct baton_stats st = { .sz = sizeof(st) };
+	struct baton_client *c;
+	long rc;
+
+	if (!strcmp(call, "kill"))
+		return baton_client_kill(s, id);
+	if (!strcmp(call, "lookup"))
+		return baton_client_lookup(s, id) ? 0 : -EPERM;
+	if (!strcmp(call, "stats"))
+		return baton_server_stats(s, &st);
+	if (!strcmp(call, "idle"))
+		return baton_server_set_idle_timeout(s, 0);
+	if (!strcmp(call, "listen"))
+		return baton_server_listen_tcp(s, "127.0.0.1", 0, NULL);
+	if (!strcmp(call, "run"))
+		return baton_server_run(s);
+	if (!strcmp(call, "timer")) {
+		baton_timer_init(&t, never_runs);
+		rc = baton_timer_arm(s, &t, NULL, 1000000, 0);
+		if (!rc)
+			baton_timer_cancel(&t);
+		return rc;
+	}
+	if (!strcmp(call, "write") || !strcmp(call, "close")) {
+		/* Any registered thread may find a client under RCU. */
+		baton_rcu_read_lock();
+		c = baton_client_get_rcu(s, id);
+		baton_rcu_read_unlock();
+		if (!c)
+			return -ENOENT;
+		rc = !strcmp(call, "write") ? baton_client_write(c, "x\n", 2) :
+					      baton_client_close(c);
+		baton_client_put(c);
+		return rc;
+	}
+	return -ENOSYS;
+}
+
+static void two_execute(struct baton_client *c, void *req)
+{
+	struct baton_server *s = baton_client_server(c);
+	char *line = req, call[16];
+	unsigned long long id;
+
+	if (sscanf(line, "OTHER %15s %llu", call, &id) == 2) {
+		ls_reply(c, "RC ", cross_call(other_server(s), call, id));
+		free(line);
+	} else if (sscanf(line, "SELF %15s %llu", call, &id) == 2) {
+		ls_reply(c, "RC ", cross_call(s, call, id));
+		free(line);
+	} else {
+		ls_execute(c, req);
+	}
+}
+
+static struct baton_proto two_proto;
+
+static int two_start(struct line_server *a, struct line_server *b,
+		     int workers)
+{
+	int err;
+
+	two_proto = ls_proto;
+	two_proto.execute = two_execute;
+	a->opts.proto = b->opts.proto = &two_proto;
+	err = ls_start(a, workers);
+	if (err)
+		return err;
+	err = ls_start(b, workers);
+	if (err) {
+		ls_stop(a);
+		return err;
+	}
+	atomic_store_explicit(&two[0], a->s, memory_order_release);
+	atomic_store_explicit(&two[1], b->s, memory_order_release);
+	return 0;
+}
+
+/* The id of the client on @fd. */
+static uint64_t client_id(int fd)
+{
+	char line[64];
+
+	ls_send(fd, "ID\n");
+	if (ls_read_line(fd, line, sizeof(line), 5000) <= 0)
+		return 0;
+	return strtoull(line, NULL, 10);
+}
+
+/* Send @cmd on @fd and return the number after "RC ", or LONG_MIN. */
+static long rc_of(int fd, const char *cmd)
+{
+	char line[64];
+
+	ls_send(fd, cmd);
+	if (ls_read_line(fd, line, sizeof(line), 5000) <= 0 ||
+	    strncmp(line, "RC ", 3))
+		return LONG_MIN;
+	return strtol(line + 3, NULL, 10);
+}
+
+/*
+ * Whether @call on @s is refused when made on a thread that is main of
+ * @as_main (NULL: a foreign thread): in a forked child, so that a DEBUG=1
+ * build's abort ends only the child (SIGALRM ends it after 10 s).  Release builds must return -EPERM
+ * (the child exits 0), DEBUG=1 builds must abort.  The child plays the
+ * role with role_enter_main() and never returns from this function:
+ * outside the role analysis.
+ */
+static bool refused(long (*call)(struct baton_server *s),
+		    struct baton_server *s, struct baton_server *as_main)
+	__no_role_analysis
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0)
+			dup2(null, 2);	/* the DEBUG=1 report */
+		alarm(10);	/* a call that is not refused may block */
+		if (as_main)
+			role_enter_main(as_main);
+		_exit(call(s) == -EPERM ? 0 : 1);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		return false;
+#ifdef BATON_DEBUG
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+#else
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+#endif
+}
+
+static long call_listen(struct baton_server *s)
+{
+	return baton_server_listen_tcp(s, "127.0.0.1", 0, NULL);
+}
+
+static long call_listen_unix(struct baton_server *s)
+{
+	return baton_server_listen_unix(s, "/tmp/baton-two-servers.sock");
+}
+
+static long call_run(struct baton_server *s)
+{
+	return baton_server_run(s);
+}
+
+static long call_stats(struct baton_server *s)
+{
+	struct baton_stats st = { .sz = sizeof(st) };
+
+	return baton_server_stats(s, &st);
+}
+
+static long call_idle(struct baton_server *s)
+{
+	return baton_server_set_idle_timeout(s, 0);
+}
+
+static long call_lookup(struct baton_server *s)
+{
+	return baton_client_lookup(s, 1) ? 0 : -EPERM;
+}
+
+static long call_kill(struct baton_server *s)
+{
+	return baton_client_kill(s, 1);
+}
+
+static long call_timer(struct baton_server *s)
+{
+	struct baton_timer t;
+
+	baton_timer_init(&t, never_runs);
+	return baton_timer_arm(s, &t, NULL, 1000000, 0);
+}
+
+/* Refused in either build: a release build destroys nothing. */
+static long call_destroy(struct baton_server *s)
+{
+	baton_server_destroy(s);
+	return -EPERM;
+}
+
+static const struct {
+	const char *name;
+	long (*call)(struct baton_server *s);
+} main_calls[] = {
+	{ "listen_tcp", call_listen },
+	{ "listen_unix", call_listen_unix },
+	{ "run", call_run },
+	{ "stats", call_stats },
+	{ "set_idle_timeout", call_idle },
+	{ "client_lookup", call_lookup },
+	{ "client_kill", call_kill },
+	{ "timer_arm", call_timer },
+	{ "destroy", call_destroy },
+};
+
+/*
+ * Every main-thread call for server A is refused on a foreign thread and
+ * on B's main thread, while both run; A goes on serving.
+ */
+static void test_main_calls_refused_elsewhere(void)
+{
+	struct line_server a = { 0 }, b = { 0 };
+	unsigned int i;
+	char line[64];
+	int fd;
+
+	CU_ASSERT_EQUAL_FATAL(two_start(&a, &b, 1), 0);
+	fd = ls_dial(a.port);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT(client_id(fd) > 0);	/* A has a client to find */
+	for (i = 0; i < ARRAY_SIZE(main_calls); i++) {
+		bool foreign = refused(main_calls[i].call, a.s, NULL);
+		bool other = refused(main_calls[i].call, a.s, b.s);
+
+		if (!foreign || !other)
+			printf("\n    %s: not refused on %s\n", main_calls[i].name,
+			       !foreign ? "a foreign thread" : "B's main");
+		CU_ASSERT(foreign);
+		CU_ASSERT(other);
+	}
+#ifndef BATON_DEBUG
+	/* In this process: a destroy from the wrong thread does nothing
+	 * (A still serves below). */
+	baton_server_destroy(a.s);
+#endif
+	ls_send(fd, "still here\n");
+	CU_ASSERT(ls_read_line(fd, line, sizeof(line), 5000) > 0);
+	CU_ASSERT_STRING_EQUAL(line, "still here");
+	close(fd);
+	CU_ASSERT_EQUAL(ls_stop(&b), 0);
+	CU_ASSERT_EQUAL(ls_stop(&a), 0);
+}
+
+/*
+ * End to end, from inside @execute: A's main may act on its own clients
+ * and is refused on B's (-EPERM, the client untouched).  A DEBUG=1 build
+ * would abort A's main at the first refusal: there the forked test above
+ * covers it.
+ */
+static void test_cross_server_calls_from_main(void)
+{
+#ifdef BATON_DEBUG
+	printf("\n    DEBUG=1: a refusal aborts; see "
+	       "test_main_calls_refused_elsewhere\n");
+#else
+	static const char *const refused_calls[] = {
+		"kill", "lookup", "stats", "idle", "listen", "run", "timer",
+		"write", "close",
+	};
+	struct line_server a = { 0 }, b = { 0 };
+	uint64_t a_id, b_id;
+	char cmd[64], line[64];
+	unsigned int i;
+	int fa, fb;
+	long rc;
+
+	CU_ASSERT_EQUAL_FATAL(two_start(&a, &b, 2), 0);
+	fa = ls_dial(a.port);
+	fb = ls_dial(b.port);
+	a_id = client_id(fa);
+	b_id = client_id(fb);
+	CU_ASSERT(a_id > 0 && b_id > 0);
+	for (i = 0; i < ARRAY_SIZE(refused_calls); i++) {
+		snprintf(cmd, sizeof(cmd), "OTHER %s %llu\n", refused_calls[i],
+			 (unsigned long long)b_id);
+		rc = rc_of(fa, cmd);
+		if (rc != -EPERM)
+			printf("\n    OTHER %s: %ld, not refused\n",
+			       refused_calls[i], rc);
+		CU_ASSERT_EQUAL(rc, -EPERM);
+	}
+	/* The same calls for A's own client work. */
+	snprintf(cmd, sizeof(cmd), "SELF lookup %llu\n",
+		 (unsigned long long)a_id);
+	CU_ASSERT_EQUAL(rc_of(fa, cmd), 0);
+	CU_ASSERT_EQUAL(rc_of(fa, "SELF stats 0\n"), 0);
+	CU_ASSERT_EQUAL(rc_of(fa, "SELF timer 0\n"), 0);
+	/* B's client was neither written to nor closed nor killed. */
+	ls_send(fb, "fine\n");
+	CU_ASSERT(ls_read_line(fb, line, sizeof(line), 5000) > 0);
+	CU_ASSERT_STRING_EQUAL(line, "fine");
+	close(fa);
+	close(fb);
+	CU_ASSERT_EQUAL(ls_stop(&a), 0);
+	CU_ASSERT_EQUAL(ls_stop(&b), 0);
+	CU_ASSERT_EQUAL(atomic_load(&b.closes), 1);
+#endif
+}
+
+/*
+ * A thread is the main thread of one server at a time: a second create
+ * on it fails with -EBUSY until the first server is destroyed.
+ */
+static void test_one_server_per_main_thread(void)
+{
+	struct baton_server_opts o = { .sz = sizeof(o), .proto = &ls_proto,
+				       .nr_io_workers = 0 };
+	struct baton_server *s1 = NULL, *s2 = NULL;
+	struct baton_stats st = { .sz = sizeof(st) };
+
+	CU_ASSERT_EQUAL_FATAL(baton_server_create(&o, &s1), 0);
+	/* Main from create on, before any run. */
+	CU_ASSERT_EQUAL(baton_server_stats(s1, &st), 0);
+	CU_ASSERT_EQUAL(baton_server_create(&o, &s2), -EBUSY);
+	CU_ASSERT_PTR_NULL(s2);
+	baton_server_destroy(s1);
+	CU_ASSERT_EQUAL(role_current(), BATON_ROLE_FOREIGN);
+	CU_ASSERT_EQUAL_FATAL(baton_server_create(&o, &s2), 0);
+	CU_ASSERT_EQUAL(baton_server_stats(s2, &st), 0);
+	baton_server_destroy(s2);
+}
+
+static const struct cunit_test tests[] = {
+	CUNIT_TEST(test_one_server_per_main_thread),
+	CUNIT_TEST(test_main_calls_refused_elsewhere),
+	CUNIT_TEST(test_cross_server_calls_from_main),
+};
+
+int main(void)
+{
+	return cunit_run("two_servers", tests, ARRAY_SIZE(tests), NULL, NULL);
+}
