@@ -73,7 +73,7 @@ struct baton_client *client_alloc(struct baton_server *s, int fd,
 	refcount_set(&c->refs, 1);
 	cds_lfht_node_init(&c->table_node);
 	client_init_io_view(c);
-	c->owner = role_self();
+	atomic_init(&c->owner, ROLE_ID_MAIN);
 	init_llist_head(&c->posts);
 	atomic_init(&c->pending_read, 0);
 	atomic_init(&c->pending_ctl, 0);
@@ -418,7 +418,7 @@ BATON_API int baton_client_write(struct baton_client *c, const void *buf,
 	case WRITER_OWNER:
 		break;
 	}
-	assert_owner(c->owner);
+	assert_client_owner(c);
 	before = c->out_bytes;
 	err = client_append_copy(c, buf, len);
 	client_count_write(c, before);
@@ -444,7 +444,7 @@ BATON_API int baton_client_write_ref(struct baton_client *c,
 	case WRITER_OWNER:
 		break;
 	}
-	assert_owner(c->owner);
+	assert_client_owner(c);
 	err = client_reply_check(c, len);
 	if (err)
 		return err;
@@ -464,7 +464,7 @@ BATON_API int baton_client_set_error(struct baton_client *c, const char *msg,
 
 	if (!client_owned_by_self(c))
 		return role_misuse("baton_client_set_error");
-	assert_owner(c->owner);
+	assert_client_owner(c);
 	copy = bt_malloc(len ? len : 1);
 	if (!copy)
 		return -ENOMEM;
@@ -481,7 +481,7 @@ BATON_API void *baton_client_proto_state(struct baton_client *c)
 		role_misuse("baton_client_proto_state");
 		return NULL;
 	}
-	assert_owner(c->owner);
+	assert_client_owner(c);
 	return c->proto_state;
 }
 

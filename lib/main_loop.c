@@ -96,7 +96,7 @@ void main_process_inbox(struct baton_server *s)
 		struct baton_client *c =
 			container_of(pos, struct baton_client, handoff);
 
-		assert_owner(c->owner);
+		assert_client_owner(c);
 		c->at_main = true;
 		batch++;
 		if (c->flags & CF_GONE) {
@@ -233,7 +233,7 @@ void main_close_all(struct baton_server *s)
 		client_table_walk(s, collect_client, &ctx);
 		rcu_read_unlock_bt();
 		for (i = 0; i < ctx.nr; i++) {
-			ctx.batch[i]->owner = 0;
+			client_set_owner(ctx.batch[i], ROLE_ID_MAIN);
 			ctx.batch[i]->at_main = true;
 			main_finalize_client(s, ctx.batch[i]);
 		}

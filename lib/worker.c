@@ -344,7 +344,7 @@ static void worker_take_client(struct baton_worker *w, struct baton_client *c,
 {
 	bool try_read;
 
-	assert_owner(c->owner);
+	assert_client_owner(c);
 	if (c->flags & CF_NEW) {
 		c->flags &= ~CF_NEW;
 		if (client_epoll(w, c, EPOLL_CTL_ADD, EV_IN) < 0) {

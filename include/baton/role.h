@@ -234,24 +234,38 @@ static inline bool role_is_main_of(const struct baton_server *s)
 	__role_check(role_cur != BATON_ROLE_IO, "not io")
 /*
  * Must be the current owner of an object whose owner is recorded as a
- * thread id: (role, io index) packed by role_self().
+ * thread id: (role, io index) packed by role_self().  The caller reads
+ * the record in a way that cannot race (a client's is an atomic:
+ * assert_client_owner() in client_internal.h).
  */
 #define assert_owner(owner_id) \
 	__role_check((owner_id) == role_self(), "owner")
 
+/* role_self() of the main thread, and of IO worker @index. */
+#define ROLE_ID_MAIN	0
+
+static inline int role_id_io(int index)
+{
+	return 1 + index;
+}
+
 /**
  * role_self - the calling thread's identity as a small integer
  *
+ * Within one server: pair it with role_server() to tell two servers'
+ * threads apart.
+ *
  * Context: any thread.
- * Return: 0 for main, 1 + index for IO workers, -1 for anything else.
+ * Return: ROLE_ID_MAIN for main, role_id_io(index) for IO workers, -1 for
+ * anything else.
  */
 static inline int role_self(void)
 {
 	switch (role_cur) {
 	case BATON_ROLE_MAIN:
-		return 0;
+		return ROLE_ID_MAIN;
 	case BATON_ROLE_IO:
-		return 1 + role_cur_io_index;
+		return role_id_io(role_cur_io_index);
 	default:
 		return -1;
 	}
