@@ -351,7 +351,7 @@ void main_drain_deferred(struct baton_server *s)
 
 	for (i = 0; i < n; i++)
 		defer_drain(&s->workers[i].defer);
-	defer_drain(&defer_global);
+	defer_drain(&s->defer);
 }
 
 /* Main plays the inline worker @w: the IO role, and the worker's clock. */

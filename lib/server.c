@@ -143,7 +143,7 @@ static void server_free(struct baton_server *s) __main_only
 	 */
 	do
 		rcu_free_barrier();
-	while (defer_drain(&defer_global));
+	while (defer_drain(&s->defer));
 	client_table_destroy(s);
 	timer_fini(s);
 	free(s->workers);
@@ -155,7 +155,17 @@ static void server_free(struct baton_server *s) __main_only
 	/* Undo create's registration, after the last grace-period free. */
 	if (s->registered_main)
 		baton_rcu_unregister_thread();
+	defer_attach(NULL);
 	free(s);
+}
+
+/* A put crossed the home queue's mark: wake main to drain early.
+ * Context: any thread; an eventfd write. */
+static void server_wake_main(void *arg)
+{
+	struct baton_server *s = arg;
+
+	wake_up(&s->wake);
 }
 
 static void server_join_workers(struct baton_server *s) __main_only
@@ -210,6 +220,9 @@ BATON_API int baton_server_create(const struct baton_server_opts *opts,
 		goto out_free;
 	defer_mark = opts->sz > offsetof(struct baton_server_opts, defer_high_mark) &&
 		     opts->defer_high_mark ? opts->defer_high_mark : DEFAULT_DEFER_MARK;
+	/* This thread's objects are the server's from here on. */
+	defer_queue_init(&s->defer, NULL, defer_mark, server_wake_main, s);
+	defer_attach(&s->defer);
 
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0) {

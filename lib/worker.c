@@ -515,7 +515,7 @@ int worker_init(struct baton_server *s, struct baton_worker *w, int index,
 	init_llist_head(&w->inbox);
 	init_llist_head(&w->kicks);
 	atomic_init(&w->stop, false);
-	defer_queue_init(&w->defer, defer_mark, wake_main, s);
+	defer_queue_init(&w->defer, &s->defer, defer_mark, wake_main, s);
 	w->wake.fd = -1;
 	if (inline_io) {
 		w->epfd = s->epfd;

@@ -3,7 +3,10 @@
  * test_two_servers.c - two servers in one process, each with its own
  * main thread: the main role is bound to one server, so a call for a
  * server from any other thread (a foreign one, or the main thread of the
- * other server) is refused with -EPERM, or aborts a DEBUG=1 build.
+ * other server) is refused with -EPERM, or aborts a DEBUG=1 build; and
+ * each server's main-only objects are freed on its own main thread,
+ * whoever drops the last reference (a foreign thread, the RCU callback
+ * thread, the other server's main or IO worker).
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -32,11 +35,119 @@ static void never_runs(struct baton_timer *t)
 {
 }
 
+/* ------------------------------------------------------------------ */
+/* Objects of each server, freed on its own main thread. */
+
+#define SOBJ_BYTES	1024	/* sent by reference (at least 256) */
+#define SOBJ_MAX	1024
+
+/* A main-only object: it knows which server's main must free it. */
+struct sobj {
+	struct baton_obj obj;
+	int server;		/* 0: the first server, 1: the second */
+	char bytes[SOBJ_BYTES];
+};
+
+/* The main threads, set by the test (release) before any object exists. */
+static _Atomic(pthread_t) main_of[2];
+static _Atomic long sobj_made[2], sobj_freed[2], sobj_wrong_thread;
+
+/*
+ * Context: main thread only (the type has no FREE_ANY_THREAD): it checks
+ * that it runs on the main thread of the object's own server.
+ */
+static void sobj_free(struct baton_obj *obj)
+{
+	struct sobj *o = baton_container_of(obj, struct sobj, obj);
+
+	if (role_current() != BATON_ROLE_MAIN ||
+	    !pthread_equal(pthread_self(),
+			   atomic_load_explicit(&main_of[o->server],
+						memory_order_acquire)))
+		atomic_fetch_add(&sobj_wrong_thread, 1);
+	atomic_fetch_add(&sobj_freed[o->server], 1);
+	free(o);
+}
+
+static struct baton_type sobj_type = { .name = "sobj", .free = sobj_free };
+
+/* Objects a main made for another thread to put. */
+static pthread_mutex_t made_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sobj *made[SOBJ_MAX];
+static int nr_made;
+
+static int server_index(struct baton_server *s)
+{
+	return s == atomic_load_explicit(&two[0], memory_order_acquire) ? 0 : 1;
+}
+
+/* MAKE <n> [RCU]: n objects of this server (its main's thread binding
+ * says so), handed to whoever takes them from made[]. */
+static long sobj_make(struct baton_server *s, long n, bool rcu)
+{
+	long i;
+
+	for (i = 0; i < n; i++) {
+		struct sobj *o = calloc(1, sizeof(*o));
+
+		if (!o || baton_obj_init(&o->obj, &sobj_type)) {
+			free(o);
+			return -ENOMEM;
+		}
+		o->server = server_index(s);
+		memset(o->bytes, 'a' + o->server, sizeof(o->bytes));
+		if (rcu)
+			baton_obj_mark_rcu(&o->obj);
+		atomic_fetch_add(&sobj_made[o->server], 1);
+		pthread_mutex_lock(&made_lock);
+		made[nr_made++] = o;
+		pthread_mutex_unlock(&made_lock);
+	}
+	return n;
+}
+
+/* Take every object made so far. */
+static int sobj_take(struct sobj **out)
+{
+	int n;
+
+	pthread_mutex_lock(&made_lock);
+	n = nr_made;
+	memcpy(out, made, (size_t)n * sizeof(*out));
+	nr_made = 0;
+	pthread_mutex_unlock(&made_lock);
+	return n;
+}
+
+/*
+ * PUTMADE: this main drops the last reference of every object made so
+ * far (the other server's); REFMADE: it writes each one to this client
+ * by reference and drops its own, so that this server's IO worker drops
+ * the last one once the bytes are sent.
+ */
+static long sobj_put_made(struct baton_client *c, bool by_ref)
+{
+	static struct sobj *taken[SOBJ_MAX];
+	int i, n = sobj_take(taken);
+
+	if (by_ref)
+		ls_reply(c, "REF ", n);
+	for (i = 0; i < n; i++) {
+		if (by_ref)
+			baton_client_write_ref(c, &taken[i]->obj,
+					       taken[i]->bytes,
+					       sizeof(taken[i]->bytes));
+		baton_obj_put(&taken[i]->obj);
+	}
+	return n;
+}
+
 /*
  * "OTHER <call> <id>" runs a main-thread call for the other server (or a
  * client of it) from this server's main and replies "RC <result>";
- * "SELF <call> <id>" runs it for this server.  Anything else is the
- * line protocol's.
+ * "SELF <call> <id>" runs it for this server; "MAKE <n> [RCU]",
+ * "PUTMADE" and "REFMADE" deal with objects (above).  Anything else is
+ * the line protocol's.
  */
 static long cross_call(struct baton_server *s, const char *call, uint64_t id)
 {
@@ -84,8 +195,18 @@ static void two_execute(struct baton_client *c, void *req)
 	struct baton_server *s = baton_client_server(c);
 	char *line = req, call[16];
 	unsigned long long id;
+	long n;
 
-	if (sscanf(line, "OTHER %15s %llu", call, &id) == 2) {
+	if (sscanf(line, "MAKE %ld", &n) == 1) {
+		ls_reply(c, "MADE ", sobj_make(s, n, strstr(line, "RCU")));
+		free(line);
+	} else if (!strcmp(line, "PUTMADE\n")) {
+		ls_reply(c, "PUT ", sobj_put_made(c, false));
+		free(line);
+	} else if (!strcmp(line, "REFMADE\n")) {
+		sobj_put_made(c, true);
+		free(line);
+	} else if (sscanf(line, "OTHER %15s %llu", call, &id) == 2) {
 		ls_reply(c, "RC ", cross_call(other_server(s), call, id));
 		free(line);
 	} else if (sscanf(line, "SELF %15s %llu", call, &id) == 2) {
@@ -116,6 +237,9 @@ static int two_start(struct line_server *a, struct line_server *b,
 	}
 	atomic_store_explicit(&two[0], a->s, memory_order_release);
 	atomic_store_explicit(&two[1], b->s, memory_order_release);
+	/* ls_start() ran each server on its own thread: its main. */
+	atomic_store_explicit(&main_of[0], a->thread, memory_order_release);
+	atomic_store_explicit(&main_of[1], b->thread, memory_order_release);
 	return 0;
 }
 
@@ -365,13 +489,193 @@ static void test_one_server_per_main_thread(void)
 	baton_server_destroy(s2);
 }
 
+/* Send @cmd on @fd and return the number after @prefix, or -1. */
+static long count_of(int fd, const char *cmd, const char *prefix)
+{
+	char line[64];
+
+	ls_send(fd, cmd);
+	if (ls_read_line(fd, line, sizeof(line), 5000) <= 0 ||
+	    strncmp(line, prefix, strlen(prefix)))
+		return -1;
+	return strtol(line + strlen(prefix), NULL, 10);
+}
+
+/* Whether both servers freed all they made, within 5 s. */
+static bool all_freed(void)
+{
+	return ls_wait_until(atomic_load(&sobj_freed[0]) ==
+			     atomic_load(&sobj_made[0]) &&
+			     atomic_load(&sobj_freed[1]) ==
+			     atomic_load(&sobj_made[1]), 5000);
+}
+
+struct putter {
+	struct sobj **objs;
+	int nr;
+	bool registered;	/* an RCU reader: RCU-marked ones go by call_rcu */
+};
+
+/* A foreign thread drops the last reference of its share. */
+static void *putter_thread(void *arg)
+{
+	struct putter *p = arg;
+	int i;
+
+	if (p->registered)
+		baton_rcu_register_thread();
+	for (i = 0; i < p->nr; i++)
+		baton_obj_put(&p->objs[i]->obj);
+	if (p->registered)
+		baton_rcu_unregister_thread();	/* hands its rcu_free block */
+	return NULL;
+}
+
+/* Two foreign threads, one registered, put @n objects between them
+ * (every other one each, so both get objects of both servers). */
+static void put_from_foreign_threads(struct sobj **objs, int n)
+{
+	static struct sobj *share[2][SOBJ_MAX];
+	struct putter p[2] = {
+		{ share[0], 0, false }, { share[1], 0, true },
+	};
+	pthread_t t[2];
+	int i;
+
+	for (i = 0; i < n; i++)
+		p[i % 2].objs[p[i % 2].nr++] = objs[i];
+	for (i = 0; i < 2; i++)
+		CU_ASSERT_FATAL(pthread_create(&t[i], NULL, putter_thread,
+					       &p[i]) == 0);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+}
+
+/*
+ * Main-only objects of both servers, each freed on its own server's main
+ * thread: put by foreign threads (registered or not), after a grace
+ * period by the RCU callback thread, by the other server's main thread,
+ * and by the other server's IO worker once it sent them by reference;
+ * and objects a foreign thread made for a server with
+ * baton_obj_init_server().  Then both servers stop and are destroyed.
+ */
+static void test_objects_freed_on_their_main(void)
+{
+	static struct sobj *taken[SOBJ_MAX];
+	struct line_server a = { 0 }, b = { 0 };
+	char *buf = malloc(64 * SOBJ_BYTES);
+	long want;
+	int fa, fb, n, i;
+
+	atomic_store(&sobj_wrong_thread, 0);
+	CU_ASSERT_EQUAL_FATAL(two_start(&a, &b, 2), 0);
+	fa = ls_dial(a.port);
+	fb = ls_dial(b.port);
+
+	/* Foreign threads put what both mains made. */
+	CU_ASSERT_EQUAL(count_of(fa, "MAKE 100\n", "MADE "), 100);
+	CU_ASSERT_EQUAL(count_of(fb, "MAKE 100\n", "MADE "), 100);
+	CU_ASSERT_EQUAL(count_of(fa, "MAKE 20 RCU\n", "MADE "), 20);
+	CU_ASSERT_EQUAL(count_of(fb, "MAKE 20 RCU\n", "MADE "), 20);
+	n = sobj_take(taken);
+	CU_ASSERT_EQUAL(n, 240);
+	put_from_foreign_threads(taken, n);
+	CU_ASSERT(all_freed());
+
+	/* A foreign thread makes objects for A and puts them. */
+	for (i = 0; i < 30; i++) {
+		struct sobj *o = calloc(1, sizeof(*o));
+
+		CU_ASSERT_FATAL(o != NULL);
+		CU_ASSERT_EQUAL(baton_obj_init_server(&o->obj, &sobj_type,
+						      a.s), 0);
+		o->server = 0;
+		atomic_fetch_add(&sobj_made[0], 1);
+		taken[i] = o;
+	}
+	put_from_foreign_threads(taken, 30);
+	CU_ASSERT(all_freed());
+
+	/* B's main drops the last reference of A's objects. */
+	CU_ASSERT_EQUAL(count_of(fa, "MAKE 50\n", "MADE "), 50);
+	CU_ASSERT_EQUAL(count_of(fb, "PUTMADE\n", "PUT "), 50);
+	CU_ASSERT(all_freed());
+
+	/* B's IO worker drops the last reference of A's objects. */
+	CU_ASSERT_EQUAL(count_of(fa, "MAKE 64\n", "MADE "), 64);
+	want = count_of(fb, "REFMADE\n", "REF ");
+	CU_ASSERT_EQUAL(want, 64);
+	if (want == 64) {
+		size_t got = 0, all = 64 * SOBJ_BYTES;
+
+		while (got < all) {
+			ssize_t r = read(fb, buf + got, all - got);
+
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+		CU_ASSERT_EQUAL(got, all);
+		CU_ASSERT(got == all && buf[0] == 'a' && buf[all - 1] == 'a');
+	}
+	CU_ASSERT(all_freed());
+
+	close(fa);
+	close(fb);
+	CU_ASSERT_EQUAL(ls_stop(&a), 0);
+	CU_ASSERT_EQUAL(ls_stop(&b), 0);
+	CU_ASSERT_EQUAL(atomic_load(&sobj_freed[0]), atomic_load(&sobj_made[0]));
+	CU_ASSERT_EQUAL(atomic_load(&sobj_freed[1]), atomic_load(&sobj_made[1]));
+	CU_ASSERT_EQUAL(atomic_load(&sobj_wrong_thread), 0);
+	printf("\n    freed on their own main: %ld of A's, %ld of B's\n",
+	       atomic_load(&sobj_freed[0]), atomic_load(&sobj_freed[1]));
+	free(buf);
+}
+
+/* A main-only object made on a thread that serves no server. */
+static long call_obj_init(struct baton_server *s)
+{
+	struct sobj o;
+
+	return baton_obj_init(&o.obj, &sobj_type);
+}
+
+/*
+ * A main-only object needs a server whose main frees it: baton_obj_init()
+ * on a foreign thread is refused (-EPERM; DEBUG=1 aborts), while the
+ * creating thread of a server, before its run, may make one.
+ */
+static void test_main_only_object_needs_a_server(void)
+{
+	struct baton_server_opts o = { .sz = sizeof(o), .proto = &ls_proto,
+				       .nr_io_workers = 0 };
+	struct baton_server *s;
+	struct sobj *obj = calloc(1, sizeof(*obj));
+
+	CU_ASSERT(refused(call_obj_init, NULL, NULL));
+	CU_ASSERT_FATAL(obj != NULL);
+	CU_ASSERT_EQUAL_FATAL(baton_server_create(&o, &s), 0);
+	atomic_store(&main_of[1], pthread_self());
+	CU_ASSERT_EQUAL(baton_obj_init(&obj->obj, &sobj_type), 0);
+	obj->server = 1;
+	atomic_fetch_add(&sobj_made[1], 1);
+	baton_obj_put(&obj->obj);	/* on its main: freed at once */
+	CU_ASSERT_EQUAL(atomic_load(&sobj_freed[1]), atomic_load(&sobj_made[1]));
+	baton_server_destroy(s);
+	CU_ASSERT_EQUAL(atomic_load(&sobj_wrong_thread), 0);
+}
+
 static const struct cunit_test tests[] = {
 	CUNIT_TEST(test_one_server_per_main_thread),
 	CUNIT_TEST(test_main_calls_refused_elsewhere),
 	CUNIT_TEST(test_cross_server_calls_from_main),
+	CUNIT_TEST(test_objects_freed_on_their_main),
+	CUNIT_TEST(test_main_only_object_needs_a_server),
 };
 
 int main(void)
 {
+	if (baton_type_register(&sobj_type))
+		return CUNIT_EXIT_FAIL;
 	return cunit_run("two_servers", tests, ARRAY_SIZE(tests), NULL, NULL);
 }
