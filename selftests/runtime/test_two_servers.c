@@ -175,15 +175,25 @@ static long cross_call(struct baton_server *s, const char *call, uint64_t id)
 			baton_timer_cancel(&t);
 		return rc;
 	}
-	if (!strcmp(call, "write") || !strcmp(call, "close")) {
+	if (!strcmp(call, "write") || !strcmp(call, "close") ||
+	    !strcmp(call, "mixtimer")) {
 		/* Any registered thread may find a client under RCU. */
 		baton_rcu_read_lock();
 		c = baton_client_get_rcu(s, id);
 		baton_rcu_read_unlock();
 		if (!c)
 			return -ENOENT;
-		rc = !strcmp(call, "write") ? baton_client_write(c, "x\n", 2) :
-					      baton_client_close(c);
+		if (!strcmp(call, "mixtimer")) {
+			/* A timer of this main's server on @s's client. */
+			baton_timer_init(&t, never_runs);
+			rc = baton_timer_arm(other_server(s), &t, c, 1000000, 0);
+			if (!rc)
+				baton_timer_cancel(&t);
+		} else {
+			rc = !strcmp(call, "write") ?
+			     baton_client_write(c, "x\n", 2) :
+			     baton_client_close(c);
+		}
 		baton_client_put(c);
 		return rc;
 	}
@@ -454,6 +464,10 @@ static void test_cross_server_calls_from_main(void)
 	CU_ASSERT_EQUAL(rc_of(fa, cmd), 0);
 	CU_ASSERT_EQUAL(rc_of(fa, "SELF stats 0\n"), 0);
 	CU_ASSERT_EQUAL(rc_of(fa, "SELF timer 0\n"), 0);
+	/* A's timer cannot hang on B's client. */
+	snprintf(cmd, sizeof(cmd), "OTHER mixtimer %llu\n",
+		 (unsigned long long)b_id);
+	CU_ASSERT_EQUAL(rc_of(fa, cmd), -EINVAL);
 	/* B's client was neither written to nor closed nor killed. */
 	ls_send(fb, "fine\n");
 	CU_ASSERT(ls_read_line(fb, line, sizeof(line), 5000) > 0);

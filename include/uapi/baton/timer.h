@@ -65,7 +65,7 @@ BATON_API void baton_timer_init(struct baton_timer *t,
  * Context: main thread.
  * Return: 0, -ENOMEM when the heap cannot grow, -EPIPE when @c is
  * closing, -EINVAL when @t was never initialized or is armed on another
- * server, -EPERM on another thread.
+ * server or @c is a client of another server, -EPERM on another thread.
  */
 BATON_API int baton_timer_arm(struct baton_server *s, struct baton_timer *t,
 			      struct baton_client *c, uint64_t delay_ms,
