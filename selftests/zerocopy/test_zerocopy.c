@@ -123,9 +123,9 @@ static const struct baton_proto zc_proto = {
 };
 
 /*
- * After run returns the server thread is no longer main: the last put of
- * a main-only object goes to the process-wide deferred queue, which
- * destroy drains on main.
+ * After run returns the server thread is still the server's main thread
+ * (until destroy): the last put of a main-only object frees it at once,
+ * and zval_free() checks that it runs there.
  */
 static void zc_after_run(struct line_server *ls)
 {
