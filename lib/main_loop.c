@@ -20,6 +20,7 @@
 #include <baton/clock.h>
 #include <baton/defer.h>
 #include <baton/fault.h>
+#include <baton/gate.h>
 #include <baton/handoff.h>
 #include <baton/idle.h>
 #include <baton/logging.h>
@@ -59,6 +60,7 @@ static void main_execute(struct baton_server *s, struct baton_client *c)
 			c->reqs[i] = NULL;
 			continue;
 		}
+		GATE("main_execute");
 		s->proto.execute(c, req);
 		s->st_requests++;
 	}
@@ -107,7 +109,7 @@ void main_process_inbox(struct baton_server *s)
 		struct baton_client *c =
 			container_of(pos, struct baton_client, handoff);
 
-		assert_owner(c->owner);
+		assert_client_owner(c);
 		c->at_main = true;
 		batch++;
 		if (c->flags & CF_GONE) {
@@ -189,6 +191,7 @@ void main_finalize_client(struct baton_server *s, struct baton_client *c)
 	client_worker(c)->nr_clients--;
 	s->nr_clients--;
 	rcu_free(c, client_put_table_ref);
+	GATE("main_finalized");
 }
 
 /* Take the references of kicks a stopped worker never processed (and
@@ -255,7 +258,7 @@ void main_close_all(struct baton_server *s)
 		client_table_walk(s, collect_client, &ctx);
 		rcu_read_unlock_bt();
 		for (i = 0; i < ctx.nr; i++) {
-			ctx.batch[i]->owner = 0;
+			client_set_owner(ctx.batch[i], ROLE_ID_MAIN);
 			ctx.batch[i]->at_main = true;
 			main_finalize_client(s, ctx.batch[i]);
 		}
@@ -361,7 +364,7 @@ void main_drain_deferred(struct baton_server *s)
 
 	for (i = 0; i <= s->max_workers; i++)
 		defer_drain(&s->workers[i].defer);
-	defer_drain(&defer_global);
+	defer_drain(&s->defer);
 }
 
 /* Main plays the inline worker @w: the IO role, and the worker's clock. */

@@ -16,6 +16,7 @@
 #include <baton/active_window.h>
 #include <baton/adapt.h>
 #include <baton/compiler.h>
+#include <baton/defer.h>
 #include <baton/evsrc.h>
 #include <baton/llist.h>
 #include <baton/role.h>
@@ -60,6 +61,11 @@ struct baton_server {
 	_Atomic int nr_active		__rule(ATOMIC);	/* active IO threads (main stores) */
 	/* stop and call calls still touching the server (destroy waits) */
 	_Atomic unsigned int callers	__rule(ATOMIC);
+
+	/* The home queue: main-only frees of this server's objects put by
+	 * threads that are not its own (foreign, RCU callbacks, another
+	 * server's); its fields carry their own rules (defer.h). */
+	struct baton_defer_queue defer ____cacheline_aligned	__rule(IMMUTABLE);
 
 	struct baton_listener listeners[BATON_MAX_LISTENERS] ____cacheline_aligned	__rule(MAIN);
 	unsigned int nr_listeners	__rule(MAIN);

@@ -288,10 +288,10 @@ static void print_banner(void)
  * @argv: the arguments
  *
  * Teardown order: baton_server_run() returns with every client closed;
- * the keyspace is freed next (its values' main-only frees are queued,
- * since the run loop is over), and baton_server_destroy() runs them and
- * waits for the last grace period, so the process exits with nothing
- * allocated.
+ * the keyspace is freed next (this thread is the server's main thread
+ * until destroy, so its values' main-only frees run at once), and
+ * baton_server_destroy() waits for the last grace period, so the process
+ * exits with nothing allocated.
  *
  * Context: the process's first thread, which becomes baton's main thread.
  * Return: 0 after a clean stop, 1 when the server could not start or its

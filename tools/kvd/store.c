@@ -824,8 +824,9 @@ void kvd_store_flush(struct kvd_db *db)
  * @db: the keyspace
  *
  * Context: the main thread, after baton_server_run() returned and before
- * baton_server_destroy(): values are put off the run loop, so baton
- * queues their main-only frees and destroy runs them.
+ * baton_server_destroy(): the thread is still the server's main thread,
+ * so the values' main-only frees run at once (those whose last reference
+ * a reply still holds were released when run closed every client).
  */
 void kvd_store_free(struct kvd_db *db)
 {
