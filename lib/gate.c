@@ -42,7 +42,7 @@ struct gate {
 	_Atomic unsigned int state	__rule(ATOMIC);
 } __shared_struct;
 
-static struct gate gates[GATE_MAX];
+static struct gate gates[GATE_MAX] __rule(IMMUTABLE);	/* fields: their own rules */
 
 static long gate_now_ms(void)
 {
@@ -59,7 +59,7 @@ static void gate_nap(void)
 	nanosleep(&ts, NULL);
 }
 
-static _Atomic bool gate_warned_full;
+static _Atomic bool gate_warned_full __rule(ATOMIC);	/* log_once() */
 
 /*
  * The gate called @name, claimed on first use.  Every caller scans the
