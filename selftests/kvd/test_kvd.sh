@@ -51,13 +51,15 @@ for t in 0 1 2; do
 	run "$dir/protocol.py" --io-threads $t
 	run "$dir/sessions.py" --io-threads $t
 	run "$dir/bench.py" --io-threads $t
+	run "$dir/hostile.py" --io-threads $t
 done
 
 # Options: --help, bad values (usage and exit 2), a port in use (exit 1).
 echo "== options"
 "$kvd" --help | grep -q '^Usage: baton-kvd' || { echo "FAIL: --help"; rc=1; }
 for bad in "--port x" "--port 70000" "--io-threads -1" "--io-threads 65" \
-	   "--maxclients 0" "--nosuch" "extra" "--port 0"; do
+	   "--maxclients 0" "--nosuch" "extra" "--port 0" \
+	   "--protected-mode maybe" "--protected-mode"; do
 	# shellcheck disable=SC2086 # the options are words
 	"$kvd" $bad >/dev/null 2>&1
 	st=$?

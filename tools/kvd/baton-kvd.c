@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "kvd.h"
 
 struct kvd_config kvd_cfg = {
@@ -21,6 +22,7 @@ struct kvd_config kvd_cfg = {
 	.proto_max_bulk_len = KVD_MAX_BULK_DEFAULT,
 	.qbuf_limit = KVD_QBUF_DEFAULT,
 	.obuf_limit = KVD_OBUF_DEFAULT,
+	.protected_mode = true,
 };
 
 static const struct baton_proto kvd_proto = {
@@ -42,7 +44,7 @@ static const struct baton_log_ops kvd_log = {
 enum {
 	OPT_PORT = 256, OPT_BIND, OPT_UNIXSOCKET, OPT_IO_THREADS,
 	OPT_MAXCLIENTS, OPT_REQUIREPASS, OPT_MAX_BULK, OPT_QBUF, OPT_OBUF,
-	OPT_HELP,
+	OPT_HELP, OPT_PROTECTED_MODE,
 };
 
 static const struct option options[] = {
@@ -56,6 +58,7 @@ static const struct option options[] = {
 	{ "client-query-buffer-limit", required_argument, NULL, OPT_QBUF },
 	{ "client-output-buffer-limit", required_argument, NULL, OPT_OBUF },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "protected-mode", required_argument, NULL, OPT_PROTECTED_MODE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -83,6 +86,8 @@ static void usage(FILE *f)
 "                            unparsed bytes per client (default 1g)\n"
 "  --client-output-buffer-limit B\n"
 "                            queued reply bytes per client (default 1g)\n"
+"  --protected-mode yes|no   without a password, refuse peers other than\n"
+"                            127.0.0.1, ::1 and the Unix socket (default yes)\n"
 "  --help                    this text\n"
 "\n"
 "Sizes take a k, m or g suffix (powers of 1024).  SIGINT (Ctrl-C) or\n"
@@ -128,6 +133,25 @@ static int parse_num(const char *s, unsigned long long min,
 	if (v < min || v > max)
 		return -EINVAL;
 	*out = v;
+	return 0;
+}
+
+/**
+ * kvd_parse_yesno - a Redis boolean: "yes" or "no", in any case
+ * @s: the text
+ * @out: the value
+ *
+ * Context: any thread.
+ * Return: 0, or -EINVAL.
+ */
+int kvd_parse_yesno(const char *s, bool *out)
+{
+	if (!strcasecmp(s, "yes"))
+		*out = true;
+	else if (!strcasecmp(s, "no"))
+		*out = false;
+	else
+		return -EINVAL;
 	return 0;
 }
 
@@ -180,6 +204,9 @@ static int parse_options(int argc, char **argv)
 		case OPT_OBUF:
 			err = parse_num(optarg, 1ULL << 20, 1ULL << 40, &v);
 			kvd_cfg.obuf_limit = (size_t)v;
+			break;
+		case OPT_PROTECTED_MODE:
+			err = kvd_parse_yesno(optarg, &kvd_cfg.protected_mode);
 			break;
 		case OPT_HELP:
 			usage(stdout);

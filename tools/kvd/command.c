@@ -396,6 +396,11 @@ void kvd_free_req(struct baton_client *c, void *req)
  * kvd_connect - baton's connect callback: attach the client's state
  * @c: the new client
  *
+ * A peer that protected mode refuses gets Redis's -DENIED text and is
+ * closed once it is sent, as Redis does on accept, before the client
+ * sends anything; it is counted in rejected_connections, not in
+ * total_connections_received.
+ *
  * Context: main thread.
  * Return: 0, or -ENOMEM to refuse the connection.
  */
@@ -409,6 +414,13 @@ int kvd_connect(struct baton_client *c)
 	cl->created_ms = cl->last_ms = kvd_now_ms();
 	cl->last_cmd = "NULL";
 	baton_client_set_data(c, cl);
+	if (kvd_protected_refuses(baton_client_peer(c), kvd_cfg.unixsocket,
+				  kvd_cfg.requirepass, kvd_cfg.protected_mode)) {
+		baton_client_write(c, kvd_denied_msg, strlen(kvd_denied_msg));
+		baton_client_close(c);
+		kvd_stats.denied++;
+		return 0;
+	}
 	kvd_stats.connections++;
 	return 0;
 }

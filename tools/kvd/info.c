@@ -182,11 +182,11 @@ static void info_stats(struct kvd_buf *b, const struct baton_stats *st)
 		       "client_query_buffer_limit_disconnections:%llu\r\n"
 		       "client_output_buffer_limit_disconnections:%llu\r\n"
 		       "protocol_errors:%llu\r\n",
-		       (unsigned long long)st->accepted,
+		       (unsigned long long)(st->accepted - kvd_stats.denied),
 		       (unsigned long long)kvd_stats.commands,
 		       (unsigned long long)kvd_stats.ops_sec,
 		       (unsigned long long)in, (unsigned long long)out,
-		       (unsigned long long)st->rejected,
+		       (unsigned long long)(st->rejected + kvd_stats.denied),
 		       (unsigned long long)kvd_stats.expired_keys,
 		       (unsigned long long)kvd_stats.hits,
 		       (unsigned long long)kvd_stats.misses,

@@ -43,10 +43,12 @@
  * @proto_max_bulk_len: the longest bulk string a request may carry
  * @qbuf_limit: unparsed bytes one client may have buffered
  * @obuf_limit: reply bytes one client may have queued
+ * @protected_mode: refuse non-loopback peers while no password is set
  *
  * Written by main() before baton_server_create() starts the IO workers
  * (thread creation orders the writes before every read) and never after,
- * so the parse callback may read it on any worker.
+ * so the parse callback may read it on any worker.  Exception: the
+ * fields only main reads (@protected_mode) may change later on main.
  */
 struct kvd_config {
 	const char *bind;
@@ -58,9 +60,17 @@ struct kvd_config {
 	long long proto_max_bulk_len;
 	size_t qbuf_limit;
 	size_t obuf_limit;
+	bool protected_mode;
 };
 
 extern struct kvd_config kvd_cfg;
+
+/* ------------------------------------------------------------------ protect.c */
+
+extern const char kvd_denied_msg[];
+int kvd_parse_yesno(const char *s, bool *out);
+bool kvd_protected_refuses(const char *peer, const char *unixsocket,
+			   bool has_password, bool protected_mode);
 
 /* ------------------------------------------------------------------ resp.c */
 
@@ -188,6 +198,7 @@ struct kvd_db {
  * @hits: key lookups that found a key
  * @misses: key lookups that found none
  * @connections: clients accepted
+ * @denied: clients protected mode refused (not in @connections)
  * @start_ms: when the daemon started (kvd_now_ms())
  * @ops_sec: commands per second over the last second
  * @ops_mark: @commands at the last sample
@@ -205,6 +216,7 @@ struct kvd_stats {
 	uint64_t hits;
 	uint64_t misses;
 	uint64_t connections;
+	uint64_t denied;
 	int64_t start_ms;
 	uint64_t ops_sec;
 	uint64_t ops_mark;

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""hostile.py - baton-kvd against clients it must not trust: protected
+mode (peers other than 127.0.0.1, ::1 and the Unix socket refused with
+Redis 7.0's -DENIED text while no password is set) and the Unix socket's
+permissions (--unixsocketperm).
+
+Every peer is a loopback address: 127.0.0.2 is the "other host", which
+Redis 7.0 refuses as it refuses any address but 127.0.0.1 and ::1.
+
+Usage: hostile.py --io-threads N
+"""
+
+import argparse
+import os
+import socket
+import stat
+import sys
+import tempfile
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kvdlib  # noqa: E402
+from kvdlib import Reader, check, command, encode  # noqa: E402
+
+# Redis 7.0's text, as redis-server 7.0.15 sends it.
+DENIED = (
+    b"-DENIED Redis is running in protected mode because protected mode is "
+    b"enabled and no password is set for the default user. In this mode "
+    b"connections are only accepted from the loopback interface. If you "
+    b"want to connect from external computers to Redis you may adopt one "
+    b"of the following solutions: 1) Just disable protected mode sending "
+    b"the command 'CONFIG SET protected-mode no' from the loopback "
+    b"interface by connecting to Redis from the same host the server is "
+    b"running, however MAKE SURE Redis is not publicly accessible from "
+    b"internet if you do so. Use CONFIG REWRITE to make this change "
+    b"permanent. 2) Alternatively you can just disable the protected mode "
+    b"by editing the Redis configuration file, and setting the protected "
+    b"mode option to 'no', and then restarting the server. 3) If you "
+    b"started the server manually just for testing, restart it with the "
+    b"'--protected-mode no' option. 4) Setup a an authentication password "
+    b"for the default user. NOTE: You only need to do one of the above "
+    b"things in order for the server to start accepting connections from "
+    b"the outside.\r\n")
+
+
+def info(port, section):
+    text = command(port, 'INFO', section).decode()
+    return dict(line.split(':', 1) for line in text.split('\r\n')
+                if ':' in line and not line.startswith('#'))
+
+
+def connect_from(src, port, family=socket.AF_INET, dst='127.0.0.1'):
+    """A connection to @dst:@port whose source address is @src."""
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.bind((src, 0))
+    s.connect((dst, port))
+    return Reader(s)
+
+
+def denied(r):
+    """Whether the server sends exactly DENIED and closes, unasked."""
+    closed = r.eof(10)
+    r.sock.close()
+    return closed and r.buf == DENIED
+
+
+def served(r):
+    """Whether PING gets an answer other than DENIED on @r."""
+    r.sock.sendall(encode('PING'))
+    reply = r.reply()
+    r.sock.close()
+    return reply in ('+PONG', '-NOAUTH Authentication required.')
+
+
+def protected_mode(io_threads):
+    with kvdlib.Server('protected', io_threads) as srv:
+        check(served(connect_from('127.0.0.1', srv.port)),
+              '127.0.0.1 is served in protected mode')
+        for src in ('127.0.0.2', '127.1.2.3'):
+            check(denied(connect_from(src, srv.port)),
+                  '%s gets -DENIED and the close' % src)
+        # A command sent at once is never run.  Its bytes may reach the
+        # closed socket and reset the connection, which can drop the
+        # end of DENIED: a prefix is enough here.
+        r = connect_from('127.0.0.2', srv.port)
+        r.sock.sendall(encode('SET', 'k', 'v'))
+        check(r.eof(10) and DENIED.startswith(r.buf),
+              'a refused client gets (part of) -DENIED and the close')
+        r.sock.close()
+        check(command(srv.port, 'EXISTS', 'k') == 0,
+              'the refused client\'s SET did not run')
+        st = info(srv.port, 'stats')
+        check(st['rejected_connections'] == '3',
+              'three rejected connections: %r' % st['rejected_connections'])
+        check(served(connect_from('127.0.0.1', srv.port)),
+              'a loopback client is still served')
+    with kvdlib.Server('protected-off', io_threads,
+                       ['--protected-mode', 'no']) as srv:
+        check(served(connect_from('127.0.0.2', srv.port)),
+              '--protected-mode no serves 127.0.0.2')
+        check(info(srv.port, 'stats')['rejected_connections'] == '0',
+              'nothing rejected without protected mode')
+    with kvdlib.Server('protected-pass', io_threads,
+                       ['--requirepass', 'pw']) as srv:
+        r = connect_from('127.0.0.2', srv.port)
+        r.sock.sendall(encode('AUTH', 'pw') + encode('PING'))
+        check(r.reply() == '+OK' and r.reply() == '+PONG',
+              'with a password 127.0.0.2 is served')
+        r.sock.close()
+    with kvdlib.Server('protected-v6', io_threads, ['--bind', '::1'],
+                       host='::1') as srv:
+        check(served(connect_from('::1', srv.port, socket.AF_INET6, '::1')),
+              '::1 is served in protected mode')
+    unix_dir = tempfile.mkdtemp(prefix='kvd-')
+    path = os.path.join(unix_dir, 'kvd.sock')
+    try:
+        with kvdlib.Server('protected-unix', io_threads,
+                           ['--unixsocket', path]) as srv:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(10)
+            s.connect(path)
+            check(served(Reader(s)), 'the Unix socket is served')
+            check(denied(connect_from('127.0.0.2', srv.port)),
+                  '127.0.0.2 refused next to a Unix socket')
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+        os.rmdir(unix_dir)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--io-threads', type=int, default=1)
+    a = ap.parse_args()
+    protected_mode(a.io_threads)
+    print('hostile io-threads=%d ok' % a.io_threads)
+
+
+if __name__ == '__main__':
+    kvdlib.main_wrapper(main)
