@@ -3,7 +3,7 @@
 """hostile.py - baton-kvd against clients it must not trust: protected
 mode (peers other than 127.0.0.1, ::1 and the Unix socket refused with
 Redis 7.0's -DENIED text while no password is set) and the Unix socket's
-permissions (--unixsocketperm).
+permissions (--unixsocketperm, whose mode the test reads back).
 
 Every peer is a loopback address: 127.0.0.2 is the "other host", which
 Redis 7.0 refuses as it refuses any address but 127.0.0.1 and ::1.
@@ -130,11 +130,41 @@ def protected_mode(io_threads):
         os.rmdir(unix_dir)
 
 
+def unix_socket_perm(io_threads):
+    """--unixsocketperm sets the socket's mode after bind; without it the
+    umask decides, as in Redis."""
+    unix_dir = tempfile.mkdtemp(prefix='kvd-')
+    path = os.path.join(unix_dir, 'kvd.sock')
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        for perm, mode in (('700', 0o700), ('0640', 0o640), ('777', 0o777),
+                           ('0', 0o777 & ~umask), (None, 0o777 & ~umask)):
+            args = ['--unixsocket', path]
+            if perm is not None:
+                args += ['--unixsocketperm', perm]
+            with kvdlib.Server('unixperm', io_threads, args):
+                st = os.stat(path)
+                check(stat.S_ISSOCK(st.st_mode) and
+                      stat.S_IMODE(st.st_mode) == mode,
+                      '--unixsocketperm %s: mode %o, not %o' %
+                      (perm, stat.S_IMODE(st.st_mode), mode))
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.settimeout(10)
+                s.connect(path)
+                check(served(Reader(s)), 'served over the socket (%s)' % perm)
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+        os.rmdir(unix_dir)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--io-threads', type=int, default=1)
     a = ap.parse_args()
     protected_mode(a.io_threads)
+    unix_socket_perm(a.io_threads)
     print('hostile io-threads=%d ok' % a.io_threads)
 
 

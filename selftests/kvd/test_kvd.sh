@@ -59,7 +59,8 @@ echo "== options"
 "$kvd" --help | grep -q '^Usage: baton-kvd' || { echo "FAIL: --help"; rc=1; }
 for bad in "--port x" "--port 70000" "--io-threads -1" "--io-threads 65" \
 	   "--maxclients 0" "--nosuch" "extra" "--port 0" \
-	   "--protected-mode maybe" "--protected-mode"; do
+	   "--protected-mode maybe" "--protected-mode" \
+	   "--unixsocketperm 800" "--unixsocketperm 1000" "--unixsocketperm x"; do
 	# shellcheck disable=SC2086 # the options are words
 	"$kvd" $bad >/dev/null 2>&1
 	st=$?

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include "kvd.h"
 
 struct kvd_config kvd_cfg = {
@@ -44,7 +45,7 @@ static const struct baton_log_ops kvd_log = {
 enum {
 	OPT_PORT = 256, OPT_BIND, OPT_UNIXSOCKET, OPT_IO_THREADS,
 	OPT_MAXCLIENTS, OPT_REQUIREPASS, OPT_MAX_BULK, OPT_QBUF, OPT_OBUF,
-	OPT_HELP, OPT_PROTECTED_MODE,
+	OPT_HELP, OPT_PROTECTED_MODE, OPT_UNIXSOCKETPERM,
 };
 
 static const struct option options[] = {
@@ -59,6 +60,7 @@ static const struct option options[] = {
 	{ "client-output-buffer-limit", required_argument, NULL, OPT_OBUF },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "protected-mode", required_argument, NULL, OPT_PROTECTED_MODE },
+	{ "unixsocketperm", required_argument, NULL, OPT_UNIXSOCKETPERM },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -77,6 +79,7 @@ static void usage(FILE *f)
 "  --port N                  TCP port (default %u; 0: no TCP listener)\n"
 "  --bind ADDR               numeric IPv4/IPv6 address (default 127.0.0.1)\n"
 "  --unixsocket PATH         also listen on a Unix socket\n"
+"  --unixsocketperm OCTAL    its permissions (e.g. 700; default 0: umask's)\n"
 "  --io-threads N            IO worker threads, 0-%d (0: the main thread\n"
 "                            does the IO; default: online CPUs - 1, >= 1)\n"
 "  --maxclients N            refuse connections beyond N (default 10000)\n"
@@ -131,6 +134,31 @@ static int parse_num(const char *s, unsigned long long min,
 		return -EINVAL;
 	v *= mul;
 	if (v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/**
+ * parse_octal - Redis's unixsocketperm: an octal number up to 0777
+ * @s: the text
+ * @out: the value
+ *
+ * Context: main thread.
+ * Return: 0, or -EINVAL.
+ */
+static int parse_octal(const char *s, unsigned int *out)
+{
+	unsigned int v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '7' || v > 0777)
+			return -EINVAL;
+		v = v * 8 + (unsigned int)(*s - '0');
+	}
+	if (v > 0777)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -205,6 +233,9 @@ static int parse_options(int argc, char **argv)
 			err = parse_num(optarg, 1ULL << 20, 1ULL << 40, &v);
 			kvd_cfg.obuf_limit = (size_t)v;
 			break;
+		case OPT_UNIXSOCKETPERM:
+			err = parse_octal(optarg, &kvd_cfg.unixsocketperm);
+			break;
 		case OPT_PROTECTED_MODE:
 			err = kvd_parse_yesno(optarg, &kvd_cfg.protected_mode);
 			break;
@@ -259,6 +290,14 @@ static int start_listening(struct baton_server *s)
 		err = baton_server_listen_unix(s, kvd_cfg.unixsocket);
 		if (err) {
 			fprintf(stderr, "baton-kvd: cannot listen on %s: %s\n",
+				kvd_cfg.unixsocket, strerror(-err));
+			return err;
+		}
+		/* As Redis: after bind, and only when a mode was given. */
+		if (kvd_cfg.unixsocketperm &&
+		    chmod(kvd_cfg.unixsocket, kvd_cfg.unixsocketperm)) {
+			err = -errno;
+			fprintf(stderr, "baton-kvd: cannot chmod %s: %s\n",
 				kvd_cfg.unixsocket, strerror(-err));
 			return err;
 		}

@@ -37,6 +37,7 @@
  * @bind: the TCP address (IMMUTABLE once the server is created)
  * @port: the TCP port; 0 = no TCP listener
  * @unixsocket: a Unix socket path, or NULL
+ * @unixsocketperm: its mode (chmod after bind), 0 to leave the umask's
  * @io_threads: baton IO workers (0 = main does the IO)
  * @maxclients: connections above this are refused
  * @requirepass: the password, or NULL when none is needed
@@ -54,6 +55,7 @@ struct kvd_config {
 	const char *bind;
 	unsigned int port;
 	const char *unixsocket;
+	unsigned int unixsocketperm;
 	int io_threads;
 	unsigned int maxclients;
 	const char *requirepass;
