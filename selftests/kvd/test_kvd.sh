@@ -52,6 +52,7 @@ for t in 0 1 2; do
 	run "$dir/sessions.py" --io-threads $t
 	run "$dir/bench.py" --io-threads $t
 	run "$dir/hostile.py" --io-threads $t
+	run "$dir/maxmemory.py" --io-threads $t
 done
 
 # Options: --help, bad values (usage and exit 2), a port in use (exit 1).
@@ -60,7 +61,10 @@ echo "== options"
 for bad in "--port x" "--port 70000" "--io-threads -1" "--io-threads 65" \
 	   "--maxclients 0" "--nosuch" "extra" "--port 0" \
 	   "--protected-mode maybe" "--protected-mode" \
-	   "--unixsocketperm 800" "--unixsocketperm 1000" "--unixsocketperm x"; do
+	   "--unixsocketperm 800" "--unixsocketperm 1000" "--unixsocketperm x" \
+	   "--maxmemory 1.5k" "--maxmemory -1" "--maxmemory 1t" "--maxmemory k" \
+	   "--maxmemory 99999999999999999999" "--maxmemory-policy lru" \
+	   "--maxmemory-samples 0"; do
 	# shellcheck disable=SC2086 # the options are words
 	"$kvd" $bad >/dev/null 2>&1
 	st=$?

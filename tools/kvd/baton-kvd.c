@@ -24,6 +24,8 @@ struct kvd_config kvd_cfg = {
 	.qbuf_limit = KVD_QBUF_DEFAULT,
 	.obuf_limit = KVD_OBUF_DEFAULT,
 	.protected_mode = true,
+	.maxmemory_policy = KVD_EVICT_NOEVICTION,
+	.maxmemory_samples = 5,
 };
 
 static const struct baton_proto kvd_proto = {
@@ -45,7 +47,8 @@ static const struct baton_log_ops kvd_log = {
 enum {
 	OPT_PORT = 256, OPT_BIND, OPT_UNIXSOCKET, OPT_IO_THREADS,
 	OPT_MAXCLIENTS, OPT_REQUIREPASS, OPT_MAX_BULK, OPT_QBUF, OPT_OBUF,
-	OPT_HELP, OPT_PROTECTED_MODE, OPT_UNIXSOCKETPERM,
+	OPT_HELP, OPT_PROTECTED_MODE, OPT_UNIXSOCKETPERM, OPT_MAXMEMORY,
+	OPT_MAXMEMORY_POLICY, OPT_MAXMEMORY_SAMPLES,
 };
 
 static const struct option options[] = {
@@ -61,6 +64,9 @@ static const struct option options[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "protected-mode", required_argument, NULL, OPT_PROTECTED_MODE },
 	{ "unixsocketperm", required_argument, NULL, OPT_UNIXSOCKETPERM },
+	{ "maxmemory", required_argument, NULL, OPT_MAXMEMORY },
+	{ "maxmemory-policy", required_argument, NULL, OPT_MAXMEMORY_POLICY },
+	{ "maxmemory-samples", required_argument, NULL, OPT_MAXMEMORY_SAMPLES },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -91,9 +97,16 @@ static void usage(FILE *f)
 "                            queued reply bytes per client (default 1g)\n"
 "  --protected-mode yes|no   without a password, refuse peers other than\n"
 "                            127.0.0.1, ::1 and the Unix socket (default yes)\n"
+"  --maxmemory BYTES         evict (or refuse writes) past this much memory\n"
+"                            (default 0: no limit)\n"
+"  --maxmemory-policy P      noeviction (default), allkeys-lru,\n"
+"                            allkeys-random, volatile-lru, volatile-random,\n"
+"                            volatile-ttl\n"
+"  --maxmemory-samples N     keys sampled per LRU eviction (default 5)\n"
 "  --help                    this text\n"
 "\n"
-"Sizes take a k, m or g suffix (powers of 1024).  SIGINT (Ctrl-C) or\n"
+"Sizes take a k, m or g suffix (powers of 1024), except --maxmemory's,\n"
+"read as Redis reads them (k = 1000, kb = 1024).  SIGINT (Ctrl-C) or\n"
 "SIGTERM stops the server cleanly.\n",
 		KVD_DEFAULT_PORT, BATON_STATS_MAX_WORKERS);
 }
@@ -235,6 +248,17 @@ static int parse_options(int argc, char **argv)
 			break;
 		case OPT_UNIXSOCKETPERM:
 			err = parse_octal(optarg, &kvd_cfg.unixsocketperm);
+			break;
+		case OPT_MAXMEMORY:
+			err = kvd_parse_memory(optarg, &kvd_cfg.maxmemory);
+			break;
+		case OPT_MAXMEMORY_POLICY:
+			err = kvd_evict_policy_parse(optarg,
+						     &kvd_cfg.maxmemory_policy);
+			break;
+		case OPT_MAXMEMORY_SAMPLES:
+			err = parse_num(optarg, 1, INT_MAX, &v);
+			kvd_cfg.maxmemory_samples = (int)v;
 			break;
 		case OPT_PROTECTED_MODE:
 			err = kvd_parse_yesno(optarg, &kvd_cfg.protected_mode);
@@ -382,6 +406,7 @@ int main(int argc, char **argv)
 				strerror(-err));
 	}
 	kvd_store_free(&kvd_db);
+	kvd_evict_free();
 	baton_server_destroy(s);
 	return err ? 1 : 0;
 }

@@ -75,6 +75,8 @@ static const char *config_value(enum config_key key, char *buf, size_t size)
 		snprintf(buf, size, "%zu", kvd_cfg.qbuf_limit);
 		return buf;
 	case CONF_MAXMEMORY:
+		snprintf(buf, size, "%llu", kvd_cfg.maxmemory);
+		return buf;
 	case CONF_TIMEOUT:
 		return "0";
 	case CONF_HZ:

@@ -218,10 +218,12 @@ struct kvd_entry *kvd_lookup_read(struct kvd_ctx *x, const struct kvd_arg *key)
 {
 	struct kvd_entry *e = kvd_store_find(&kvd_db, key->s, key->len, x->now);
 
-	if (e)
+	if (e) {
 		kvd_stats.hits++;
-	else
+		kvd_evict_touch(e, x->now);
+	} else {
 		kvd_stats.misses++;
+	}
 	return e;
 }
 
@@ -235,7 +237,11 @@ struct kvd_entry *kvd_lookup_read(struct kvd_ctx *x, const struct kvd_arg *key)
  */
 struct kvd_entry *kvd_lookup_write(struct kvd_ctx *x, const struct kvd_arg *key)
 {
-	return kvd_store_find(&kvd_db, key->s, key->len, x->now);
+	struct kvd_entry *e = kvd_store_find(&kvd_db, key->s, key->len, x->now);
+
+	if (e)
+		kvd_evict_touch(e, x->now);
+	return e;
 }
 
 /**
@@ -322,7 +328,7 @@ static bool arity_ok(const struct kvd_cmd *cmd, int argc)
  * @x: the command
  *
  * The checks run in Redis's order: unknown command or subcommand, then
- * arity, then authentication.
+ * arity, then authentication, then maxmemory (which evicts first).
  *
  * Context: main thread.
  */
@@ -352,6 +358,8 @@ static void dispatch(struct kvd_ctx *x)
 		kvd_reply_error(x->c, KVD_ERR_NOAUTH);
 		return;
 	}
+	if (kvd_evict_for_command(x, cmd))
+		return;
 	kvd_stats.commands++;
 	cmd->fn(x);
 }
@@ -443,7 +451,8 @@ void kvd_close(struct baton_client *c)
 }
 
 /**
- * kvd_tick - baton's tick callback: expire keys, sample the command rate
+ * kvd_tick - baton's tick callback: expire keys, evict what maxmemory
+ * still asks for, sample the command rate
  * @s: the server
  *
  * The sweep deletes keys whose time has passed, earliest first, at most
@@ -467,6 +476,7 @@ void kvd_tick(struct baton_server *s)
 		if (now - start >= SWEEP_MAX_MS)
 			break;
 	}
+	kvd_evict_tick();
 	if (now - kvd_stats.ops_mark_ms >= 1000) {
 		kvd_stats.ops_sec = (kvd_stats.commands - kvd_stats.ops_mark) *
 				    1000 / (uint64_t)(now - kvd_stats.ops_mark_ms);

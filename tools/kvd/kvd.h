@@ -32,6 +32,16 @@
 #define KVD_OBUF_DEFAULT	(1024ULL * 1024 * 1024)	/* reply bytes queued */
 #define KVD_HZ			10
 
+/* maxmemory-policy values (evict.c) */
+enum kvd_evict_policy {
+	KVD_EVICT_VOLATILE_LRU,
+	KVD_EVICT_VOLATILE_RANDOM,
+	KVD_EVICT_VOLATILE_TTL,
+	KVD_EVICT_ALLKEYS_LRU,
+	KVD_EVICT_ALLKEYS_RANDOM,
+	KVD_EVICT_NOEVICTION,
+};
+
 /**
  * struct kvd_config - the daemon's settings
  * @bind: the TCP address (IMMUTABLE once the server is created)
@@ -45,11 +55,15 @@
  * @qbuf_limit: unparsed bytes one client may have buffered
  * @obuf_limit: reply bytes one client may have queued
  * @protected_mode: refuse non-loopback peers while no password is set
+ * @maxmemory: the limit on kvd_stats.used_memory, 0 for none
+ * @maxmemory_policy: what to evict past it
+ * @maxmemory_samples: keys sampled per eviction round (LRU policies)
  *
  * Written by main() before baton_server_create() starts the IO workers
  * (thread creation orders the writes before every read) and never after,
  * so the parse callback may read it on any worker.  Exception: the
- * fields only main reads (@protected_mode) may change later on main.
+ * fields only main reads (@protected_mode and the maxmemory settings)
+ * may change later on main.
  */
 struct kvd_config {
 	const char *bind;
@@ -63,6 +77,9 @@ struct kvd_config {
 	size_t qbuf_limit;
 	size_t obuf_limit;
 	bool protected_mode;
+	unsigned long long maxmemory;
+	enum kvd_evict_policy maxmemory_policy;
+	int maxmemory_samples;
 };
 
 extern struct kvd_config kvd_cfg;
@@ -149,6 +166,7 @@ struct kvd_list {
  * @expire_ms: when it expires (kvd_now_ms() clock), or -1
  * @heap_idx: its place in the expiry heap while @expire_ms >= 0
  * @type: the value's type
+ * @lru: when it was last looked up (kvd_evict_touch()), for eviction
  * @str: the value of a KVD_STRING
  * @list: the value of a KVD_LIST
  * @keylen: the key's length
@@ -162,6 +180,7 @@ struct kvd_entry {
 	int64_t expire_ms;
 	size_t heap_idx;
 	enum kvd_type type;
+	uint32_t lru;
 	union {
 		struct kvd_str *str;
 		struct kvd_list *list;
@@ -197,6 +216,7 @@ struct kvd_db {
  * @commands: commands executed
  * @errors: error replies sent by commands
  * @expired_keys: keys removed because they expired
+ * @evicted_keys: keys removed to stay under maxmemory
  * @hits: key lookups that found a key
  * @misses: key lookups that found none
  * @connections: clients accepted
@@ -215,6 +235,7 @@ struct kvd_stats {
 	uint64_t commands;
 	uint64_t errors;
 	uint64_t expired_keys;
+	uint64_t evicted_keys;
 	uint64_t hits;
 	uint64_t misses;
 	uint64_t connections;
@@ -300,6 +321,8 @@ void kvd_buf_free(struct kvd_buf *b);
 #define KVD_ERR_SYNTAX	"ERR syntax error"
 #define KVD_ERR_OOM	"ERR out of memory"
 #define KVD_ERR_NOAUTH	"NOAUTH Authentication required."
+#define KVD_ERR_OOM_MAXMEMORY \
+	"OOM command not allowed when used memory > 'maxmemory'."
 
 /* ------------------------------------------------------------------ command.c */
 
@@ -430,5 +453,30 @@ void cmd_info(struct kvd_ctx *x);
 
 void kvd_reply_help(struct baton_client *c, const char *const *lines);
 int kvd_set_client_name(struct kvd_ctx *x, const struct kvd_arg *name);
+
+/* ------------------------------------------------------------------ evict.c */
+
+enum kvd_evict_result {
+	KVD_EVICT_OK,		/* under maxmemory, or no limit */
+	KVD_EVICT_RUNNING,	/* over it still; the budget ran out */
+	KVD_EVICT_FAIL,		/* over it with nothing to evict */
+};
+
+int kvd_parse_memory(const char *s, unsigned long long *out);
+int kvd_evict_policy_parse(const char *s, enum kvd_evict_policy *out);
+const char *kvd_evict_policy_name(enum kvd_evict_policy p);
+bool kvd_cmd_denyoom(const char *fullname);
+void kvd_evict_touch(struct kvd_entry *e, int64_t now);
+bool kvd_evict_over(void);
+bool kvd_mem_may_grow(size_t bytes, size_t load_permille);
+enum kvd_evict_result kvd_evict(int64_t budget_us);
+bool kvd_evict_for_command(struct kvd_ctx *x, const struct kvd_cmd *cmd);
+void kvd_evict_tick(void);
+uint64_t kvd_evict_exceeded_ms(uint64_t *current);
+void kvd_evict_free(void);
+
+/* ------------------------------------------------------------------ watch.c */
+
+void kvd_signal_modified(const char *key, size_t len);
 
 #endif /* _KVD_KVD_H */

@@ -647,13 +647,17 @@ struct kvd_entry *kvd_store_add(struct kvd_db *db, const char *key,
 		}
 	}
 	e->hash = key_hash(key, len);
+	kvd_evict_touch(e, kvd_now_ms());
 	e->expire_ms = -1;
 	e->heap_idx = 0;
 	e->keylen = len;
 	memcpy(e->key, key, len);
 	e->key[len] = '\0';
 	mem_add(sizeof(*e) + len + 1);
-	if (db->count >= db->mask + 1)
+	/* Doubling adds as many buckets as there are: within maxmemory. */
+	if (db->count >= db->mask + 1 &&
+	    kvd_mem_may_grow((db->mask + 1) * sizeof(*db->buckets),
+			     db->count * 1000 / (db->mask + 1)))
 		table_grow(db);
 	b = e->hash & db->mask;
 	e->next = db->buckets[b];

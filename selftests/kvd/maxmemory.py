@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""maxmemory.py - baton-kvd under --maxmemory, each policy filled past the
+limit: noeviction refuses the commands Redis flags denyoom with Redis's
+-OOM text and still serves reads, deletes and the other writes;
+allkeys-lru keeps a hot set that allkeys-random loses; the volatile-*
+policies evict only keys with a time to live, volatile-ttl the soonest
+first; used_memory stays within 5 % of the limit while keys are evicted.
+
+Usage: maxmemory.py --io-threads N
+"""
+
+import argparse
+import os
+import sys
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kvdlib  # noqa: E402
+from kvdlib import Reader, check, encode  # noqa: E402
+
+OOM = "-OOM command not allowed when used memory > 'maxmemory'."
+LIMIT = 4 * 1024 * 1024
+VALUE = b'v' * 1000
+BATCH = 200
+
+
+def info(r, section):
+    text = call(r, 'INFO', section).decode()
+    return dict(line.split(':', 1) for line in text.split('\r\n')
+                if ':' in line and not line.startswith('#'))
+
+
+def call(r, *args):
+    r.sock.sendall(encode(*args))
+    return r.reply()
+
+
+def pipeline(r, cmds):
+    """Send @cmds at once; return their replies in order."""
+    r.sock.sendall(b''.join(encode(*c) for c in cmds))
+    return [r.reply() for _ in cmds]
+
+
+def used(r):
+    return int(info(r, 'memory')['used_memory'])
+
+
+def within_5_percent(r, what):
+    u = used(r)
+    check(abs(u - LIMIT) <= LIMIT * 0.05,
+          '%s: used_memory %d not within 5%% of maxmemory %d' %
+          (what, u, LIMIT))
+
+
+def server(io_threads, policy, extra=()):
+    return kvdlib.Server('maxmemory-' + policy, io_threads,
+                         ['--maxmemory', str(LIMIT), '--maxmemory-policy',
+                          policy] + list(extra))
+
+
+def fill(r, prefix, count, ttl=None, start=0):
+    """SET prefix:i for @count keys, in pipelined batches; return every
+    reply that was not +OK."""
+    bad = []
+    for i in range(start, start + count, BATCH):
+        cmds = []
+        for j in range(i, min(i + BATCH, start + count)):
+            c = ['SET', '%s:%d' % (prefix, j), VALUE]
+            if ttl is not None:
+                c += ['EX', str(ttl + j)]
+            cmds.append(c)
+        bad += [x for x in pipeline(r, cmds) if x != '+OK']
+    return bad
+
+
+def count_existing(r, prefix, n):
+    return sum(pipeline(r, [['EXISTS', '%s:%d' % (prefix, i)]
+                            for i in range(n)]))
+
+
+def noeviction(io_threads):
+    with server(io_threads, 'noeviction') as srv:
+        r = Reader(kvdlib.connect(srv.port))
+        check(call(r, 'CONFIG', 'GET', 'maxmemory') ==
+              [b'maxmemory', str(LIMIT).encode()], 'CONFIG GET maxmemory')
+        m = info(r, 'memory')
+        check(m['maxmemory'] == str(LIMIT) and m['maxmemory_human'] ==
+              '4.00M' and m['maxmemory_policy'] == 'noeviction',
+              'INFO memory: %r' % m)
+        check(call(r, 'RPUSH', 'list', 'a', 'b') == 2, 'RPUSH under the limit')
+        n = 0
+        while True:
+            reply = call(r, 'SET', 'k:%d' % n, VALUE)
+            if reply != '+OK':
+                break
+            n += 1
+            check(n < 2 * LIMIT // len(VALUE), 'no OOM long past the limit')
+        check(reply == OOM, 'the refused SET gets Redis\'s -OOM: %r' % reply)
+        u = used(r)
+        check(LIMIT < u < LIMIT + 2 * len(VALUE) + 4096,
+              'used_memory %d just past the limit' % u)
+        # INFO's own eviction check keeps the clock going.
+        deadline = time.monotonic() + 10
+        while int(info(r, 'stats')['current_eviction_exceeded_time']) == 0:
+            check(time.monotonic() < deadline,
+                  'current_eviction_exceeded_time counts while over')
+            time.sleep(0.01)
+        # Redis's denyoom commands are refused ...
+        for cmd in (['SET', 'k:0', 'x'], ['APPEND', 'k:0', 'x'],
+                    ['INCR', 'n'], ['INCRBY', 'n', '2'], ['DECR', 'n'],
+                    ['DECRBY', 'n', '2'], ['MSET', 'a', '1'],
+                    ['LPUSH', 'list', 'x'], ['RPUSH', 'list', 'x']):
+            check(call(r, *cmd) == OOM, '%s refused with -OOM' % cmd[0])
+        # ... the other commands run, reads, deletes and writes alike.
+        check(call(r, 'GET', 'k:1') == VALUE, 'GET over the limit')
+        check(call(r, 'EXPIRE', 'k:1', '1000') == 1, 'EXPIRE over the limit')
+        check(call(r, 'PERSIST', 'k:1') == 1, 'PERSIST over the limit')
+        check(call(r, 'LPOP', 'list') == b'a', 'LPOP over the limit')
+        check(call(r, 'GETDEL', 'k:2') == VALUE, 'GETDEL over the limit')
+        check(call(r, 'PING') == '+PONG', 'PING over the limit')
+        st = info(r, 'stats')
+        check(st['evicted_keys'] == '0', 'noeviction evicts nothing')
+        # Deleting brings it under the limit: writes work again.
+        dels = pipeline(r, [['DEL', 'k:%d' % i] for i in range(3, 103)])
+        check(dels == [1] * 100, 'DEL over the limit')
+        check(call(r, 'SET', 'k:0', 'x') == '+OK', 'SET once under again')
+        st = info(r, 'stats')
+        check(st['current_eviction_exceeded_time'] == '0' and
+              int(st['total_eviction_exceeded_time']) > 0,
+              'exceeded time stops once under: %r' % st)
+        r.sock.close()
+
+
+def lru_vs_random(io_threads, policy):
+    """100 hot keys read between batches of new keys, 3x the limit in all:
+    how many hot keys survive."""
+    with server(io_threads, policy) as srv:
+        r = Reader(kvdlib.connect(srv.port))
+        check(fill(r, 'hot', 100) == [], 'hot keys stored')
+        total = 3 * LIMIT // len(VALUE)
+        for start in range(0, total, BATCH):
+            check(fill(r, 'cold', BATCH, start=start) == [],
+                  '%s: every SET is accepted' % policy)
+            pipeline(r, [['GET', 'hot:%d' % i] for i in range(100)])
+        within_5_percent(r, policy)
+        ev = int(info(r, 'stats')['evicted_keys'])
+        check(ev > total // 2, '%s evicted %d keys' % (policy, ev))
+        hot = count_existing(r, 'hot', 100)
+        r.sock.close()
+        return hot
+
+
+def volatile(io_threads, policy):
+    """Keys without a TTL are never evicted by volatile-*; with nothing
+    volatile left, writes are refused."""
+    with server(io_threads, policy) as srv:
+        r = Reader(kvdlib.connect(srv.port))
+        persistent = LIMIT // 2 // len(VALUE)
+        check(fill(r, 'p', persistent) == [], 'persistent keys stored')
+        vol = 2 * LIMIT // len(VALUE)
+        check(fill(r, 'v', vol, ttl=100000) == [],
+              '%s: volatile keys accepted' % policy)
+        within_5_percent(r, policy)
+        check(count_existing(r, 'p', persistent) == persistent,
+              '%s kept every key without a TTL' % policy)
+        alive = [i for i in range(vol) if
+                 call(r, 'EXISTS', 'v:%d' % i) == 1]
+        check(0 < len(alive) < vol, '%s evicted some volatile keys (%d left)'
+              % (policy, len(alive)))
+        if policy == 'volatile-ttl':
+            check(alive == list(range(vol - len(alive), vol)),
+                  'volatile-ttl evicted the soonest to expire first')
+        # More persistent keys push the volatile ones out, then OOM.
+        bad = fill(r, 'q', 2 * LIMIT // len(VALUE))
+        check(bad and bad[0] == OOM, '%s: -OOM with nothing volatile left: %r'
+              % (policy, bad[:1]))
+        check(count_existing(r, 'v', vol) == 0,
+              '%s: every volatile key went before the -OOM' % policy)
+        check(count_existing(r, 'p', persistent) == persistent,
+              '%s: the persistent keys are all there' % policy)
+        check(call(r, 'GET', 'p:0') == VALUE, 'reads work at the -OOM')
+        r.sock.close()
+
+
+def nothing_to_evict(io_threads):
+    """allkeys-lru with a limit below the empty keyspace: nothing can be
+    evicted, so denyoom commands are refused, the rest runs."""
+    with kvdlib.Server('maxmemory-tiny', io_threads,
+                       ['--maxmemory', '100b', '--maxmemory-policy',
+                        'allkeys-lru']) as srv:
+        r = Reader(kvdlib.connect(srv.port))
+        check(call(r, 'SET', 'a', '1') == OOM, 'SET with nothing to evict')
+        check(call(r, 'GET', 'a') is None, 'GET with nothing to evict')
+        check(call(r, 'DEL', 'a') == 0, 'DEL with nothing to evict')
+        check(call(r, 'CONFIG', 'GET', 'maxmemory') == [b'maxmemory', b'100'],
+              '100b is 100 bytes')
+        r.sock.close()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--io-threads', type=int, default=1)
+    a = ap.parse_args()
+    noeviction(a.io_threads)
+    nothing_to_evict(a.io_threads)
+    lru = lru_vs_random(a.io_threads, 'allkeys-lru')
+    rnd = lru_vs_random(a.io_threads, 'allkeys-random')
+    check(lru >= 90, 'allkeys-lru kept %d of 100 hot keys' % lru)
+    check(rnd <= 50, 'allkeys-random kept %d of 100 hot keys' % rnd)
+    for policy in ('volatile-lru', 'volatile-random', 'volatile-ttl'):
+        volatile(a.io_threads, policy)
+    print('maxmemory io-threads=%d ok (hot keys kept: lru %d, random %d)' %
+          (a.io_threads, lru, rnd))
+
+
+if __name__ == '__main__':
+    kvdlib.main_wrapper(main)

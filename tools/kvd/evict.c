@@ -1,0 +1,615 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * evict.c - maxmemory: keys evicted by policy when kvd's own count of the
+ * keyspace's memory (kvd_stats.used_memory) passes the limit, run on the
+ * main thread before each command and from the tick, within a time budget.
+ *
+ * The policies are Redis 7.0's: noeviction refuses the commands Redis
+ * flags "denyoom" with -OOM; allkeys-lru and volatile-lru evict the key
+ * idle the longest among a sample, kept in a small pool across rounds
+ * (Redis's approximated LRU, maxmemory-samples keys per round);
+ * allkeys-random and volatile-random evict a random key; volatile-ttl the
+ * key that expires first (the expiry heap's root: exact where Redis
+ * samples).  volatile-* consider only keys with a time to live.
+ *
+ * All of this is main-only state: the keyspace, the pool, the counters.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <sys/random.h>
+#include "kvd.h"
+
+#define POOL_SIZE		16	/* Redis's EVPOOL_SIZE */
+#define POOL_KEY_INLINE		48	/* keys up to this long are not allocated */
+#define EVICT_CMD_BUDGET_US	500	/* Redis's default (tenacity 10) */
+#define EVICT_TICK_BUDGET_US	2000	/* per tick, like the expiry sweep */
+#define EVICT_CHECK_EVERY	16	/* evictions between clock reads */
+#define LOAD_FORCE_GROW_PERMILLE 1618	/* Redis grows a full table anyway */
+
+static const char *const policy_names[] = {
+	[KVD_EVICT_VOLATILE_LRU] = "volatile-lru",
+	[KVD_EVICT_VOLATILE_RANDOM] = "volatile-random",
+	[KVD_EVICT_VOLATILE_TTL] = "volatile-ttl",
+	[KVD_EVICT_ALLKEYS_LRU] = "allkeys-lru",
+	[KVD_EVICT_ALLKEYS_RANDOM] = "allkeys-random",
+	[KVD_EVICT_NOEVICTION] = "noeviction",
+};
+
+/*
+ * The commands Redis 7.0 flags "denyoom" (COMMAND of redis-server
+ * 7.0.15), by the name kvd gives them in errors; sorted for bsearch().
+ * Those kvd does not have cost nothing here and are ready when it does.
+ */
+static const char *const denyoom_cmds[] = {
+	"append", "bitfield", "bitop", "blmove", "brpoplpush", "copy",
+	"decr", "decrby", "function|load", "function|restore", "geoadd",
+	"georadius", "georadiusbymember", "geosearchstore", "getset",
+	"hincrby", "hincrbyfloat", "hmset", "hset", "hsetnx", "incr",
+	"incrby", "incrbyfloat", "linsert", "lmove", "lpush", "lpushx",
+	"lset", "mset", "msetnx", "pfadd", "pfdebug", "pfmerge", "psetex",
+	"restore", "restore-asking", "rpoplpush", "rpush", "rpushx", "sadd",
+	"sdiffstore", "set", "setbit", "setex", "setnx", "setrange",
+	"sinterstore", "sort", "sunionstore", "xadd", "xgroup|create",
+	"xgroup|createconsumer", "xsetid", "zadd", "zdiffstore", "zincrby",
+	"zinterstore", "zrangestore", "zunionstore",
+};
+
+/**
+ * struct pool_slot - one candidate of the eviction pool
+ * @idle: how long the key has been idle (ms) when it was sampled
+ * @len: the key's length
+ * @long_key: the key when longer than POOL_KEY_INLINE (allocated), or NULL
+ * @inline_key: the key otherwise
+ *
+ * The pool keeps key names, not entries: a key may be deleted, expired
+ * or rewritten between rounds, so it is looked up again before eviction.
+ * Slots move with memmove(): nothing points into one.
+ */
+struct pool_slot {
+	uint64_t idle;
+	size_t len;
+	char *long_key;
+	char inline_key[POOL_KEY_INLINE];
+};
+
+static struct pool_slot pool[POOL_SIZE];	/* by @idle, ascending */
+static unsigned int pool_len;
+static uint64_t rng_state;
+static int64_t exceeded_since_us;		/* 0: under the limit */
+static uint64_t exceeded_total_us;
+
+/**
+ * now_us - the monotonic clock in microseconds
+ *
+ * Context: any thread.
+ * Return: microseconds since an arbitrary point (never 0 in practice).
+ */
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/**
+ * rnd - the next pseudo-random number (xorshift64*)
+ *
+ * Context: main thread.
+ * Return: 64 random bits.
+ */
+static uint64_t rnd(void)
+{
+	if (!rng_state &&
+	    getrandom(&rng_state, sizeof(rng_state), 0) != sizeof(rng_state))
+		rng_state = (uint64_t)now_us() | 1;
+	rng_state |= !rng_state;
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dULL;
+}
+
+/**
+ * kvd_parse_memory - a memory size as Redis reads one
+ * @s: digits, then optionally b, k, kb, m, mb, g or gb in any case
+ *	(k = 1000, kb = 1024, and so on)
+ * @out: the bytes
+ *
+ * Context: any thread.
+ * Return: 0, or -EINVAL (no digits, another unit, overflow).
+ */
+int kvd_parse_memory(const char *s, unsigned long long *out)
+{
+	static const struct {
+		const char *unit;
+		unsigned long long mul;
+	} units[] = {
+		{ "", 1 }, { "b", 1 },
+		{ "k", 1000ULL }, { "kb", 1024ULL },
+		{ "m", 1000ULL * 1000 }, { "mb", 1024ULL * 1024 },
+		{ "g", 1000ULL * 1000 * 1000 }, { "gb", 1024ULL * 1024 * 1024 },
+	};
+	unsigned long long v = 0;
+	const char *p = s;
+	size_t i;
+
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned int d = (unsigned int)(*p - '0');
+
+		if (v > (~0ULL - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	if (p == s)
+		return -EINVAL;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(p, units[i].unit))
+			continue;
+		if (v > ~0ULL / units[i].mul)
+			return -EINVAL;
+		*out = v * units[i].mul;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/**
+ * kvd_evict_policy_parse - a policy by its Redis name, in any case
+ * @s: the name
+ * @out: the policy
+ *
+ * Context: any thread.
+ * Return: 0, or -EINVAL for a name kvd does not know.
+ */
+int kvd_evict_policy_parse(const char *s, enum kvd_evict_policy *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(policy_names) / sizeof(policy_names[0]); i++) {
+		if (!strcasecmp(s, policy_names[i])) {
+			*out = (enum kvd_evict_policy)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/**
+ * kvd_evict_policy_name - a policy's Redis name
+ * @p: the policy
+ *
+ * Context: any thread.
+ * Return: the name.
+ */
+const char *kvd_evict_policy_name(enum kvd_evict_policy p)
+{
+	return policy_names[p];
+}
+
+/**
+ * denyoom_compare - bsearch() comparison of a name with a table entry
+ * @key: the name
+ * @elem: a const char * of denyoom_cmds
+ *
+ * Context: any thread.
+ * Return: <0, 0 or >0 as strcmp().
+ */
+static int denyoom_compare(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+/**
+ * kvd_cmd_denyoom - whether Redis refuses a command when out of memory
+ * @fullname: the command's name ("set", "xgroup|create")
+ *
+ * Context: any thread.
+ * Return: true for a command Redis 7.0 flags "denyoom".
+ */
+bool kvd_cmd_denyoom(const char *fullname)
+{
+	return bsearch(fullname, denyoom_cmds,
+		       sizeof(denyoom_cmds) / sizeof(denyoom_cmds[0]),
+		       sizeof(denyoom_cmds[0]), denyoom_compare) != NULL;
+}
+
+/**
+ * kvd_evict_touch - note an access to a key, for the LRU policies
+ * @e: the entry
+ * @now: kvd_now_ms()
+ *
+ * The clock is kvd_now_ms() in 32 bits: idle times are exact up to
+ * 49 days, which is far more than sampling can tell apart.
+ *
+ * Context: main thread.
+ */
+void kvd_evict_touch(struct kvd_entry *e, int64_t now)
+{
+	e->lru = (uint32_t)now;
+}
+
+/**
+ * idle_ms - how long a key has gone without an access
+ * @e: the entry
+ * @now: kvd_now_ms()
+ *
+ * Context: main thread.
+ * Return: milliseconds.
+ */
+static uint64_t idle_ms(const struct kvd_entry *e, int64_t now)
+{
+	return (uint32_t)((uint32_t)now - e->lru);
+}
+
+/**
+ * slot_key - a pool slot's key
+ * @sl: the slot
+ *
+ * Context: main thread.
+ * Return: its bytes (slot_key(@sl)[0 .. @sl->len - 1]).
+ */
+static const char *slot_key(const struct pool_slot *sl)
+{
+	return sl->long_key ? sl->long_key : sl->inline_key;
+}
+
+/**
+ * slot_clear - forget a pool slot's key
+ * @sl: the slot
+ *
+ * Context: main thread.
+ */
+static void slot_clear(struct pool_slot *sl)
+{
+	free(sl->long_key);
+	sl->long_key = NULL;
+	sl->len = 0;
+}
+
+/**
+ * pool_insert - offer a sampled key to the pool
+ * @e: the key's entry
+ * @idle: its idle time
+ *
+ * A full pool drops its least idle candidate for a more idle one; a key
+ * less idle than all of a full pool's is not kept.
+ *
+ * Context: main thread.
+ */
+static void pool_insert(const struct kvd_entry *e, uint64_t idle)
+{
+	char *long_key = NULL;
+	unsigned int i;
+
+	if (pool_len == POOL_SIZE && idle <= pool[0].idle)
+		return;
+	if (e->keylen > POOL_KEY_INLINE) {
+		long_key = malloc(e->keylen);
+		if (!long_key)
+			return;		/* one candidate less */
+		memcpy(long_key, e->key, e->keylen);
+	}
+	if (pool_len == POOL_SIZE) {
+		slot_clear(&pool[0]);
+		memmove(&pool[0], &pool[1], (POOL_SIZE - 1) * sizeof(pool[0]));
+		pool_len--;
+	}
+	for (i = pool_len; i > 0 && pool[i - 1].idle > idle; i--)
+		;
+	memmove(&pool[i + 1], &pool[i], (pool_len - i) * sizeof(pool[0]));
+	pool[i].idle = idle;
+	pool[i].len = e->keylen;
+	pool[i].long_key = long_key;
+	if (!long_key)
+		memcpy(pool[i].inline_key, e->key, e->keylen);
+	pool_len++;
+}
+
+/**
+ * sample_table - offer about @n keys of the whole keyspace to the pool
+ * @db: the keyspace
+ * @n: how many (maxmemory-samples)
+ * @now: kvd_now_ms()
+ *
+ * Walks the buckets from a random one, as Redis's dictGetSomeKeys()
+ * does, for at most 10 * @n buckets; and on, to the first key, when
+ * those were all empty (a sparse table), so that a round never comes
+ * back empty-handed while there are keys.
+ *
+ * Context: main thread.
+ */
+static void sample_table(struct kvd_db *db, unsigned long n, int64_t now)
+{
+	size_t b = (size_t)rnd() & db->mask, steps = 0, limit = n * 10;
+	unsigned long got = 0;
+
+	while (got < n && (steps < limit || !got)) {
+		struct kvd_entry *e;
+
+		for (e = db->buckets[b]; e && got < n; e = e->next, got++)
+			pool_insert(e, idle_ms(e, now));
+		b = (b + 1) & db->mask;
+		if (++steps > db->mask + 1 && !got)
+			break;		/* cannot happen while db->count > 0 */
+	}
+}
+
+/**
+ * sample_volatile - offer @n keys with a time to live to the pool
+ * @db: the keyspace
+ * @n: how many
+ * @now: kvd_now_ms()
+ *
+ * Context: main thread.
+ */
+static void sample_volatile(struct kvd_db *db, unsigned long n, int64_t now)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		struct kvd_entry *e = db->heap[rnd() % db->heap_len];
+
+		pool_insert(e, idle_ms(e, now));
+	}
+}
+
+/**
+ * pool_best - the most idle pool candidate that is still a key to evict
+ * @db: the keyspace
+ * @volatile_only: the key must still have a time to live
+ * @now: kvd_now_ms()
+ *
+ * Candidates are taken from the most idle end; each is removed from the
+ * pool whether it is still there or not.
+ *
+ * Context: main thread.
+ * Return: the entry, or NULL when the pool has none left.
+ */
+static struct kvd_entry *pool_best(struct kvd_db *db, bool volatile_only,
+				   int64_t now)
+{
+	while (pool_len) {
+		struct pool_slot *sl = &pool[--pool_len];
+		struct kvd_entry *e = kvd_store_find(db, slot_key(sl), sl->len,
+						     now);
+
+		slot_clear(sl);
+		if (e && (!volatile_only || e->expire_ms >= 0))
+			return e;
+	}
+	return NULL;
+}
+
+/**
+ * random_key - a random key of the whole keyspace
+ * @db: the keyspace, not empty
+ *
+ * A random non-empty bucket, then a random key of its chain.
+ *
+ * Context: main thread.
+ * Return: the entry.
+ */
+static struct kvd_entry *random_key(struct kvd_db *db)
+{
+	size_t b = (size_t)rnd() & db->mask, tries = 0, len = 0, pick;
+	struct kvd_entry *e;
+
+	while (!db->buckets[b]) {
+		/* Random probes, then a walk, for a sparse table. */
+		b = ++tries < 64 ? (size_t)rnd() & db->mask : (b + 1) & db->mask;
+	}
+	for (e = db->buckets[b]; e; e = e->next)
+		len++;
+	pick = (size_t)(rnd() % len);
+	for (e = db->buckets[b]; pick; pick--)
+		e = e->next;
+	return e;
+}
+
+/**
+ * pick_victim - the next key the policy evicts
+ * @db: the keyspace
+ * @now: kvd_now_ms()
+ *
+ * Context: main thread.
+ * Return: the entry, or NULL when the policy has no key to evict.
+ */
+static struct kvd_entry *pick_victim(struct kvd_db *db, int64_t now)
+{
+	unsigned long n = (unsigned long)kvd_cfg.maxmemory_samples;
+	struct kvd_entry *e;
+
+	switch (kvd_cfg.maxmemory_policy) {
+	case KVD_EVICT_ALLKEYS_LRU:
+		while (db->count) {
+			sample_table(db, n, now);
+			e = pool_best(db, false, now);
+			if (e)
+				return e;
+		}
+		return NULL;
+	case KVD_EVICT_VOLATILE_LRU:
+		while (db->heap_len) {
+			sample_volatile(db, n, now);
+			e = pool_best(db, true, now);
+			if (e)
+				return e;
+		}
+		return NULL;
+	case KVD_EVICT_ALLKEYS_RANDOM:
+		return db->count ? random_key(db) : NULL;
+	case KVD_EVICT_VOLATILE_RANDOM:
+		return db->heap_len ? db->heap[rnd() % db->heap_len] : NULL;
+	case KVD_EVICT_VOLATILE_TTL:
+		return db->heap_len ? db->heap[0] : NULL;
+	default:
+		return NULL;
+	}
+}
+
+/**
+ * kvd_evict_over - whether kvd's memory is over maxmemory
+ *
+ * Context: main thread.
+ * Return: true when a limit is set and the count is above it.
+ */
+bool kvd_evict_over(void)
+{
+	return kvd_cfg.maxmemory && kvd_stats.used_memory > kvd_cfg.maxmemory;
+}
+
+/**
+ * kvd_mem_may_grow - whether the keyspace may allocate @bytes more
+ * @bytes: the allocation (a bigger hash table)
+ * @load_permille: the table's keys per bucket, times 1000
+ *
+ * As Redis 7.0 does, a table does not double when that alone would pass
+ * maxmemory, unless it is very full (more than 1.618 keys per bucket):
+ * a doubling would otherwise evict many keys at once for the table.
+ *
+ * Context: main thread.
+ * Return: true when it may.
+ */
+bool kvd_mem_may_grow(size_t bytes, size_t load_permille)
+{
+	return !kvd_cfg.maxmemory ||
+	       kvd_stats.used_memory + bytes <= kvd_cfg.maxmemory ||
+	       load_permille > LOAD_FORCE_GROW_PERMILLE;
+}
+
+/**
+ * track_exceeded - account the time kvd spends over maxmemory
+ * @over: whether it still is after this round
+ * @now: now_us()
+ *
+ * Context: main thread.
+ */
+static void track_exceeded(bool over, int64_t now)
+{
+	if (over && !exceeded_since_us) {
+		exceeded_since_us = now;
+	} else if (!over && exceeded_since_us) {
+		exceeded_total_us += (uint64_t)(now - exceeded_since_us);
+		exceeded_since_us = 0;
+	}
+}
+
+/**
+ * kvd_evict - evict keys until kvd's memory is under maxmemory
+ * @budget_us: stop after about this long (checked every 16 keys)
+ *
+ * Every evicted key is deleted like DEL deletes it (a value a reply
+ * still references is freed when that reply's reference goes), signals
+ * kvd_signal_modified() and counts in evicted_keys.
+ *
+ * Context: main thread.
+ * Return: KVD_EVICT_OK when under the limit (or no limit),
+ * KVD_EVICT_RUNNING when the budget ran out first (the tick goes on),
+ * KVD_EVICT_FAIL when over it with nothing the policy may evict.
+ */
+enum kvd_evict_result kvd_evict(int64_t budget_us)
+{
+	int64_t start, now_ms = kvd_now_ms();
+	enum kvd_evict_result res = KVD_EVICT_OK;
+	unsigned int n = 0;
+
+	if (!kvd_evict_over()) {
+		if (exceeded_since_us)
+			track_exceeded(false, now_us());
+		return KVD_EVICT_OK;
+	}
+	start = now_us();
+	while (kvd_evict_over()) {
+		struct kvd_entry *e = NULL;
+
+		if (kvd_cfg.maxmemory_policy != KVD_EVICT_NOEVICTION)
+			e = pick_victim(&kvd_db, now_ms);
+		if (!e) {
+			res = KVD_EVICT_FAIL;
+			break;
+		}
+		kvd_signal_modified(e->key, e->keylen);
+		kvd_store_delete(&kvd_db, e);
+		kvd_stats.evicted_keys++;
+		if (++n % EVICT_CHECK_EVERY == 0 && now_us() - start > budget_us) {
+			res = kvd_evict_over() ? KVD_EVICT_RUNNING : KVD_EVICT_OK;
+			break;
+		}
+	}
+	track_exceeded(res != KVD_EVICT_OK, now_us());
+	return res;
+}
+
+/**
+ * kvd_evict_for_command - make room before a command, or refuse it
+ * @x: the command
+ * @cmd: what it runs
+ *
+ * As Redis's processCommand(): with maxmemory set, every command first
+ * evicts what the policy allows (for at most EVICT_CMD_BUDGET_US); a
+ * command flagged denyoom is refused when memory is still over the limit
+ * with nothing left to evict.  When the budget ran out, the command runs
+ * and the tick goes on evicting.
+ *
+ * Context: main thread.
+ * Return: true after replying -OOM (the command must not run).
+ */
+bool kvd_evict_for_command(struct kvd_ctx *x, const struct kvd_cmd *cmd)
+{
+	if (!kvd_cfg.maxmemory)
+		return false;
+	if (kvd_evict(EVICT_CMD_BUDGET_US) != KVD_EVICT_FAIL)
+		return false;
+	if (!kvd_cmd_denyoom(cmd->fullname))
+		return false;
+	kvd_reply_error(x->c, KVD_ERR_OOM_MAXMEMORY);
+	return true;
+}
+
+/**
+ * kvd_evict_tick - go on evicting from the tick while over the limit
+ *
+ * What Redis's evictionTimeProc does between commands: eviction that ran
+ * out of time in a command, or a limit lowered below the memory in use,
+ * continues here, EVICT_TICK_BUDGET_US per tick.
+ *
+ * Context: main thread.
+ */
+void kvd_evict_tick(void)
+{
+	if (kvd_cfg.maxmemory)
+		kvd_evict(EVICT_TICK_BUDGET_US);
+	else if (exceeded_since_us)
+		track_exceeded(false, now_us());
+}
+
+/**
+ * kvd_evict_exceeded_ms - time spent over maxmemory
+ * @current: receives the time of the current stretch (0 when under)
+ *
+ * Context: main thread.
+ * Return: the total over all stretches, the current one included (ms).
+ */
+uint64_t kvd_evict_exceeded_ms(uint64_t *current)
+{
+	uint64_t cur = exceeded_since_us ?
+		       (uint64_t)(now_us() - exceeded_since_us) : 0;
+
+	*current = cur / 1000;
+	return (exceeded_total_us + cur) / 1000;
+}
+
+/**
+ * kvd_evict_free - forget the pool's candidates
+ *
+ * Context: main thread, at exit.
+ */
+void kvd_evict_free(void)
+{
+	while (pool_len)
+		slot_clear(&pool[--pool_len]);
+}
