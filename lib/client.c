@@ -11,7 +11,11 @@
 #include <baton/logging.h>
 #include <baton/rcu_free.h>
 #include <baton/rcu_read.h>
-#include <baton/runtime.h>
+#include <baton/client_internal.h>
+#include <baton/client_table.h>
+#include <baton/server_internal.h>
+#include <baton/wake.h>
+#include <baton/worker.h>
 #include <uapi/baton/object.h>
 
 /*
@@ -66,7 +70,7 @@ struct baton_client *client_alloc(struct baton_server *s, int fd,
 	refcount_set(&c->refs, 1);
 	cds_lfht_node_init(&c->table_node);
 	client_init_io_view(c);
-	c->owner = baton_role_self();
+	c->owner = role_self();
 	c->at_main = true;
 	c->active_sec = -1;
 	return c;
@@ -91,7 +95,7 @@ static void client_free(struct baton_client *c)
  * client_put_table_ref - drop the table's reference after a grace period
  * @ptr: the client
  *
- * Context: the RCU callback thread (through baton_rcu_free); thread-safe.
+ * Context: the RCU callback thread (through rcu_free); thread-safe.
  */
 void client_put_table_ref(void *ptr)
 {
@@ -108,7 +112,7 @@ BATON_API void baton_client_put(struct baton_client *c)
 }
 
 /**
- * out_chunk_release - free one sent or dropped reply chunk
+ * client_chunk_release - free one sent or dropped reply chunk
  * @ch: the chunk, already unlinked from its client
  *
  * A referenced object is put here, on the calling thread: an IO worker's
@@ -116,7 +120,7 @@ BATON_API void baton_client_put(struct baton_client *c)
  *
  * Context: the owner of the client the chunk belonged to.
  */
-void out_chunk_release(struct out_chunk *ch)
+void client_chunk_release(struct out_chunk *ch)
 {
 	if (ch->ref)
 		baton_obj_put(ch->ref);
@@ -141,7 +145,7 @@ void client_release_output(struct baton_client *c)
 	c->out_bytes = 0;
 	for (; ch; ch = next) {
 		next = ch->next;
-		out_chunk_release(ch);
+		client_chunk_release(ch);
 	}
 }
 
@@ -342,7 +346,7 @@ static void client_kick_worker(struct baton_client *c, unsigned int how)
 		return;		/* already on the list */
 	refcount_inc(&c->refs);
 	if (llist_add(&c->kick_node, &w->kicks) && !w->inline_io)
-		baton_wake_up(&w->wake);
+		wake_up(&w->wake);
 }
 
 BATON_API int baton_client_kill(struct baton_server *s, uint64_t id)

@@ -6,7 +6,9 @@
  */
 #include <errno.h>
 #include <baton/rcu_read.h>
-#include <baton/runtime.h>
+#include <baton/client_internal.h>
+#include <baton/client_table.h>
+#include <baton/server_internal.h>
 #include <baton/tsan.h>
 
 /* splitmix64's finalizer: ids are sequential, buckets want them spread. */

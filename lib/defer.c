@@ -41,13 +41,13 @@
  */
 
 /* Objects from foreign threads and the RCU callback thread. */
-struct baton_defer_queue baton_defer_global;
+struct baton_defer_queue defer_global;
 
-/* Where this thread's main-only frees go: set by baton_defer_attach(). */
-__thread struct baton_defer_queue *baton_cur_defer;
+/* Where this thread's main-only frees go: set by defer_attach(). */
+__thread struct baton_defer_queue *defer_cur;
 
 /**
- * baton_defer_queue_init - make @q an empty queue
+ * defer_queue_init - make @q an empty queue
  * @q: the queue, not yet shared with another thread
  * @high_mark: @nr_queued value at which a push calls @wake; 0 for never
  * @wake: called as wake(wake_arg) by the push that crosses @high_mark,
@@ -57,9 +57,9 @@ __thread struct baton_defer_queue *baton_cur_defer;
  * @wake_arg: passed to @wake
  *
  * Context: any thread that owns @q alone (before it is published; for
- * baton_defer_global, before any other thread can put an object).
+ * defer_global, before any other thread can put an object).
  */
-void baton_defer_queue_init(struct baton_defer_queue *q, size_t high_mark,
+void defer_queue_init(struct baton_defer_queue *q, size_t high_mark,
 			    void (*wake)(void *arg), void *wake_arg)
 {
 	/* memset, not field stores: the MAIN fields are guarded by the main
@@ -91,16 +91,16 @@ static void defer_list_add(struct baton_obj *obj, struct llist_head *head)
 }
 
 /**
- * baton_defer_push - give @obj to main for freeing
- * @q: the queue; the pushing thread's own (baton_cur_defer) or
- *	baton_defer_global
+ * defer_push - give @obj to main for freeing
+ * @q: the queue; the pushing thread's own (defer_cur) or
+ *	defer_global
  * @obj: an object whose count reached zero on this thread; the caller
  *	gives up ownership of it
  *
  * Context: any thread, any role.  Lock-free; calls @q->wake once when
  * this push crosses @q->high_mark (see the DOC comment above).
  */
-void baton_defer_push(struct baton_defer_queue *q, struct baton_obj *obj)
+void defer_push(struct baton_defer_queue *q, struct baton_obj *obj)
 {
 	size_t n;
 
@@ -115,7 +115,7 @@ void baton_defer_push(struct baton_defer_queue *q, struct baton_obj *obj)
 }
 
 /**
- * baton_defer_drain - free every object queued on @q now
+ * defer_drain - free every object queued on @q now
  * @q: the queue
  *
  * Takes the whole list at once, frees the objects in the order they were
@@ -129,7 +129,7 @@ void baton_defer_push(struct baton_defer_queue *q, struct baton_obj *obj)
  * free callback may put other objects (they are freed at once on main).
  * Return: the number of objects freed.
  */
-size_t baton_defer_drain(struct baton_defer_queue *q)
+size_t defer_drain(struct baton_defer_queue *q)
 {
 	struct baton_obj *obj, *next, *fifo = NULL;
 	size_t n = 0;
@@ -151,7 +151,7 @@ size_t baton_defer_drain(struct baton_defer_queue *q)
 
 	for (obj = fifo; obj; obj = next) {
 		next = obj->next;	/* read before the free */
-		baton_obj_free_deferred(obj);
+		object_free_deferred(obj);
 	}
 	q->total_freed += n;
 	q->batches++;
@@ -161,13 +161,13 @@ size_t baton_defer_drain(struct baton_defer_queue *q)
 }
 
 /**
- * baton_defer_attach - send this thread's main-only frees to @q
- * @q: the thread's own queue, or NULL to go back to baton_defer_global
+ * defer_attach - send this thread's main-only frees to @q
+ * @q: the thread's own queue, or NULL to go back to defer_global
  *
  * Context: an IO worker, when it starts (and with NULL before it exits);
  * @q must outlive the thread's last baton_obj_put().
  */
-void baton_defer_attach(struct baton_defer_queue *q)
+void defer_attach(struct baton_defer_queue *q)
 {
-	baton_cur_defer = q;
+	defer_cur = q;
 }

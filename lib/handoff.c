@@ -3,7 +3,10 @@
  * handoff.c - moving a client between its IO worker and the main thread
  * through their llist inboxes: batched, one wake per empty->non-empty.
  */
-#include <baton/runtime.h>
+#include <baton/client_internal.h>
+#include <baton/handoff.h>
+#include <baton/server_internal.h>
+#include <baton/worker.h>
 
 /*
  * Clients handed over in one loop iteration are chained locally and added
@@ -45,7 +48,7 @@ void handoff_to_main(struct baton_worker *w, struct baton_client *c,
 		     struct llist_node **first, struct llist_node **last)
 {
 	assert_owner(c->owner);
-	c->owner = 0;			/* main's baton_role_self() */
+	c->owner = 0;			/* main's role_self() */
 	c->io_at_main = true;
 	chain_prepend(&c->handoff, first, last);
 }
@@ -74,7 +77,7 @@ void handoff_flush_to_main(struct baton_worker *w, struct llist_node *first,
 	atomic_fetch_add_explicit(&w->st_to_main, chain_len(first),
 				  memory_order_relaxed);
 	if (llist_add_batch(first, last, &s->inbox) && !w->inline_io)
-		baton_wake_up(&s->wake);
+		wake_up(&s->wake);
 }
 
 /**
@@ -89,7 +92,7 @@ void handoff_to_worker(struct baton_server *s, struct baton_client *c)
 	struct baton_worker *w = c->worker;
 
 	assert_owner(c->owner);
-	c->owner = 1 + w->index;	/* the worker's baton_role_self() */
+	c->owner = 1 + w->index;	/* the worker's role_self() */
 	c->at_main = false;
 	s->st_to_io++;
 	chain_prepend(&c->handoff, &w->out_first, &w->out_last);
@@ -115,7 +118,7 @@ void handoff_flush_to_workers(struct baton_server *s)
 			continue;
 		if (llist_add_batch(w->out_first, w->out_last, &w->inbox) &&
 		    !w->inline_io)
-			baton_wake_up(&w->wake);
+			wake_up(&w->wake);
 		w->out_first = w->out_last = NULL;
 	}
 }

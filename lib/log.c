@@ -8,7 +8,7 @@
 
 /*
  * ATOMIC: any thread may set or read it.  The release store in
- * baton_log_set() pairs with the acquire load in baton_log() so a reader
+ * baton_log_set() pairs with the acquire load in log_emit() so a reader
  * that sees the new pointer also sees the struct it points to.
  */
 static _Atomic(const struct baton_log_ops *) baton_log_ops;
@@ -30,7 +30,7 @@ BATON_API void baton_log_stderr(enum baton_log_level level, const char *msg,
 	fprintf(stderr, "baton: %s: %s\n", name, msg);
 }
 
-void baton_log(enum baton_log_level level, const char *fmt, ...)
+void log_emit(enum baton_log_level level, const char *fmt, ...)
 {
 	const struct baton_log_ops *ops;
 	char buf[512];

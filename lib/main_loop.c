@@ -1,12 +1,34 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * main_loop.c - the main thread's side of a client: execute its requests,
- * hand it back, and finalize it when it closes.
+ * main_loop.c - the main thread's run loop and everything it does per
+ * iteration: accept, take the clients the workers handed over, execute
+ * their requests, hand them back, finalize closed clients, drain deferred
+ * frees and tick.
  */
+#include <errno.h>
+#include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <baton/active_window.h>
+#include <baton/client_internal.h>
+#include <baton/client_table.h>
+#include <baton/clock.h>
+#include <baton/defer.h>
+#include <baton/fault.h>
+#include <baton/handoff.h>
+#include <baton/logging.h>
+#include <baton/main_loop.h>
+#include <baton/net.h>
 #include <baton/rcu_free.h>
 #include <baton/rcu_read.h>
-#include <baton/runtime.h>
+#include <baton/server_internal.h>
+#include <baton/worker.h>
+
+#define MAIN_EVENTS		64
+#define ACCEPTS_PER_WAKE	256
+#define INLINE_ROUNDS		16	/* IO/execute rounds per iteration, 0 workers */
 
 /* Run the requests the worker parsed, in order, unless the client closes. */
 static void main_execute(struct baton_server *s, struct baton_client *c)
@@ -109,7 +131,7 @@ void main_finalize_client(struct baton_server *s, struct baton_client *c)
 	if (c->worker)
 		c->worker->nr_clients--;
 	s->nr_clients--;
-	baton_rcu_free(c, client_put_table_ref);
+	rcu_free(c, client_put_table_ref);
 }
 
 /* Take the references of kicks a stopped worker never processed. */
@@ -174,4 +196,236 @@ void main_close_all(struct baton_server *s)
 			main_finalize_client(s, ctx.batch[i]);
 		}
 	} while (ctx.nr);
+}
+
+/* Pick the worker with the fewest clients. */
+static struct baton_worker *least_loaded(struct baton_server *s) __main_only
+{
+	struct baton_worker *best = &s->workers[0];
+	int i;
+
+	for (i = 1; i < s->nr_workers; i++)
+		if (s->workers[i].nr_clients < best->nr_clients)
+			best = &s->workers[i];
+	return best;
+}
+
+static void refuse(struct baton_server *s, int fd) __main_only
+{
+	if (s->proto.busy_msg)
+		bt_send(fd, s->proto.busy_msg, strlen(s->proto.busy_msg),
+			MSG_DONTWAIT | MSG_NOSIGNAL);
+	close(fd);
+	s->st_rejected++;
+}
+
+static void accept_one(struct baton_server *s, int fd, const char *peer)
+	__main_only
+{
+	struct baton_worker *w;
+	struct baton_client *c;
+
+	if (s->nr_clients >= s->max_clients) {
+		refuse(s, fd);
+		return;
+	}
+	w = least_loaded(s);
+	c = client_alloc(s, fd, peer, w);
+	if (!c || client_table_insert(s, c)) {
+		free(c);
+		close(fd);
+		s->st_rejected++;
+		return;
+	}
+	s->nr_clients++;
+	w->nr_clients++;
+	s->st_accepted++;
+	if (s->proto.connect && s->proto.connect(c) < 0) {
+		s->st_rejected++;
+		c->flags |= CF_GONE;
+		main_finalize_client(s, c);
+		return;
+	}
+	c->connected = true;
+	c->flags |= CF_NEW;
+	handoff_to_worker(s, c);
+}
+
+/*
+ * Accept what is waiting, a bounded number per wake.  When the process is
+ * out of descriptors the listener would stay readable and the loop would
+ * spin: it is taken out of epoll until the next tick instead.
+ */
+static void accept_clients(struct baton_server *s, struct baton_listener *l)
+	__main_only
+{
+	char peer[sizeof(((struct baton_client *)0)->peer)];
+	int i, fd;
+
+	for (i = 0; i < ACCEPTS_PER_WAKE; i++) {
+		fd = net_accept(l->fd, l->is_unix ? l->path : NULL, peer,
+				sizeof(peer));
+		if (fd >= 0) {
+			accept_one(s, fd, peer);
+			continue;
+		}
+		if (fd == -EINTR || fd == -ECONNABORTED)
+			continue;
+		if (fd == -EMFILE || fd == -ENFILE || fd == -ENOBUFS ||
+		    fd == -ENOMEM) {
+			pr_warn("accept: %s; pausing the listener until the next tick",
+				strerror(-fd));
+			epoll_ctl(s->epfd, EPOLL_CTL_DEL, l->fd, NULL);
+			l->paused = true;
+		}
+		break;
+	}
+	handoff_flush_to_workers(s);
+}
+
+static void resume_listeners(struct baton_server *s) __main_only
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nr_listeners; i++) {
+		struct baton_listener *l = &s->listeners[i];
+
+		if (l->paused &&
+		    !evsrc_epoll_ctl(s->epfd, EPOLL_CTL_ADD, l->fd, &l->src, EPOLLIN))
+			l->paused = false;
+	}
+}
+
+/**
+ * main_drain_deferred - free what the workers and foreign threads left
+ * for main
+ * @s: the server
+ *
+ * Context: main thread, outside any RCU read-side section.
+ */
+void main_drain_deferred(struct baton_server *s)
+{
+	int i, n = s->nr_workers ? s->nr_workers : 1;
+
+	for (i = 0; i < n; i++)
+		defer_drain(&s->workers[i].defer);
+	defer_drain(&defer_global);
+}
+
+/*
+ * With no IO workers main plays the worker too: after its own events it
+ * alternates the IO role (take handed-back clients, write, parse) and the
+ * main role (execute) until both inboxes are quiet or a bound is hit.
+ */
+static void inline_io_rounds(struct baton_server *s) __main_only
+{
+	struct baton_worker *w = &s->workers[0];
+	int round;
+
+	for (round = 0; round < INLINE_ROUNDS; round++) {
+		struct llist_node *first = NULL, *last = NULL;
+
+		main_process_inbox(s);
+		if (llist_empty(&w->inbox) && llist_empty(&w->kicks))
+			break;
+		role_borrow_io(0);
+		worker_handle_inbox(w, &first, &last);
+		handoff_flush_to_main(w, first, last);
+		role_return_io();
+	}
+}
+
+static void main_handle_events(struct baton_server *s, struct epoll_event *evs,
+			       int n) __main_only
+{
+	struct baton_worker *w0 = &s->workers[0];
+	struct llist_node *first = NULL, *last = NULL;
+	struct signalfd_siginfo si;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct evsrc *src = evs[i].data.ptr;
+
+		switch (src->kind) {
+		case EVSRC_WAKE:
+			wake_consume(&s->wake);
+			break;
+		case EVSRC_SIGNAL:
+			while (read(s->sigfd, &si, sizeof(si)) == sizeof(si))
+				atomic_store_explicit(&s->stop, true,
+						      memory_order_relaxed);
+			break;
+		case EVSRC_LISTENER:
+			accept_clients(s, container_of(src, struct baton_listener, src));
+			break;
+		case EVSRC_CLIENT:
+			/* Only with no IO workers are clients in main's set. */
+			role_borrow_io(0);
+			worker_handle_event(w0, container_of(src, struct baton_client, src),
+					    evs[i].events, &first, &last);
+			role_return_io();
+			break;
+		}
+	}
+	if (first) {
+		role_borrow_io(0);
+		handoff_flush_to_main(w0, first, last);
+		role_return_io();
+	}
+}
+
+static int next_timeout(struct baton_server *s) __main_only
+{
+	uint64_t now = clock_now_ms();
+
+	if (s->nr_workers == 0 && (!llist_empty(&s->workers[0].inbox) ||
+				   !llist_empty(&s->inbox)))
+		return 0;
+	return s->next_tick_ms > now ? (int)(s->next_tick_ms - now) : 0;
+}
+
+static void maybe_tick(struct baton_server *s) __main_only
+{
+	uint64_t now = clock_now_ms();
+
+	if (now < s->next_tick_ms)
+		return;
+	s->next_tick_ms = now + 1000 / s->tick_hz;
+	resume_listeners(s);
+	if (s->proto.tick)
+		s->proto.tick(s);
+}
+
+/**
+ * main_loop_run - run main's loop until baton_server_stop() or a signal
+ * @s: the server
+ *
+ * Context: main thread, inside baton_server_run().
+ * Return: 0 when stopped, or -errno when epoll_wait failed.
+ */
+int main_loop_run(struct baton_server *s)
+{
+	struct epoll_event evs[MAIN_EVENTS];
+	int n, err = 0;
+
+	s->next_tick_ms = clock_now_ms() + 1000 / s->tick_hz;
+	/* Acquire: pairs with the release in baton_server_stop(). */
+	while (!atomic_load_explicit(&s->stop, memory_order_acquire)) {
+		n = epoll_wait(s->epfd, evs, MAIN_EVENTS, next_timeout(s));
+		if (n < 0 && errno != EINTR) {
+			err = -errno;
+			pr_err("main loop: epoll_wait: %s", strerror(errno));
+			break;
+		}
+		if (n > 0)
+			main_handle_events(s, evs, n);
+		if (s->nr_workers)
+			main_process_inbox(s);
+		else
+			inline_io_rounds(s);
+		main_drain_deferred(s);
+		maybe_tick(s);
+		rcu_free_flush();
+	}
+	return err;
 }

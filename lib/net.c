@@ -14,7 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <baton/fault.h>
-#include <baton/runtime.h>
+#include <baton/net.h>
 
 #define LISTEN_BACKLOG	511
 

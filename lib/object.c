@@ -19,17 +19,17 @@
  * the object from then on (acquire fence included) and decides, without
  * reading anything another thread may write:
  *
- *   RCU-marked, caller registered    baton_rcu_free(); after the grace
+ *   RCU-marked, caller registered    rcu_free(); after the grace
  *                                    period, on the call_rcu thread:
  *                                      FREE_ANY_THREAD  type->free there
  *                                      main-only        push to
- *                                                       baton_defer_global
- *   RCU-marked, caller unregistered  push to baton_defer_global flagged
- *                                    NEED_GP; main calls baton_rcu_free()
+ *                                                       defer_global
+ *   RCU-marked, caller unregistered  push to defer_global flagged
+ *                                    NEED_GP; main calls rcu_free()
  *   FREE_ANY_THREAD                  type->free here, on the caller
  *   main-only, caller is main        type->free here
- *   main-only, any other caller      push to baton_cur_defer, or to
- *                                    baton_defer_global when the thread
+ *   main-only, any other caller      push to defer_cur, or to
+ *                                    defer_global when the thread
  *                                    attached none; main frees it
  *
  * struct baton_obj's fields: @refs ATOMIC (the refcount_t contract);
@@ -46,17 +46,10 @@ _Static_assert(_Alignof(refcount_t) == _Alignof(unsigned int _Atomic),
 
 static atomic_bool obj_warned_unregistered_main;
 
-/**
- * baton_type_register - validate a type and make it usable
- * @type: the type; must stay valid as long as objects of it exist
- *
- * Registering a type twice is harmless.  The release store pairs with the
- * acquire load in baton_obj_init(), so a thread that sees the type
- * registered also sees its name, free and flags.
- *
- * Context: any thread, before objects of @type are created.
- * Return: 0, or -EINVAL when @type has no name or free callback or
- * unknown flags.
+/*
+ * The release store pairs with the acquire load in baton_obj_init(), so
+ * a thread that sees the type registered also sees its name, free and
+ * flags.
  */
 BATON_API int baton_type_register(struct baton_type *type)
 {
@@ -68,15 +61,6 @@ BATON_API int baton_type_register(struct baton_type *type)
 	return 0;
 }
 
-/**
- * baton_obj_init - make @obj an object of @type holding one reference
- * @obj: the embedded header, not yet shared with another thread
- * @type: a registered type
- *
- * Context: any thread; @obj is owned by the caller alone.
- * Return: 0, or -EINVAL when @obj is NULL or @type is NULL or not
- * registered.
- */
 BATON_API int baton_obj_init(struct baton_obj *obj,
 			     const struct baton_type *type)
 {
@@ -84,39 +68,22 @@ BATON_API int baton_obj_init(struct baton_obj *obj,
 	    __atomic_load_n(&type->registered, __ATOMIC_ACQUIRE) !=
 	    BATON_TYPE_REGISTERED)
 		return -EINVAL;
-	refcount_set(baton_obj_ref(obj), 1);
+	refcount_set(object_ref(obj), 1);
 	obj->flags = 0;
 	obj->type = type;
 	obj->next = NULL;
 	return 0;
 }
 
-/**
- * baton_obj_get - take one more reference
- * @obj: an object the caller holds a reference to
- *
- * Context: any thread holding a reference.  Relaxed: the caller's own
- * reference keeps @obj alive.
- * Return: @obj.
- */
 BATON_API struct baton_obj *baton_obj_get(struct baton_obj *obj)
 {
-	refcount_inc(baton_obj_ref(obj));
+	refcount_inc(object_ref(obj));
 	return obj;
 }
 
-/**
- * baton_obj_get_unless_zero - take a reference to an object found under RCU
- * @obj: an object seen in an RCU-protected structure
- *
- * Context: any registered RCU reader, inside baton_rcu_read_lock(); the
- * read-side section keeps @obj's memory valid (it was marked RCU), the
- * count says whether it is still alive.
- * Return: true when a reference was taken, false when @obj is being freed.
- */
 BATON_API bool baton_obj_get_unless_zero(struct baton_obj *obj)
 {
-	return refcount_inc_not_zero(baton_obj_ref(obj));
+	return refcount_inc_not_zero(object_ref(obj));
 }
 
 /*
@@ -129,18 +96,18 @@ static void obj_release(struct baton_obj *obj)
 	const struct baton_type *type = obj->type;
 
 	if ((type->flags & BATON_TYPE_FREE_ANY_THREAD) ||
-	    baton_role_current() == BATON_ROLE_MAIN) {
+	    role_current() == BATON_ROLE_MAIN) {
 		type->free(obj);
 		return;
 	}
 	/* A main-only free off main: send it home.  The RCU callback thread
 	 * has no queue of its own and uses the global one. */
-	baton_defer_push(baton_cur_defer ? baton_cur_defer : &baton_defer_global,
+	defer_push(defer_cur ? defer_cur : &defer_global,
 			 obj);
 }
 
 /*
- * baton_rcu_free() callback for RCU-marked objects.
+ * rcu_free() callback for RCU-marked objects.
  * Context: liburcu's call_rcu thread, role BATON_ROLE_RCU, a grace period
  * after the last put (or main's fallback, see obj_free_after_gp()).
  */
@@ -151,7 +118,7 @@ static void obj_rcu_free_cb(void *ptr)
 	if (obj->type->flags & BATON_TYPE_FREE_ANY_THREAD)
 		obj->type->free(obj);
 	else
-		baton_defer_push(&baton_defer_global, obj);
+		defer_push(&defer_global, obj);
 }
 
 /*
@@ -160,23 +127,20 @@ static void obj_rcu_free_cb(void *ptr)
  */
 static void obj_free_after_gp_on_main(struct baton_obj *obj) __main_only
 {
-	if (likely(baton_rcu_thread_registered)) {
-		baton_rcu_free(obj, obj_rcu_free_cb);
+	if (likely(rcu_thread_registered)) {
+		rcu_free(obj, obj_rcu_free_cb);
 		return;
 	}
 	/* Main did not register through baton: call_rcu is not allowed
 	 * here, but waiting for a grace period is (we are not a reader). */
-	baton_log_once(obj_warned_unregistered_main, BATON_LOG_WARN,
+	log_once(obj_warned_unregistered_main, BATON_LOG_WARN,
 		       "object: main thread is not a registered RCU thread; "
 		       "waiting for a grace period inline");
 	urcu_memb_synchronize_rcu();
 	obj->type->free(obj);	/* either kind of type may free on main */
 }
 
-/**
- * baton_obj_put - drop a reference; the last one frees the object
- * @obj: the object
- *
+/*
  * Only the refcount_dec_and_test() here decides the free; an underflow
  * saturates the count (the object leaks and is never freed twice) and
  * logs once.  Where the free then runs is the table in the DOC comment
@@ -184,29 +148,26 @@ static void obj_free_after_gp_on_main(struct baton_obj *obj) __main_only
  * that worker's deferred-free queue; for a BATON_TYPE_FREE_ANY_THREAD type
  * where it is; and after an RCU grace period, batched, when
  * baton_obj_mark_rcu() was called.
- *
- * Context: any thread holding a reference.  A registered thread may be
- * inside a read-side critical section.
  */
 BATON_API void baton_obj_put(struct baton_obj *obj)
 {
-	if (!refcount_dec_and_test(baton_obj_ref(obj)))
+	if (!refcount_dec_and_test(object_ref(obj)))
 		return;
 	/* From here this thread owns @obj alone. */
 	if (!(obj->flags & BATON_OBJ_RCU)) {
 		obj_release(obj);
 		return;
 	}
-	if (likely(baton_rcu_thread_registered)) {
-		baton_rcu_free(obj, obj_rcu_free_cb);
+	if (likely(rcu_thread_registered)) {
+		rcu_free(obj, obj_rcu_free_cb);
 		return;
 	}
 	/* liburcu's call_rcu needs a registered thread: let main do it. */
 	obj->flags |= BATON_OBJ_NEED_GP;
-	baton_defer_push(&baton_defer_global, obj);
+	defer_push(&defer_global, obj);
 }
 
-void baton_obj_free_deferred(struct baton_obj *obj)
+void object_free_deferred(struct baton_obj *obj)
 {
 	if (unlikely(obj->flags & BATON_OBJ_NEED_GP)) {
 		obj->flags &= ~BATON_OBJ_NEED_GP;
@@ -216,26 +177,14 @@ void baton_obj_free_deferred(struct baton_obj *obj)
 	obj->type->free(obj);
 }
 
-/**
- * baton_obj_mark_rcu - say that RCU readers may see @obj
- * @obj: the object, before it is published in an RCU-protected structure
- *
+/*
  * Its free then waits for a grace period after the last put.
- *
- * Context: the thread that owns @obj alone, before publication.
  */
 BATON_API void baton_obj_mark_rcu(struct baton_obj *obj)
 {
 	obj->flags |= BATON_OBJ_RCU;
 }
 
-/**
- * baton_obj_refs - the reference count now, for tests and statistics
- * @obj: the object
- *
- * Context: any thread.  Stale at once; never decide a free on it.
- * Return: the count.
- */
 BATON_API unsigned int baton_obj_refs(const struct baton_obj *obj)
 {
 	return refcount_read((const refcount_t *)&obj->refs);

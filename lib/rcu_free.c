@@ -36,7 +36,7 @@
  *   queues one completion callback per call_rcu thread and waits for it,
  *   so on the call_rcu thread itself it would wait for itself forever.
  *   Inside a read-side critical section it prints an error and returns at
- *   once without waiting.  baton_rcu_free_barrier() refuses both cases
+ *   once without waiting.  rcu_free_barrier() refuses both cases
  *   with a logged error instead of hanging or returning silently.
  * - rcu_barrier() waits only for callbacks queued before it; callbacks
  *   queued by those callbacks are not waited for.  The barrier here loops
@@ -149,7 +149,7 @@ static void rcu_free_track(struct rcu_free_block *b)
 	if (likely(rcu_free_key_ok) && !pthread_setspecific(rcu_free_key, b))
 		return;
 	if (b)
-		baton_log_once(rcu_free_warned_key, BATON_LOG_WARN,
+		log_once(rcu_free_warned_key, BATON_LOG_WARN,
 			       "rcu_free: no thread-exit hook; a thread that "
 			       "exits without a flush leaks its partial block");
 }
@@ -166,10 +166,10 @@ static void rcu_free_hand(struct rcu_free_block *b)
 /* Run one pair with the RCU role, whatever thread we are on. */
 static void rcu_free_run(const struct rcu_free_pair *p)
 {
-	enum baton_role prev = baton_role_enter_rcu();
+	enum baton_role prev = role_enter_rcu();
 
 	p->fn(p->ptr);
-	baton_role_restore(prev);
+	role_restore(prev);
 }
 
 /*
@@ -190,20 +190,20 @@ static void rcu_free_block_cb(struct rcu_head *head)
 	/* The grace period, for TSan: after every finished read section. */
 	rcu_gp_acquire_bt();
 	/* liburcu registered this thread: nested frees may call_rcu. */
-	baton_rcu_thread_registered = true;
+	rcu_thread_registered = true;
 
-	prev = baton_role_enter_rcu();
+	prev = role_enter_rcu();
 	nr = b->nr;
 	for (i = 0; i < nr; i++)
 		b->pairs[i].fn(b->pairs[i].ptr);
-	baton_role_restore(prev);
+	role_restore(prev);
 	free(b);
 
 	atomic_fetch_add_explicit(&rcu_free_freed, nr, memory_order_relaxed);
 	/* Frees that queued more frees: hand them now, not at some later
 	 * callback, so the barrier's loop sees them as batches. */
-	baton_rcu_free_flush();
-	/* Release: pairs with the acquire in baton_rcu_free_barrier(). */
+	rcu_free_flush();
+	/* Release: pairs with the acquire in rcu_free_barrier(). */
 	atomic_fetch_add_explicit(&rcu_free_done, 1, memory_order_release);
 }
 
@@ -215,7 +215,7 @@ static void rcu_free_block_cb(struct rcu_head *head)
 static void rcu_free_fallback(void *ptr, void (*fn)(void *ptr))
 {
 	if (urcu_memb_read_ongoing()) {
-		baton_log_once(rcu_free_warned_oom, BATON_LOG_ERR,
+		log_once(rcu_free_warned_oom, BATON_LOG_ERR,
 			       "rcu_free: out of memory inside a read-side "
 			       "section; leaking %p", ptr);
 		return;
@@ -226,22 +226,22 @@ static void rcu_free_fallback(void *ptr, void (*fn)(void *ptr))
 }
 
 /**
- * baton_rcu_free - free @ptr with @fn once every current reader is done
+ * rcu_free - free @ptr with @fn once every current reader is done
  * @ptr: memory that RCU readers may still see (already unpublished)
  * @fn: called as fn(ptr) after a grace period.  Context of @fn: liburcu's
  *	call_rcu thread with role BATON_ROLE_RCU (or, only when no block
  *	could be allocated, the calling thread after synchronize_rcu(), still
  *	with role BATON_ROLE_RCU); must be thread-safe; not serialized with
- *	the main thread; may call baton_rcu_free() and baton_obj_put() but
- *	not baton_rcu_free_barrier().
+ *	the main thread; may call rcu_free() and baton_obj_put() but
+ *	not rcu_free_barrier().
  *
  * Context: any thread registered with baton_rcu_register_thread() (the
  * main thread and the IO workers are), inside or outside a read-side
  * critical section.  The pair goes into the calling thread's current
  * block; a full block goes to call_rcu at once, a partial one at the next
- * baton_rcu_free_flush().
+ * rcu_free_flush().
  */
-void baton_rcu_free(void *ptr, void (*fn)(void *ptr))
+void rcu_free(void *ptr, void (*fn)(void *ptr))
 {
 	struct rcu_free_block *b = rcu_free_cur;
 
@@ -266,7 +266,7 @@ void baton_rcu_free(void *ptr, void (*fn)(void *ptr))
 }
 
 /**
- * baton_rcu_free_flush - hand the calling thread's partial block to call_rcu
+ * rcu_free_flush - hand the calling thread's partial block to call_rcu
  *
  * Also hands over the blocks of threads that exited without a flush.
  *
@@ -274,7 +274,7 @@ void baton_rcu_free(void *ptr, void (*fn)(void *ptr))
  * section, including the call_rcu thread; the runtime calls it once per
  * loop iteration and before its threads exit.
  */
-void baton_rcu_free_flush(void)
+void rcu_free_flush(void)
 {
 	struct rcu_free_block *b = rcu_free_cur;
 	struct llist_node *node, *next;
@@ -296,7 +296,7 @@ void baton_rcu_free_flush(void)
 #define RCU_FREE_BARRIER_ROUNDS	16
 
 /**
- * baton_rcu_free_barrier - flush, then wait for every grace-period free
+ * rcu_free_barrier - flush, then wait for every grace-period free
  *
  * Waits with rcu_barrier() until the callbacks of every block handed
  * before the call have run, and again while those callbacks handed new
@@ -309,18 +309,18 @@ void baton_rcu_free_flush(void)
  * call_rcu thread); either misuse logs an error and returns at once.
  * May block for several grace periods.
  */
-void baton_rcu_free_barrier(void)
+void rcu_free_barrier(void)
 {
 	unsigned long done, batches;
 	int round;
 
-	if (baton_role_current() == BATON_ROLE_RCU || urcu_memb_read_ongoing()) {
-		baton_log_once(rcu_free_warned_barrier, BATON_LOG_ERR,
+	if (role_current() == BATON_ROLE_RCU || urcu_memb_read_ongoing()) {
+		log_once(rcu_free_warned_barrier, BATON_LOG_ERR,
 			       "rcu_free: barrier called from an RCU callback "
 			       "or inside a read-side section; not waiting");
 		return;
 	}
-	baton_rcu_free_flush();
+	rcu_free_flush();
 	for (round = 0; round < RCU_FREE_BARRIER_ROUNDS; round++) {
 		urcu_memb_barrier();
 		/* Acquire: pairs with the callbacks' release on done, so the
@@ -334,7 +334,7 @@ void baton_rcu_free_barrier(void)
 	}
 }
 
-void baton_rcu_free_stats(unsigned long *batches, unsigned long *freed)
+void rcu_free_stats(unsigned long *batches, unsigned long *freed)
 {
 	if (batches)
 		*batches = atomic_load_explicit(&rcu_free_batches,

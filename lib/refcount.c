@@ -27,6 +27,6 @@ void refcount_warn_saturate(refcount_t *r, enum refcount_saturation t)
 
 	atomic_store_explicit(&r->refs, REFCOUNT_SATURATED,
 			      memory_order_relaxed);
-	baton_log_once(refcount_reported[t], BATON_LOG_ERR,
+	log_once(refcount_reported[t], BATON_LOG_ERR,
 		       "refcount_t %p: %s", (void *)r, what[t]);
 }

@@ -7,13 +7,13 @@
 #include <baton/role.h>
 #include <baton/logging.h>
 
-struct baton_role_token baton_role_main;
-struct baton_role_token baton_role_io;
+struct baton_role_token role_main;
+struct baton_role_token role_io;
 
-__thread enum baton_role baton_cur_role;
-__thread int baton_cur_io_index = -1;
+__thread enum baton_role role_cur;
+__thread int role_cur_io_index = -1;
 
-const char *baton_role_name(enum baton_role role)
+const char *role_name(enum baton_role role)
 {
 	switch (role) {
 	case BATON_ROLE_MAIN:
@@ -29,52 +29,52 @@ const char *baton_role_name(enum baton_role role)
 
 /* Role changes are thread-local bookkeeping; the analysis is told by the
  * attributes on the declarations, so the bodies opt out of it. */
-void baton_role_enter_main(void) __no_role_analysis
+void role_enter_main(void) __no_role_analysis
 {
-	baton_cur_role = BATON_ROLE_MAIN;
-	baton_cur_io_index = -1;
+	role_cur = BATON_ROLE_MAIN;
+	role_cur_io_index = -1;
 }
 
-void baton_role_leave_main(void) __no_role_analysis
+void role_leave_main(void) __no_role_analysis
 {
-	baton_cur_role = BATON_ROLE_FOREIGN;
+	role_cur = BATON_ROLE_FOREIGN;
 }
 
-void baton_role_enter_io(int index) __no_role_analysis
+void role_enter_io(int index) __no_role_analysis
 {
-	baton_cur_role = BATON_ROLE_IO;
-	baton_cur_io_index = index;
+	role_cur = BATON_ROLE_IO;
+	role_cur_io_index = index;
 }
 
-void baton_role_leave_io(void) __no_role_analysis
+void role_leave_io(void) __no_role_analysis
 {
-	baton_cur_role = BATON_ROLE_FOREIGN;
-	baton_cur_io_index = -1;
+	role_cur = BATON_ROLE_FOREIGN;
+	role_cur_io_index = -1;
 }
 
 /* The same thread-local change as entering the role; only the
  * capabilities the analysis sees differ (main stays held). */
-void baton_role_borrow_io(int index) __no_role_analysis
+void role_borrow_io(int index) __no_role_analysis
 {
-	baton_role_enter_io(index);
+	role_enter_io(index);
 }
 
-void baton_role_return_io(void) __no_role_analysis
+void role_return_io(void) __no_role_analysis
 {
-	baton_role_enter_main();
+	role_enter_main();
 }
 
-enum baton_role baton_role_enter_rcu(void)
+enum baton_role role_enter_rcu(void)
 {
-	enum baton_role prev = baton_cur_role;
+	enum baton_role prev = role_cur;
 
-	baton_cur_role = BATON_ROLE_RCU;
+	role_cur = BATON_ROLE_RCU;
 	return prev;
 }
 
-void baton_role_restore(enum baton_role prev)
+void role_restore(enum baton_role prev)
 {
-	baton_cur_role = prev;
+	role_cur = prev;
 }
 
 /*
@@ -83,13 +83,13 @@ void baton_role_restore(enum baton_role prev)
  * panic_on_warn.  This is the one place the library writes to stderr
  * without a log callback: the log callback may itself be the culprit.
  */
-void baton_role_violation(const char *file, int line, const char *expected)
+void role_violation(const char *file, int line, const char *expected)
 {
-	baton_log(BATON_LOG_ERR, "%s:%d: role assertion failed: expected %s, "
+	log_emit(BATON_LOG_ERR, "%s:%d: role assertion failed: expected %s, "
 		  "thread is %s (io index %d)", file, line, expected,
-		  baton_role_name(baton_cur_role), baton_cur_io_index);
+		  role_name(role_cur), role_cur_io_index);
 	fprintf(stderr, "baton: %s:%d: role assertion failed: expected %s, "
 		"thread is %s (io index %d)\n", file, line, expected,
-		baton_role_name(baton_cur_role), baton_cur_io_index);
+		role_name(role_cur), role_cur_io_index);
 	abort();
 }

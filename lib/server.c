@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * server.c - server creation and teardown, listeners, accept, and the
- * main thread's run loop.
+ * server.c - a server's life: options, create, listen, run, stop and
+ * destroy.  What main does while it runs is in main_loop.c.
  */
 #include <errno.h>
 #include <sched.h>
@@ -9,20 +9,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
+#include <baton/client_table.h>
+#include <baton/clock.h>
+#include <baton/defer.h>
 #include <baton/fault.h>
-#include <baton/logging.h>
+#include <baton/main_loop.h>
+#include <baton/net.h>
 #include <baton/rcu_free.h>
-#include <baton/runtime.h>
+#include <baton/server_internal.h>
+#include <baton/worker.h>
 #include <uapi/baton/rcu.h>
-
-#define MAIN_EVENTS		64
-#define ACCEPTS_PER_WAKE	256
-#define INLINE_ROUNDS		16	/* IO/execute rounds per iteration, 0 workers */
+#include <uapi/baton/stats.h>
 
 #define DEFAULT_MAX_CLIENTS	10000
 #define DEFAULT_QBUF_LIMIT	(1024 * 1024)
@@ -31,80 +31,11 @@
 #define DEFAULT_DEFER_MARK	1024
 #define MAX_IO_WORKERS		BATON_STATS_MAX_WORKERS
 
-/**
- * baton_now_ms - a monotonic clock in milliseconds
- *
- * Context: any thread.
- * Return: milliseconds since an arbitrary point.
- */
-uint64_t baton_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static int epoll_add(int epfd, int fd, struct evsrc *src, uint32_t events)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = src };
-
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
-}
-
 static int default_nr_workers(void)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	return cpus > 2 ? (int)(cpus - 1) : 1;
-}
-
-/* A worker's deferred-free queue crossed its mark: wake main to drain. */
-static void wake_main(void *arg)
-{
-	struct baton_server *s = arg;
-
-	baton_wake_up(&s->wake);
-}
-
-static int worker_init(struct baton_server *s, struct baton_worker *w,
-		       int index, bool inline_io, bool pin, size_t defer_mark)
-{
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int err;
-
-	w->srv = s;
-	w->index = index;
-	w->inline_io = inline_io;
-	w->cpu = pin && cpus > 1 ? (int)((index + 1) % cpus) : -1;
-	init_llist_head(&w->inbox);
-	init_llist_head(&w->kicks);
-	atomic_init(&w->stop, false);
-	baton_defer_queue_init(&w->defer, defer_mark, wake_main, s);
-	w->wake.fd = -1;
-	if (inline_io) {
-		w->epfd = s->epfd;
-		return 0;
-	}
-	w->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (w->epfd < 0)
-		return -errno;
-	err = baton_wake_init(&w->wake);
-	if (!err)
-		err = epoll_add(w->epfd, w->wake.fd, &w->wake.src, EPOLLIN);
-	return err;
-}
-
-/* After the worker's thread was joined its IO fields are main's. */
-static void worker_fini(struct baton_worker *w) __no_role_analysis
-{
-	if (!w->srv)
-		return;
-	free(w->io_spare_qbuf);
-	w->io_spare_qbuf = NULL;
-	baton_wake_destroy(&w->wake);
-	if (!w->inline_io && w->epfd >= 0)
-		close(w->epfd);
 }
 
 /* Copy a struct that carries its size: unknown tail bytes must be zero,
@@ -168,7 +99,8 @@ static int server_signals(struct baton_server *s)
 	if (s->sigfd < 0)
 		return -errno;
 	s->sig_src.kind = EVSRC_SIGNAL;
-	return epoll_add(s->epfd, s->sigfd, &s->sig_src, EPOLLIN);
+	return evsrc_epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->sigfd, &s->sig_src,
+			       EPOLLIN);
 }
 
 /* Wait out baton_server_stop() calls still touching the server. */
@@ -192,7 +124,7 @@ static void server_free(struct baton_server *s) __main_only
 		int j;
 
 		for (j = 0; j < n; j++) {
-			baton_defer_drain(&s->workers[j].defer);
+			defer_drain(&s->workers[j].defer);
 			worker_fini(&s->workers[j]);
 		}
 	}
@@ -203,11 +135,11 @@ static void server_free(struct baton_server *s) __main_only
 	 * grace period: repeat until a drain after a barrier finds nothing.
 	 */
 	do
-		baton_rcu_free_barrier();
-	while (baton_defer_drain(&baton_defer_global));
+		rcu_free_barrier();
+	while (defer_drain(&defer_global));
 	client_table_destroy(s);
 	free(s->workers);
-	baton_wake_destroy(&s->wake);
+	wake_destroy(&s->wake);
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	if (s->epfd >= 0)
@@ -243,10 +175,10 @@ BATON_API int baton_server_create(const struct baton_server_opts *opts,
 	s = bt_calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	baton_role_enter_main();
+	role_enter_main();
 	/* The main thread is an RCU reader (and may call call_rcu); the
 	 * application may have registered it already. */
-	if (!baton_rcu_thread_registered) {
+	if (!rcu_thread_registered) {
 		baton_rcu_register_thread();
 		s->registered_main = true;
 	}
@@ -264,9 +196,10 @@ BATON_API int baton_server_create(const struct baton_server_opts *opts,
 		err = -errno;
 		goto out_free;
 	}
-	err = baton_wake_init(&s->wake);
+	err = wake_init(&s->wake);
 	if (!err)
-		err = epoll_add(s->epfd, s->wake.fd, &s->wake.src, EPOLLIN);
+		err = evsrc_epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->wake.fd,
+				      &s->wake.src, EPOLLIN);
 	if (!err && opts->sz > offsetof(struct baton_server_opts, stop_signals) &&
 	    opts->stop_signals)
 		err = server_signals(s);
@@ -292,14 +225,14 @@ BATON_API int baton_server_create(const struct baton_server_opts *opts,
 		if (err)
 			goto out_free;
 	}
-	baton_role_leave_main();
+	role_leave_main();
 	*out = s;
 	return 0;
 
 out_free:
 	server_join_workers(s);
 	server_free(s);
-	baton_role_leave_main();
+	role_leave_main();
 	return err;
 }
 
@@ -319,7 +252,7 @@ static int server_add_listener(struct baton_server *s, int fd, const char *path)
 	l->is_unix = path != NULL;
 	if (path)
 		snprintf(l->path, sizeof(l->path), "%s", path);
-	err = epoll_add(s->epfd, fd, &l->src, EPOLLIN);
+	err = evsrc_epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &l->src, EPOLLIN);
 	if (err) {
 		close(fd);
 		return err;
@@ -334,10 +267,10 @@ BATON_API int baton_server_listen_tcp(struct baton_server *s, const char *addr,
 {
 	int fd, err;
 
-	baton_role_enter_main();
+	role_enter_main();
 	fd = net_listen_tcp(addr, port, bound_port);
 	err = fd < 0 ? fd : server_add_listener(s, fd, NULL);
-	baton_role_leave_main();
+	role_leave_main();
 	return err;
 }
 
@@ -347,238 +280,28 @@ BATON_API int baton_server_listen_unix(struct baton_server *s, const char *path)
 
 	if (!path || !*path)
 		return -EINVAL;
-	baton_role_enter_main();
+	role_enter_main();
 	fd = net_listen_unix(path);
 	err = fd < 0 ? fd : server_add_listener(s, fd, path);
-	baton_role_leave_main();
+	role_leave_main();
 	return err;
-}
-
-/* Pick the worker with the fewest clients. */
-static struct baton_worker *least_loaded(struct baton_server *s) __main_only
-{
-	struct baton_worker *best = &s->workers[0];
-	int i;
-
-	for (i = 1; i < s->nr_workers; i++)
-		if (s->workers[i].nr_clients < best->nr_clients)
-			best = &s->workers[i];
-	return best;
-}
-
-static void refuse(struct baton_server *s, int fd) __main_only
-{
-	if (s->proto.busy_msg)
-		bt_send(fd, s->proto.busy_msg, strlen(s->proto.busy_msg),
-			MSG_DONTWAIT | MSG_NOSIGNAL);
-	close(fd);
-	s->st_rejected++;
-}
-
-static void accept_one(struct baton_server *s, int fd, const char *peer)
-	__main_only
-{
-	struct baton_worker *w;
-	struct baton_client *c;
-
-	if (s->nr_clients >= s->max_clients) {
-		refuse(s, fd);
-		return;
-	}
-	w = least_loaded(s);
-	c = client_alloc(s, fd, peer, w);
-	if (!c || client_table_insert(s, c)) {
-		free(c);
-		close(fd);
-		s->st_rejected++;
-		return;
-	}
-	s->nr_clients++;
-	w->nr_clients++;
-	s->st_accepted++;
-	if (s->proto.connect && s->proto.connect(c) < 0) {
-		s->st_rejected++;
-		c->flags |= CF_GONE;
-		main_finalize_client(s, c);
-		return;
-	}
-	c->connected = true;
-	c->flags |= CF_NEW;
-	handoff_to_worker(s, c);
-}
-
-/*
- * Accept what is waiting, a bounded number per wake.  When the process is
- * out of descriptors the listener would stay readable and the loop would
- * spin: it is taken out of epoll until the next tick instead.
- */
-static void accept_clients(struct baton_server *s, struct baton_listener *l)
-	__main_only
-{
-	char peer[sizeof(((struct baton_client *)0)->peer)];
-	int i, fd;
-
-	for (i = 0; i < ACCEPTS_PER_WAKE; i++) {
-		fd = net_accept(l->fd, l->is_unix ? l->path : NULL, peer,
-				sizeof(peer));
-		if (fd >= 0) {
-			accept_one(s, fd, peer);
-			continue;
-		}
-		if (fd == -EINTR || fd == -ECONNABORTED)
-			continue;
-		if (fd == -EMFILE || fd == -ENFILE || fd == -ENOBUFS ||
-		    fd == -ENOMEM) {
-			pr_warn("accept: %s; pausing the listener until the next tick",
-				strerror(-fd));
-			epoll_ctl(s->epfd, EPOLL_CTL_DEL, l->fd, NULL);
-			l->paused = true;
-		}
-		break;
-	}
-	handoff_flush_to_workers(s);
-}
-
-static void resume_listeners(struct baton_server *s) __main_only
-{
-	unsigned int i;
-
-	for (i = 0; i < s->nr_listeners; i++) {
-		struct baton_listener *l = &s->listeners[i];
-
-		if (l->paused && !epoll_add(s->epfd, l->fd, &l->src, EPOLLIN))
-			l->paused = false;
-	}
-}
-
-/* Free what the workers and foreign threads left for main. */
-static void drain_deferred(struct baton_server *s) __main_only
-{
-	int i, n = s->nr_workers ? s->nr_workers : 1;
-
-	for (i = 0; i < n; i++)
-		baton_defer_drain(&s->workers[i].defer);
-	baton_defer_drain(&baton_defer_global);
-}
-
-/*
- * With no IO workers main plays the worker too: after its own events it
- * alternates the IO role (take handed-back clients, write, parse) and the
- * main role (execute) until both inboxes are quiet or a bound is hit.
- */
-static void inline_io_rounds(struct baton_server *s) __main_only
-{
-	struct baton_worker *w = &s->workers[0];
-	int round;
-
-	for (round = 0; round < INLINE_ROUNDS; round++) {
-		struct llist_node *first = NULL, *last = NULL;
-
-		main_process_inbox(s);
-		if (llist_empty(&w->inbox) && llist_empty(&w->kicks))
-			break;
-		baton_role_borrow_io(0);
-		worker_handle_inbox(w, &first, &last);
-		handoff_flush_to_main(w, first, last);
-		baton_role_return_io();
-	}
-}
-
-static void main_handle_events(struct baton_server *s, struct epoll_event *evs,
-			       int n) __main_only
-{
-	struct baton_worker *w0 = &s->workers[0];
-	struct llist_node *first = NULL, *last = NULL;
-	struct signalfd_siginfo si;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		struct evsrc *src = evs[i].data.ptr;
-
-		switch (src->kind) {
-		case EVSRC_WAKE:
-			baton_wake_consume(&s->wake);
-			break;
-		case EVSRC_SIGNAL:
-			while (read(s->sigfd, &si, sizeof(si)) == sizeof(si))
-				atomic_store_explicit(&s->stop, true,
-						      memory_order_relaxed);
-			break;
-		case EVSRC_LISTENER:
-			accept_clients(s, container_of(src, struct baton_listener, src));
-			break;
-		case EVSRC_CLIENT:
-			/* Only with no IO workers are clients in main's set. */
-			baton_role_borrow_io(0);
-			worker_handle_event(w0, container_of(src, struct baton_client, src),
-					    evs[i].events, &first, &last);
-			baton_role_return_io();
-			break;
-		}
-	}
-	if (first) {
-		baton_role_borrow_io(0);
-		handoff_flush_to_main(w0, first, last);
-		baton_role_return_io();
-	}
-}
-
-static int next_timeout(struct baton_server *s) __main_only
-{
-	uint64_t now = baton_now_ms();
-
-	if (s->nr_workers == 0 && (!llist_empty(&s->workers[0].inbox) ||
-				   !llist_empty(&s->inbox)))
-		return 0;
-	return s->next_tick_ms > now ? (int)(s->next_tick_ms - now) : 0;
-}
-
-static void maybe_tick(struct baton_server *s) __main_only
-{
-	uint64_t now = baton_now_ms();
-
-	if (now < s->next_tick_ms)
-		return;
-	s->next_tick_ms = now + 1000 / s->tick_hz;
-	resume_listeners(s);
-	if (s->proto.tick)
-		s->proto.tick(s);
 }
 
 BATON_API int baton_server_run(struct baton_server *s)
 {
-	struct epoll_event evs[MAIN_EVENTS];
-	int n, err = 0;
+	int err;
 
-	baton_role_enter_main();
+	role_enter_main();
 	if (s->ran) {
-		baton_role_leave_main();
+		role_leave_main();
 		return -EALREADY;
 	}
 	s->ran = true;
-	s->next_tick_ms = baton_now_ms() + 1000 / s->tick_hz;
-	/* Acquire: pairs with the release in baton_server_stop(). */
-	while (!atomic_load_explicit(&s->stop, memory_order_acquire)) {
-		n = epoll_wait(s->epfd, evs, MAIN_EVENTS, next_timeout(s));
-		if (n < 0 && errno != EINTR) {
-			err = -errno;
-			pr_err("main loop: epoll_wait: %s", strerror(errno));
-			break;
-		}
-		if (n > 0)
-			main_handle_events(s, evs, n);
-		if (s->nr_workers)
-			main_process_inbox(s);
-		else
-			inline_io_rounds(s);
-		drain_deferred(s);
-		maybe_tick(s);
-		baton_rcu_free_flush();
-	}
+	err = main_loop_run(s);
 	server_join_workers(s);
-	drain_deferred(s);
-	baton_rcu_free_flush();
-	baton_role_leave_main();
+	main_drain_deferred(s);
+	rcu_free_flush();
+	role_leave_main();
 	return err;
 }
 
@@ -587,13 +310,13 @@ BATON_API void baton_server_stop(struct baton_server *s)
 	/*
 	 * The run loop may see stop at any wakeup and the application may
 	 * then destroy the server while this thread is still inside
-	 * baton_wake_up(): destroy waits for stoppers to drop to zero, so
+	 * wake_up(): destroy waits for stoppers to drop to zero, so
 	 * the eventfd and the struct outlive every stop in flight.
 	 */
 	atomic_fetch_add_explicit(&s->stoppers, 1, memory_order_relaxed);
 	/* Release: pairs with the run loop's acquire load. */
 	atomic_store_explicit(&s->stop, true, memory_order_release);
-	baton_wake_up(&s->wake);
+	wake_up(&s->wake);
 	/* Release: pairs with the acquire load in server_wait_stoppers(). */
 	atomic_fetch_sub_explicit(&s->stoppers, 1, memory_order_release);
 }
@@ -602,11 +325,11 @@ BATON_API void baton_server_destroy(struct baton_server *s)
 {
 	if (!s)
 		return;
-	baton_role_enter_main();
+	role_enter_main();
 	server_join_workers(s);
 	server_wait_stoppers(s);
 	server_free(s);
-	baton_role_leave_main();
+	role_leave_main();
 }
 
 BATON_API void *baton_server_user(const struct baton_server *s)

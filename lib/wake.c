@@ -7,16 +7,16 @@
 #include <stdint.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
-#include <baton/runtime.h>
+#include <baton/wake.h>
 
 /**
- * baton_wake_init - create the eventfd
+ * wake_init - create the eventfd
  * @wk: the wake
  *
  * Context: the thread creating the owner, before it is shared.
  * Return: 0 or -errno from eventfd().
  */
-int baton_wake_init(struct baton_wake *wk)
+int wake_init(struct baton_wake *wk)
 {
 	wk->src.kind = EVSRC_WAKE;
 	atomic_init(&wk->writes, 0);
@@ -25,12 +25,12 @@ int baton_wake_init(struct baton_wake *wk)
 }
 
 /**
- * baton_wake_destroy - close the eventfd
+ * wake_destroy - close the eventfd
  * @wk: the wake, no longer used by any thread
  *
  * Context: main thread at teardown, after every writer stopped.
  */
-void baton_wake_destroy(struct baton_wake *wk)
+void wake_destroy(struct baton_wake *wk)
 {
 	if (wk->fd >= 0)
 		close(wk->fd);
@@ -38,7 +38,7 @@ void baton_wake_destroy(struct baton_wake *wk)
 }
 
 /**
- * baton_wake_up - wake the owner of @wk
+ * wake_up - wake the owner of @wk
  * @wk: the wake
  *
  * The write is a full barrier as far as the reader is concerned: the
@@ -48,7 +48,7 @@ void baton_wake_destroy(struct baton_wake *wk)
  *
  * Context: any thread; async-signal-safe (one write()).
  */
-void baton_wake_up(struct baton_wake *wk)
+void wake_up(struct baton_wake *wk)
 {
 	uint64_t one = 1;
 
@@ -59,13 +59,13 @@ void baton_wake_up(struct baton_wake *wk)
 }
 
 /**
- * baton_wake_consume - reset the eventfd after it woke its owner
+ * wake_consume - reset the eventfd after it woke its owner
  * @wk: the wake
  *
  * Context: the owner thread, before it drains its inbox (so a wake sent
  * after the drain started is not lost: it leaves the eventfd readable).
  */
-void baton_wake_consume(struct baton_wake *wk)
+void wake_consume(struct baton_wake *wk)
 {
 	uint64_t v;
 

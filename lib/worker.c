@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * worker.c - an IO worker: its epoll loop, reading and parsing, writing
- * replies, and the client state machine on the worker's side.
+ * worker.c - an IO worker: its setup and teardown, its thread and epoll
+ * loop, reading and parsing, writing replies, and the client state
+ * machine on the worker's side.
  */
 #include <errno.h>
 #include <sched.h>
@@ -11,10 +12,14 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <baton/client_internal.h>
+#include <baton/defer.h>
 #include <baton/fault.h>
+#include <baton/handoff.h>
 #include <baton/logging.h>
 #include <baton/rcu_free.h>
-#include <baton/runtime.h>
+#include <baton/server_internal.h>
+#include <baton/worker.h>
 #include <uapi/baton/rcu.h>
 
 #define WORKER_EVENTS		64
@@ -28,9 +33,7 @@
 static int client_epoll(struct baton_worker *w, struct baton_client *c,
 			int op, uint32_t events)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = &c->src };
-
-	return epoll_ctl(w->epfd, op, c->fd, &ev) < 0 ? -errno : 0;
+	return evsrc_epoll_ctl(w->epfd, op, c->fd, &c->src, events);
 }
 
 /*
@@ -252,7 +255,7 @@ static int worker_write(struct baton_worker *w, struct baton_client *c)
 			c->out_head = ch->next;
 			if (!c->out_head)
 				c->out_tail = NULL;
-			out_chunk_release(ch);
+			client_chunk_release(ch);
 		}
 	}
 	if (c->io_want_out && client_epoll(w, c, EPOLL_CTL_MOD, EV_IN) == 0)
@@ -420,7 +423,7 @@ void worker_run_once(struct baton_worker *w, int timeout_ms)
 
 		if (src->kind == EVSRC_WAKE) {
 			/* Reset before draining: a later wake stays pending. */
-			baton_wake_consume(&w->wake);
+			wake_consume(&w->wake);
 			worker_handle_inbox(w, &first, &last);
 		} else {
 			worker_handle_event(w, container_of(src, struct baton_client, src),
@@ -428,7 +431,75 @@ void worker_run_once(struct baton_worker *w, int timeout_ms)
 		}
 	}
 	handoff_flush_to_main(w, first, last);
-	baton_rcu_free_flush();
+	rcu_free_flush();
+}
+
+/* A worker's deferred-free queue crossed its mark: wake main to drain. */
+static void wake_main(void *arg)
+{
+	struct baton_server *s = arg;
+
+	wake_up(&s->wake);
+}
+
+/**
+ * worker_init - set up worker @index of @s, before any thread runs it
+ * @s: the server being created
+ * @w: the worker, zeroed
+ * @index: its index
+ * @inline_io: main does the IO itself (no IO workers): share main's epoll
+ * @pin: pin the worker's thread to CPU (index + 1) % online CPUs
+ * @defer_mark: the deferred-free queue length that wakes main early
+ *
+ * Context: main thread, creating the server.
+ * Return: 0 or -errno from epoll_create1() or eventfd().
+ */
+int worker_init(struct baton_server *s, struct baton_worker *w, int index,
+		bool inline_io, bool pin, size_t defer_mark)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int err;
+
+	w->srv = s;
+	w->index = index;
+	w->inline_io = inline_io;
+	w->cpu = pin && cpus > 1 ? (int)((index + 1) % cpus) : -1;
+	init_llist_head(&w->inbox);
+	init_llist_head(&w->kicks);
+	atomic_init(&w->stop, false);
+	defer_queue_init(&w->defer, defer_mark, wake_main, s);
+	w->wake.fd = -1;
+	if (inline_io) {
+		w->epfd = s->epfd;
+		return 0;
+	}
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (w->epfd < 0)
+		return -errno;
+	err = wake_init(&w->wake);
+	if (!err)
+		err = evsrc_epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wake.fd,
+				      &w->wake.src, EPOLLIN);
+	return err;
+}
+
+/**
+ * worker_fini - free what worker_init() and the worker's thread left
+ * @w: the worker, whose thread was joined (or never started)
+ *
+ * After the join the worker's IO fields are main's.
+ *
+ * Context: main thread, destroying the server.
+ */
+void worker_fini(struct baton_worker *w) __no_role_analysis
+{
+	if (!w->srv)
+		return;
+	free(w->io_spare_qbuf);
+	w->io_spare_qbuf = NULL;
+	wake_destroy(&w->wake);
+	if (!w->inline_io && w->epfd >= 0)
+		close(w->epfd);
 }
 
 static void worker_pin(struct baton_worker *w)
@@ -447,16 +518,16 @@ static void *worker_main(void *arg)
 {
 	struct baton_worker *w = arg;
 
-	baton_role_enter_io(w->index);
+	role_enter_io(w->index);
 	worker_pin(w);
 	baton_rcu_register_thread();
-	baton_defer_attach(&w->defer);
+	defer_attach(&w->defer);
 	/* Acquire: pairs with main's release store of stop in worker_join. */
 	while (!atomic_load_explicit(&w->stop, memory_order_acquire))
 		worker_run_once(w, -1);
-	baton_defer_attach(NULL);
+	defer_attach(NULL);
 	baton_rcu_unregister_thread();	/* flushes its grace-period block */
-	baton_role_leave_io();
+	role_leave_io();
 	return NULL;
 }
 
@@ -487,6 +558,6 @@ int worker_start(struct baton_worker *w)
 void worker_join(struct baton_worker *w)
 {
 	atomic_store_explicit(&w->stop, true, memory_order_release);
-	baton_wake_up(&w->wake);
+	wake_up(&w->wake);
 	pthread_join(w->thread, NULL);
 }

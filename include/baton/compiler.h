@@ -80,14 +80,7 @@
 #define __rule_PENDING
 #define __rule_RCU
 #define __rule_IMMUTABLE
-#define __rule_MAIN		__guarded_by(baton_role_main)
-#define __rule_IO		__guarded_by(baton_role_io)
-
-/* Export a symbol from libbaton.so; everything else is hidden. */
-#if defined(BATON_BUILD)
-# define BATON_EXPORT	__attribute__((visibility("default")))
-#else
-# define BATON_EXPORT
-#endif
+#define __rule_MAIN		__guarded_by(role_main)
+#define __rule_IO		__guarded_by(role_io)
 
 #endif /* _BATON_COMPILER_H */

@@ -45,22 +45,22 @@ struct baton_defer_queue {
 	void *wake_arg				__rule(IMMUTABLE);
 } __shared_struct;
 
-void baton_defer_queue_init(struct baton_defer_queue *q, size_t high_mark,
+void defer_queue_init(struct baton_defer_queue *q, size_t high_mark,
 			    void (*wake)(void *arg), void *wake_arg);
 
 /* Push @obj (refcount already zero) for main to free. Context: any thread. */
-void baton_defer_push(struct baton_defer_queue *q, struct baton_obj *obj);
+void defer_push(struct baton_defer_queue *q, struct baton_obj *obj);
 
 /* Free everything queued now; returns how many. Context: main thread. */
-size_t baton_defer_drain(struct baton_defer_queue *q) __main_only;
+size_t defer_drain(struct baton_defer_queue *q) __main_only;
 
 /*
  * The queue the calling thread's main-only frees go to: the IO worker
- * sets its own with baton_defer_attach(); every other non-main thread
- * uses baton_defer_global.
+ * sets its own with defer_attach(); every other non-main thread
+ * uses defer_global.
  */
-extern __thread struct baton_defer_queue *baton_cur_defer;
-extern struct baton_defer_queue baton_defer_global;
-void baton_defer_attach(struct baton_defer_queue *q);
+extern __thread struct baton_defer_queue *defer_cur;
+extern struct baton_defer_queue defer_global;
+void defer_attach(struct baton_defer_queue *q);
 
 #endif /* _BATON_DEFER_H */

@@ -31,7 +31,7 @@
  *   BATON_FAULT_SOCKET  -1 with errno ECONNRESET (read), EPIPE (send,
  *                       sendmsg) or EMFILE (accept4)
  *
- * N is chosen with baton_fault_set() (tests) or, once at startup, from
+ * N is chosen with fault_set() (tests) or, once at startup, from
  * the environment: BATON_FAULT_ALLOC_NTH and BATON_FAULT_SOCKET_NTH (N;
  * 0 or unset: never), BATON_FAULT_ALLOC_TIMES and BATON_FAULT_SOCKET_TIMES
  * (how many calls fail from the Nth on; default 1, -1 for all), so a
@@ -49,11 +49,11 @@ enum baton_fault_kind {
 	BATON_FAULT_NR_KINDS,
 };
 
-/* Distinct call sites remembered per kind (see baton_fault_sites()). */
+/* Distinct call sites remembered per kind (see fault_sites()). */
 #define BATON_FAULT_MAX_SITES	64
 
 /**
- * baton_fault_set - fail calls @nth .. @nth + @times - 1 of @kind
+ * fault_set - fail calls @nth .. @nth + @times - 1 of @kind
  * @kind: which wrappers
  * @nth: the first call to fail, counted from 1 after this call; 0 stops
  *	injecting
@@ -67,47 +67,47 @@ enum baton_fault_kind {
  * Return: 0, -EINVAL for a bad @kind or a negative @nth, or -EOPNOTSUPP in
  * a build without fault injection.
  */
-int baton_fault_set(enum baton_fault_kind kind, long nth, long times);
+int fault_set(enum baton_fault_kind kind, long nth, long times);
 
 /**
- * baton_fault_calls - how many calls of @kind were counted since the reset
+ * fault_calls - how many calls of @kind were counted since the reset
  * @kind: which wrappers
  *
  * Context: any thread.  A relaxed load: exact once the counted threads
  * are joined (or otherwise ordered before the caller).
  * Return: the count; 0 in a build without fault injection.
  */
-long baton_fault_calls(enum baton_fault_kind kind);
+long fault_calls(enum baton_fault_kind kind);
 
 /**
- * baton_fault_injected - how many calls of @kind were made to fail
+ * fault_injected - how many calls of @kind were made to fail
  * @kind: which wrappers
  * @site: when not NULL, set to the "file:line" of the last failed call
  *	(NULL when none failed)
  *
- * Context: any thread, as baton_fault_calls().
+ * Context: any thread, as fault_calls().
  * Return: the count; 0 in a build without fault injection.
  */
-long baton_fault_injected(enum baton_fault_kind kind, const char **site);
+long fault_injected(enum baton_fault_kind kind, const char **site);
 
 /**
- * baton_fault_sites - the distinct call sites of @kind reached since the reset
+ * fault_sites - the distinct call sites of @kind reached since the reset
  * @kind: which wrappers
  * @sites: receives up to @max "file:line" strings (static storage)
  * @max: room in @sites
  *
- * Context: any thread, as baton_fault_calls().
+ * Context: any thread, as fault_calls().
  * Return: the number of distinct sites reached (at most
  * BATON_FAULT_MAX_SITES; may exceed @max); 0 in a build without fault
  * injection.
  */
-size_t baton_fault_sites(enum baton_fault_kind kind, const char **sites,
+size_t fault_sites(enum baton_fault_kind kind, const char **sites,
 			 size_t max);
 
 #ifdef BATON_FAULT_INJECT
 
 /**
- * baton_fault_hit - count one call of @kind and say whether it must fail
+ * fault_hit - count one call of @kind and say whether it must fail
  * @kind: which wrappers
  * @site: the caller's "file:line", a string literal
  *
@@ -115,7 +115,7 @@ size_t baton_fault_sites(enum baton_fault_kind kind, const char **sites,
  * call is the Nth, so exactly one thread's call is it.
  * Return: true when this call must fail.
  */
-bool baton_fault_hit(enum baton_fault_kind kind, const char *site);
+bool fault_hit(enum baton_fault_kind kind, const char *site);
 
 #define __bt_str2(x)	#x
 #define __bt_str(x)	__bt_str2(x)
@@ -123,7 +123,7 @@ bool baton_fault_hit(enum baton_fault_kind kind, const char *site);
 
 static inline void *__bt_malloc(size_t size, const char *site)
 {
-	if (unlikely(baton_fault_hit(BATON_FAULT_ALLOC, site))) {
+	if (unlikely(fault_hit(BATON_FAULT_ALLOC, site))) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -132,7 +132,7 @@ static inline void *__bt_malloc(size_t size, const char *site)
 
 static inline void *__bt_calloc(size_t n, size_t size, const char *site)
 {
-	if (unlikely(baton_fault_hit(BATON_FAULT_ALLOC, site))) {
+	if (unlikely(fault_hit(BATON_FAULT_ALLOC, site))) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -142,7 +142,7 @@ static inline void *__bt_calloc(size_t n, size_t size, const char *site)
 /* A failed realloc leaves @ptr allocated, as the real one does. */
 static inline void *__bt_realloc(void *ptr, size_t size, const char *site)
 {
-	if (unlikely(baton_fault_hit(BATON_FAULT_ALLOC, site))) {
+	if (unlikely(fault_hit(BATON_FAULT_ALLOC, site))) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -152,7 +152,7 @@ static inline void *__bt_realloc(void *ptr, size_t size, const char *site)
 static inline ssize_t __bt_read(int fd, void *buf, size_t len,
 				const char *site)
 {
-	if (unlikely(baton_fault_hit(BATON_FAULT_SOCKET, site))) {
+	if (unlikely(fault_hit(BATON_FAULT_SOCKET, site))) {
 		errno = ECONNRESET;
 		return -1;
 	}
@@ -162,7 +162,7 @@ static inline ssize_t __bt_read(int fd, void *buf, size_t len,
 static inline ssize_t __bt_send(int fd, const void *buf, size_t len,
 				int flags, const char *site)
 {
-	if (unlikely(baton_fault_hit(BATON_FAULT_SOCKET, site))) {
+	if (unlikely(fault_hit(BATON_FAULT_SOCKET, site))) {
 		errno = EPIPE;
 		return -1;
 	}
@@ -172,7 +172,7 @@ static inline ssize_t __bt_send(int fd, const void *buf, size_t len,
 static inline ssize_t __bt_sendmsg(int fd, const struct msghdr *msg,
 				   int flags, const char *site)
 {
-	if (unlikely(baton_fault_hit(BATON_FAULT_SOCKET, site))) {
+	if (unlikely(fault_hit(BATON_FAULT_SOCKET, site))) {
 		errno = EPIPE;
 		return -1;
 	}
@@ -183,7 +183,7 @@ static inline ssize_t __bt_sendmsg(int fd, const struct msghdr *msg,
 static inline int __bt_accept4(int fd, struct sockaddr *addr,
 			       socklen_t *addrlen, int flags, const char *site)
 {
-	if (unlikely(baton_fault_hit(BATON_FAULT_SOCKET, site))) {
+	if (unlikely(fault_hit(BATON_FAULT_SOCKET, site))) {
 		errno = EMFILE;
 		return -1;
 	}

@@ -30,21 +30,21 @@
  * refcount_t (a struct of one such member), so every refcount_t helper
  * applies to it.  object.c checks the layout with static asserts.
  */
-static inline refcount_t *baton_obj_ref(struct baton_obj *obj)
+static inline refcount_t *object_ref(struct baton_obj *obj)
 {
 	return (refcount_t *)&obj->refs;
 }
 
 /**
- * baton_obj_free_deferred - free an object main took off a deferred queue
+ * object_free_deferred - free an object main took off a deferred queue
  * @obj: an object whose count already reached zero, owned by main now
  *
  * Runs @obj's type->free, or, for an RCU-marked object queued by a thread
  * that could not call call_rcu (an unregistered foreign thread), hands it
- * to baton_rcu_free() first.
+ * to rcu_free() first.
  *
  * Context: main thread, outside any RCU read-side critical section.
  */
-void baton_obj_free_deferred(struct baton_obj *obj) __main_only;
+void object_free_deferred(struct baton_obj *obj) __main_only;
 
 #endif /* _BATON_OBJECT_INTERNAL_H */

@@ -16,29 +16,19 @@
  */
 #define BATON_RCU_FREE_BATCH	250
 
-/**
- * baton_rcu_free - free @ptr with @fn once every current reader is done
- * @ptr: memory that RCU readers may still see (already unpublished)
- * @fn: called as fn(ptr) on liburcu's call_rcu thread, role
- *	BATON_ROLE_RCU: it must be thread-safe
- *
- * Context: any thread registered with baton_rcu_register_thread() (the
- * main thread and the IO workers are).  The pair goes into the calling
- * thread's current block; a full block goes to call_rcu at once, a
- * partial one at the next baton_rcu_free_flush().
- */
-void baton_rcu_free(void *ptr, void (*fn)(void *ptr));
+/* Free @ptr with @fn after a grace period, batched (see rcu_free.c). */
+void rcu_free(void *ptr, void (*fn)(void *ptr));
 
 /* Hand the calling thread's partial block to call_rcu. Context: any
  * registered thread; the runtime calls it once per loop iteration. */
-void baton_rcu_free_flush(void);
+void rcu_free_flush(void);
 
 /* Flush, then wait until every queued callback has run (rcu_barrier).
  * Context: a registered thread outside any read-side critical section. */
-void baton_rcu_free_barrier(void);
+void rcu_free_barrier(void);
 
 /**
- * baton_rcu_free_stats - the process-wide grace-period free counters
+ * rcu_free_stats - the process-wide grace-period free counters
  * @batches: set to the blocks handed to call_rcu so far (may be NULL)
  * @freed: set to the pairs whose function ran after a grace period
  *	(may be NULL)
@@ -46,15 +36,15 @@ void baton_rcu_free_barrier(void);
  * Context: any thread.  Each value is one relaxed atomic load: exact for
  * itself, but the two are not a consistent snapshot of each other.
  */
-void baton_rcu_free_stats(unsigned long *batches, unsigned long *freed);
+void rcu_free_stats(unsigned long *batches, unsigned long *freed);
 
 /*
- * baton_rcu_thread_registered - true on a thread that may call call_rcu:
+ * rcu_thread_registered - true on a thread that may call call_rcu:
  * one that called baton_rcu_register_thread() and not yet unregistered,
  * and liburcu's call_rcu thread while it runs a baton callback.  A thread
  * that registered with liburcu directly reads false (baton then takes the
  * slow, always-correct path).  Context: any thread; thread-local.
  */
-extern __thread bool baton_rcu_thread_registered;
+extern __thread bool rcu_thread_registered;
 
 #endif /* _BATON_RCU_FREE_H */

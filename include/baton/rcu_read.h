@@ -31,7 +31,7 @@ void urcu_memb_read_unlock(void);
  * section when the callback runs has not released yet, so a free under
  * its feet is still reported.  Only the address is used.
  */
-extern char baton_rcu_gp_token;
+extern char rcu_gp_token;
 
 /**
  * rcu_read_lock_bt - enter a read-side critical section
@@ -51,12 +51,12 @@ static inline void rcu_read_lock_bt(void) __acquires(RCU)
  */
 static inline void rcu_read_unlock_bt(void) __releases(RCU)
 {
-	tsan_release(&baton_rcu_gp_token);
+	tsan_release(&rcu_gp_token);
 	__release(RCU);
 	urcu_memb_read_unlock();
 }
 
 /* Before a grace-period callback frees: pairs with every unlock above. */
-#define rcu_gp_acquire_bt()	tsan_acquire(&baton_rcu_gp_token)
+#define rcu_gp_acquire_bt()	tsan_acquire(&rcu_gp_token)
 
 #endif /* _BATON_RCU_READ_H */

@@ -19,11 +19,11 @@
  *                       baton_server_run(); may call only functions whose
  *                       kernel-doc says "Context: any thread".
  *   BATON_ROLE_MAIN     the thread inside baton_server_run().
- *   BATON_ROLE_IO       an IO worker; baton_role_io_index() says which.
+ *   BATON_ROLE_IO       an IO worker; role_io_index() says which.
  *   BATON_ROLE_RCU      liburcu's call_rcu thread while it runs a baton
  *                       callback.
  *
- * The assertions (baton_assert_main() and friends) are like lockdep: in a
+ * The assertions (role_assert_main() and friends) are like lockdep: in a
  * DEBUG=1 build a violated one prints file:line and the roles, then
  * aborts; otherwise they compile to nothing.  The same rules are checked
  * statically by clang's -Wthread-safety through role_cap.h.
@@ -35,84 +35,84 @@ enum baton_role {
 	BATON_ROLE_RCU,
 };
 
-extern __thread enum baton_role baton_cur_role;
-extern __thread int baton_cur_io_index;
+extern __thread enum baton_role role_cur;
+extern __thread int role_cur_io_index;
 
 /**
- * baton_role_current - the role of the calling thread
+ * role_current - the role of the calling thread
  *
  * Context: any thread.
- * Return: the role set by the last baton_role_enter_*() on this thread.
+ * Return: the role set by the last role_enter_*() on this thread.
  */
-static inline enum baton_role baton_role_current(void)
+static inline enum baton_role role_current(void)
 {
-	return baton_cur_role;
+	return role_cur;
 }
 
 /**
- * baton_role_io_index - which IO worker the calling thread is
+ * role_io_index - which IO worker the calling thread is
  *
  * Context: any thread.
  * Return: the worker's index, or -1 when the thread is not an IO worker.
  */
-static inline int baton_role_io_index(void)
+static inline int role_io_index(void)
 {
-	return baton_cur_role == BATON_ROLE_IO ? baton_cur_io_index : -1;
+	return role_cur == BATON_ROLE_IO ? role_cur_io_index : -1;
 }
 
-const char *baton_role_name(enum baton_role role);
+const char *role_name(enum baton_role role);
 
 /**
- * baton_role_enter_main - make the calling thread the main thread
+ * role_enter_main - make the calling thread the main thread
  *
  * Context: a thread in BATON_ROLE_FOREIGN, at the start of the run loop.
  */
-void baton_role_enter_main(void) __acquires_role(baton_role_main);
-void baton_role_leave_main(void) __releases_role(baton_role_main);
+void role_enter_main(void) __acquires_role(role_main);
+void role_leave_main(void) __releases_role(role_main);
 
 /**
- * baton_role_enter_io - make the calling thread IO worker @index
+ * role_enter_io - make the calling thread IO worker @index
  * @index: the worker's index, 0-based
  *
  * Context: a new thread started by baton, before it touches worker state.
  */
-void baton_role_enter_io(int index) __acquires_role(baton_role_io);
-void baton_role_leave_io(void) __releases_role(baton_role_io);
+void role_enter_io(int index) __acquires_role(role_io);
+void role_leave_io(void) __releases_role(role_io);
 
 /**
- * baton_role_borrow_io - the main thread runs worker code (no IO workers)
+ * role_borrow_io - the main thread runs worker code (no IO workers)
  * @index: the inline worker's index (0)
  *
- * Context: main thread.  Until baton_role_return_io() the thread plays
+ * Context: main thread.  Until role_return_io() the thread plays
  * the IO role: main-only assertions fail, as they would on a worker.
  */
-void baton_role_borrow_io(int index) __acquires_role(baton_role_io);
+void role_borrow_io(int index) __acquires_role(role_io);
 
 /**
- * baton_role_return_io - back to the main role after baton_role_borrow_io()
+ * role_return_io - back to the main role after role_borrow_io()
  *
  * Context: main thread playing the IO role.
  */
-void baton_role_return_io(void) __releases_role(baton_role_io);
+void role_return_io(void) __releases_role(role_io);
 
 /**
- * baton_role_enter_rcu - mark the calling thread as running an RCU callback
+ * role_enter_rcu - mark the calling thread as running an RCU callback
  *
  * Context: liburcu's call_rcu thread, at the start of a baton callback.
- * Return: the role to restore with baton_role_restore().
+ * Return: the role to restore with role_restore().
  */
-enum baton_role baton_role_enter_rcu(void);
-void baton_role_restore(enum baton_role prev);
+enum baton_role role_enter_rcu(void);
+void role_restore(enum baton_role prev);
 
-void baton_role_violation(const char *file, int line, const char *expected)
+void role_violation(const char *file, int line, const char *expected)
 	__attribute__((noreturn, cold));
 
 #ifdef BATON_DEBUG
-# define __baton_role_check(cond, expected) \
+# define __role_check(cond, expected) \
 	do { if (unlikely(!(cond))) \
-		baton_role_violation(__FILE__, __LINE__, expected); } while (0)
+		role_violation(__FILE__, __LINE__, expected); } while (0)
 #else
-# define __baton_role_check(cond, expected) do { } while (0)
+# define __role_check(cond, expected) do { } while (0)
 #endif
 
 /*
@@ -120,56 +120,56 @@ void baton_role_violation(const char *file, int line, const char *expected)
  * analysis knows the thread holds the role (they are how a public entry
  * point documented "Context: main thread" enters the analysed world).
  */
-static inline void baton_assert_main(const char *file, int line)
-	__asserts_role(baton_role_main);
-static inline void baton_assert_main(const char *file, int line)
+static inline void role_assert_main(const char *file, int line)
+	__asserts_role(role_main);
+static inline void role_assert_main(const char *file, int line)
 {
 #ifdef BATON_DEBUG
-	if (unlikely(baton_cur_role != BATON_ROLE_MAIN))
-		baton_role_violation(file, line, "main");
+	if (unlikely(role_cur != BATON_ROLE_MAIN))
+		role_violation(file, line, "main");
 #endif
 }
 
-static inline void baton_assert_io(const char *file, int line)
-	__asserts_role(baton_role_io);
-static inline void baton_assert_io(const char *file, int line)
+static inline void role_assert_io(const char *file, int line)
+	__asserts_role(role_io);
+static inline void role_assert_io(const char *file, int line)
 {
 #ifdef BATON_DEBUG
-	if (unlikely(baton_cur_role != BATON_ROLE_IO))
-		baton_role_violation(file, line, "io");
+	if (unlikely(role_cur != BATON_ROLE_IO))
+		role_violation(file, line, "io");
 #endif
 }
 
 /* Must be the main thread. */
-#define assert_main()		baton_assert_main(__FILE__, __LINE__)
+#define assert_main()		role_assert_main(__FILE__, __LINE__)
 /* Must be an IO worker. */
-#define assert_io()		baton_assert_io(__FILE__, __LINE__)
+#define assert_io()		role_assert_io(__FILE__, __LINE__)
 /* Must be IO worker number @idx. */
 #define assert_io_index(idx) \
-	__baton_role_check(baton_role_io_index() == (idx), "io worker " #idx)
+	__role_check(role_io_index() == (idx), "io worker " #idx)
 /* Must not be an IO worker (main, RCU callback or foreign). */
 #define assert_not_io() \
-	__baton_role_check(baton_cur_role != BATON_ROLE_IO, "not io")
+	__role_check(role_cur != BATON_ROLE_IO, "not io")
 /*
  * Must be the current owner of an object whose owner is recorded as a
- * thread id: (role, io index) packed by baton_role_self().
+ * thread id: (role, io index) packed by role_self().
  */
 #define assert_owner(owner_id) \
-	__baton_role_check((owner_id) == baton_role_self(), "owner")
+	__role_check((owner_id) == role_self(), "owner")
 
 /**
- * baton_role_self - the calling thread's identity as a small integer
+ * role_self - the calling thread's identity as a small integer
  *
  * Context: any thread.
  * Return: 0 for main, 1 + index for IO workers, -1 for anything else.
  */
-static inline int baton_role_self(void)
+static inline int role_self(void)
 {
-	switch (baton_cur_role) {
+	switch (role_cur) {
 	case BATON_ROLE_MAIN:
 		return 0;
 	case BATON_ROLE_IO:
-		return 1 + baton_cur_io_index;
+		return 1 + role_cur_io_index;
 	default:
 		return -1;
 	}

@@ -4,7 +4,7 @@
  * calling a main-only function from an IO-worker function fails to compile.
  *
  * A role is a capability that a thread "holds" for as long as it plays that
- * role.  The thread entry points acquire it (baton_role_enter_*), functions
+ * role.  The thread entry points acquire it (role_enter_*), functions
  * that may run only in one role require it, and fields owned by one role
  * are guarded_by it.  Under gcc (and sparse) all of this compiles to nothing;
  * the DEBUG=1 runtime assertions in role.h check the same rules dynamically.
@@ -33,11 +33,11 @@ struct __capability("role") baton_role_token {
 	char unused;
 };
 
-extern struct baton_role_token baton_role_main;	/* the maintenance thread */
-extern struct baton_role_token baton_role_io;	/* any IO worker, on its own data */
+extern struct baton_role_token role_main;	/* the maintenance thread */
+extern struct baton_role_token role_io;	/* any IO worker, on its own data */
 
 /* Shorthand for function declarations. */
-#define __main_only	__requires_role(baton_role_main)
-#define __io_only	__requires_role(baton_role_io)
+#define __main_only	__requires_role(role_main)
+#define __io_only	__requires_role(role_io)
 
 #endif /* _BATON_ROLE_CAP_H */

@@ -139,6 +139,12 @@ expect_fail "kerneldoc: an internal kernel-doc block without Context:" \
 if grep -q fx_internal_plain "$tmp/out"; then
 	bad "kerneldoc: an undocumented internal function was reported"
 fi
+expect_fail "kerneldoc: an internal function documented twice" \
+	"^$fx/kd_twice.c:6: fx_twice: kernel-doc written twice \(also at $fx/kd_twice.h:4\)" \
+	$kdoc --internal $fx/kd_twice.h $fx/kd_twice.c
+expect_fail "kerneldoc: a public function documented at its definition" \
+	"^$fx/kd_twice.c:18: fx_public: a public function documented at its definition" \
+	$kdoc --internal $fx/kd_twice.h $fx/kd_twice.c
 
 # ---------------------------------------------------------------- api.rst
 # kd_good.rst is what apidoc.py renders for kd_good.h.

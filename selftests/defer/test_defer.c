@@ -40,7 +40,7 @@ static void dobj_free(struct baton_obj *obj)
 {
 	struct dobj *d = baton_container_of(obj, struct dobj, obj);
 
-	if (baton_role_current() != BATON_ROLE_MAIN ||
+	if (role_current() != BATON_ROLE_MAIN ||
 	    !pthread_equal(pthread_self(), main_tid))
 		atomic_fetch_add(&bad_main_frees, 1);
 	atomic_fetch_add(&free_count[d->idx], 1);
@@ -50,7 +50,7 @@ static void dobj_free(struct baton_obj *obj)
 		struct dobj *p = push_during_free;
 
 		push_during_free = NULL;
-		baton_defer_push(push_during_free_q, &p->obj);
+		defer_push(push_during_free_q, &p->obj);
 	}
 }
 
@@ -89,7 +89,7 @@ static void test_init(void)
 	struct baton_defer_queue q;
 
 	assert_main();
-	baton_defer_queue_init(&q, 7, count_wake, &q);
+	defer_queue_init(&q, 7, count_wake, &q);
 	CU_ASSERT_TRUE(llist_empty(&q.list));
 	CU_ASSERT_EQUAL(atomic_load(&q.nr_queued), 0);
 	CU_ASSERT_EQUAL(atomic_load(&q.total_queued), 0);
@@ -98,7 +98,7 @@ static void test_init(void)
 	CU_ASSERT_EQUAL(q.high_water, 0);
 	CU_ASSERT_EQUAL(q.high_mark, 7);
 	CU_ASSERT_PTR_EQUAL(q.wake_arg, &q);
-	CU_ASSERT_EQUAL(baton_defer_drain(&q), 0);
+	CU_ASSERT_EQUAL(defer_drain(&q), 0);
 	CU_ASSERT_EQUAL(q.batches, 0);
 }
 
@@ -109,13 +109,13 @@ static void test_fifo_and_counters(void)
 
 	assert_main();
 	reset();
-	baton_defer_queue_init(&q, 0, NULL, NULL);
+	defer_queue_init(&q, 0, NULL, NULL);
 	for (i = 0; i < 10; i++)
-		baton_defer_push(&q, &objs[i].obj);
+		defer_push(&q, &objs[i].obj);
 	CU_ASSERT_EQUAL(atomic_load(&q.nr_queued), 10);
 	CU_ASSERT_EQUAL(atomic_load(&q.total_queued), 10);
 	CU_ASSERT_EQUAL(nr_order, 0);
-	CU_ASSERT_EQUAL(baton_defer_drain(&q), 10);
+	CU_ASSERT_EQUAL(defer_drain(&q), 10);
 	CU_ASSERT_EQUAL(nr_order, 10);
 	for (i = 0; i < 10; i++)
 		CU_ASSERT_EQUAL(order[i], i);
@@ -124,12 +124,12 @@ static void test_fifo_and_counters(void)
 	CU_ASSERT_EQUAL(q.batches, 1);
 	CU_ASSERT_EQUAL(q.high_water, 10);
 	/* An empty drain changes nothing. */
-	CU_ASSERT_EQUAL(baton_defer_drain(&q), 0);
+	CU_ASSERT_EQUAL(defer_drain(&q), 0);
 	CU_ASSERT_EQUAL(q.batches, 1);
 	/* A smaller batch keeps the high water. */
 	for (i = 10; i < 13; i++)
-		baton_defer_push(&q, &objs[i].obj);
-	CU_ASSERT_EQUAL(baton_defer_drain(&q), 3);
+		defer_push(&q, &objs[i].obj);
+	CU_ASSERT_EQUAL(defer_drain(&q), 3);
 	CU_ASSERT_EQUAL(q.batches, 2);
 	CU_ASSERT_EQUAL(q.high_water, 10);
 	CU_ASSERT_EQUAL(q.total_freed, 13);
@@ -144,17 +144,17 @@ static void test_push_during_drain(void)
 
 	assert_main();
 	reset();
-	baton_defer_queue_init(&q, 0, NULL, NULL);
-	baton_defer_push(&q, &objs[0].obj);
-	baton_defer_push(&q, &objs[1].obj);
+	defer_queue_init(&q, 0, NULL, NULL);
+	defer_push(&q, &objs[0].obj);
+	defer_push(&q, &objs[1].obj);
 	push_during_free = &objs[2];
 	push_during_free_q = &q;
-	CU_ASSERT_EQUAL(baton_defer_drain(&q), 2);
+	CU_ASSERT_EQUAL(defer_drain(&q), 2);
 	CU_ASSERT_EQUAL(atomic_load(&q.nr_queued), 1);
 	CU_ASSERT_EQUAL(atomic_load(&q.total_queued), 3);
 	CU_ASSERT_EQUAL(q.total_freed, 2);
 	CU_ASSERT_EQUAL(atomic_load(&free_count[2]), 0);
-	CU_ASSERT_EQUAL(baton_defer_drain(&q), 1);
+	CU_ASSERT_EQUAL(defer_drain(&q), 1);
 	CU_ASSERT_EQUAL(atomic_load(&free_count[2]), 1);
 	CU_ASSERT_EQUAL(atomic_load(&q.nr_queued), 0);
 	CU_ASSERT_EQUAL(q.total_freed, 3);
@@ -171,44 +171,44 @@ static void test_high_mark_wake(void)
 	atomic_store(&wakes, 0);
 	atomic_store(&wake_saw_empty, 0);
 	wake_q = &q;
-	baton_defer_queue_init(&q, 4, count_wake, &q);
+	defer_queue_init(&q, 4, count_wake, &q);
 	for (i = 0; i < 3; i++)
-		baton_defer_push(&q, &objs[n++].obj);
+		defer_push(&q, &objs[n++].obj);
 	CU_ASSERT_EQUAL(atomic_load(&wakes), 0);
-	baton_defer_push(&q, &objs[n++].obj);		/* 3 -> 4: crossing */
+	defer_push(&q, &objs[n++].obj);		/* 3 -> 4: crossing */
 	CU_ASSERT_EQUAL(atomic_load(&wakes), 1);
 	for (i = 0; i < 5; i++)				/* above the mark */
-		baton_defer_push(&q, &objs[n++].obj);
+		defer_push(&q, &objs[n++].obj);
 	CU_ASSERT_EQUAL(atomic_load(&wakes), 1);
-	CU_ASSERT_EQUAL(baton_defer_drain(&q), 9);
+	CU_ASSERT_EQUAL(defer_drain(&q), 9);
 	for (i = 0; i < 3; i++)
-		baton_defer_push(&q, &objs[n++].obj);
+		defer_push(&q, &objs[n++].obj);
 	CU_ASSERT_EQUAL(atomic_load(&wakes), 1);
-	baton_defer_push(&q, &objs[n++].obj);		/* second crossing */
+	defer_push(&q, &objs[n++].obj);		/* second crossing */
 	CU_ASSERT_EQUAL(atomic_load(&wakes), 2);
-	CU_ASSERT_EQUAL(baton_defer_drain(&q), 4);
+	CU_ASSERT_EQUAL(defer_drain(&q), 4);
 	CU_ASSERT_EQUAL(atomic_load(&wake_saw_empty), 0);
 
 	/* High mark 0: never wakes. */
-	baton_defer_queue_init(&q, 0, count_wake, &q);
+	defer_queue_init(&q, 0, count_wake, &q);
 	for (i = 0; i < 5; i++)
-		baton_defer_push(&q, &objs[n++].obj);
+		defer_push(&q, &objs[n++].obj);
 	CU_ASSERT_EQUAL(atomic_load(&wakes), 2);
-	CU_ASSERT_EQUAL(baton_defer_drain(&q), 5);
+	CU_ASSERT_EQUAL(defer_drain(&q), 5);
 	wake_q = NULL;
 }
 
-/* baton_defer_attach() picks the queue of an off-main last put. */
+/* defer_attach() picks the queue of an off-main last put. */
 static void *attached_put_thread(void *arg)
 {
 	struct baton_defer_queue *q = arg;
 
-	baton_role_enter_io(0);
-	baton_defer_attach(q);
+	role_enter_io(0);
+	defer_attach(q);
 	baton_obj_put(&objs[0].obj);
-	baton_defer_attach(NULL);
+	defer_attach(NULL);
 	baton_obj_put(&objs[1].obj);
-	baton_role_leave_io();
+	role_leave_io();
 	return NULL;
 }
 
@@ -220,16 +220,16 @@ static void test_attach(void)
 
 	assert_main();
 	reset();
-	baton_defer_queue_init(&q, 0, NULL, NULL);
-	global_before = atomic_load(&baton_defer_global.total_queued);
+	defer_queue_init(&q, 0, NULL, NULL);
+	global_before = atomic_load(&defer_global.total_queued);
 	CU_ASSERT_FATAL(pthread_create(&thr, NULL, attached_put_thread, &q) == 0);
 	pthread_join(thr, NULL);
 	CU_ASSERT_EQUAL(atomic_load(&q.total_queued), 1);
-	CU_ASSERT_EQUAL(atomic_load(&baton_defer_global.total_queued),
+	CU_ASSERT_EQUAL(atomic_load(&defer_global.total_queued),
 			global_before + 1);
 	CU_ASSERT_EQUAL(atomic_load(&free_count[0]) + atomic_load(&free_count[1]), 0);
-	CU_ASSERT_EQUAL(baton_defer_drain(&q), 1);
-	CU_ASSERT_EQUAL(baton_defer_drain(&baton_defer_global), 1);
+	CU_ASSERT_EQUAL(defer_drain(&q), 1);
+	CU_ASSERT_EQUAL(defer_drain(&defer_global), 1);
 	CU_ASSERT_EQUAL(atomic_load(&free_count[0]), 1);
 	CU_ASSERT_EQUAL(atomic_load(&free_count[1]), 1);
 	CU_ASSERT_EQUAL(atomic_load(&bad_main_frees), 0);
@@ -249,7 +249,7 @@ static void *producer_thread(void *p)
 
 	pthread_barrier_wait(a->start);
 	for (i = 0; i < a->nr; i++)
-		baton_defer_push(a->q, &objs[a->first + i].obj);
+		defer_push(a->q, &objs[a->first + i].obj);
 	/* Release: main's acquire then sees every push above. */
 	atomic_store_explicit(&a->done, true, memory_order_release);
 	return NULL;
@@ -282,7 +282,7 @@ static void test_concurrent_push_drain(void)
 	assert_main();
 	reset();
 	atomic_store(&wakes, 0);
-	baton_defer_queue_init(&q, mark, count_wake, NULL);
+	defer_queue_init(&q, mark, count_wake, NULL);
 	pthread_barrier_init(&start, NULL, NR_PRODUCERS + 1);
 	for (i = 0; i < NR_PRODUCERS; i++) {
 		args[i] = (struct producer_arg){ .q = &q,
@@ -295,7 +295,7 @@ static void test_concurrent_push_drain(void)
 	pthread_barrier_wait(&start);
 	deadline = now_s() + DEADLINE_S;
 	while (finished < NR_PRODUCERS && now_s() < deadline) {
-		n = baton_defer_drain(&q);
+		n = defer_drain(&q);
 		drained += n;
 		nonempty += n > 0;
 		if (n > biggest)
@@ -307,7 +307,7 @@ static void test_concurrent_push_drain(void)
 			finished += atomic_load_explicit(&args[i].done,
 							 memory_order_acquire);
 	}
-	n = baton_defer_drain(&q);
+	n = defer_drain(&q);
 	drained += n;
 	nonempty += n > 0;
 	if (n > biggest)
@@ -339,20 +339,20 @@ static void test_concurrent_push_drain(void)
 static int suite_init(void) __no_role_analysis
 {
 	main_tid = pthread_self();
-	baton_role_enter_main();
+	role_enter_main();
 	objs = calloc(MAX_OBJS, sizeof(*objs));
 	if (!objs || baton_type_register(&dobj_type))
 		return -1;
-	baton_defer_queue_init(&baton_defer_global, 0, NULL, NULL);
+	defer_queue_init(&defer_global, 0, NULL, NULL);
 	return 0;
 }
 
 static int suite_cleanup(void) __no_role_analysis
 {
 	assert_main();
-	baton_defer_drain(&baton_defer_global);
+	defer_drain(&defer_global);
 	free(objs);
-	baton_role_leave_main();
+	role_leave_main();
 	return 0;
 }
 

@@ -450,12 +450,12 @@ static int fw_session(int workers)
 
 out_report:
 	printf("FW calls %ld %ld injected %ld",
-	       baton_fault_calls(BATON_FAULT_ALLOC),
-	       baton_fault_calls(BATON_FAULT_SOCKET),
-	       baton_fault_injected(BATON_FAULT_ALLOC, &site) +
-	       baton_fault_injected(BATON_FAULT_SOCKET, NULL));
+	       fault_calls(BATON_FAULT_ALLOC),
+	       fault_calls(BATON_FAULT_SOCKET),
+	       fault_injected(BATON_FAULT_ALLOC, &site) +
+	       fault_injected(BATON_FAULT_SOCKET, NULL));
 	if (!site)
-		baton_fault_injected(BATON_FAULT_SOCKET, &site);
+		fault_injected(BATON_FAULT_SOCKET, &site);
 	printf(" site %s", site ? site : "-");
 	{
 		const char *sites[BATON_FAULT_MAX_SITES];
@@ -463,7 +463,7 @@ out_report:
 		int k;
 
 		for (k = 0; k < BATON_FAULT_NR_KINDS; k++) {
-			n = baton_fault_sites(k, sites, ARRAY_SIZE(sites));
+			n = fault_sites(k, sites, ARRAY_SIZE(sites));
 			for (i = 0; i < n && i < ARRAY_SIZE(sites); i++)
 				printf(" %s=%s", k == BATON_FAULT_ALLOC ?
 				       "alloc" : "socket", sites[i]);
@@ -740,7 +740,7 @@ static void test_counter(void)
 	void *p[4];
 	int i;
 
-	CU_ASSERT_EQUAL(baton_fault_set(BATON_FAULT_ALLOC, 3, 1), 0);
+	CU_ASSERT_EQUAL(fault_set(BATON_FAULT_ALLOC, 3, 1), 0);
 	for (i = 0; i < 4; i++) {
 		errno = 0;
 		p[i] = bt_malloc(16);
@@ -749,15 +749,15 @@ static void test_counter(void)
 	CU_ASSERT_PTR_NOT_NULL(p[1]);
 	CU_ASSERT_PTR_NULL(p[2]);
 	CU_ASSERT_PTR_NOT_NULL(p[3]);
-	CU_ASSERT_EQUAL(baton_fault_calls(BATON_FAULT_ALLOC), 4);
-	CU_ASSERT_EQUAL(baton_fault_injected(BATON_FAULT_ALLOC, &site), 1);
+	CU_ASSERT_EQUAL(fault_calls(BATON_FAULT_ALLOC), 4);
+	CU_ASSERT_EQUAL(fault_injected(BATON_FAULT_ALLOC, &site), 1);
 	CU_ASSERT_PTR_NOT_NULL(site);
-	CU_ASSERT_EQUAL(baton_fault_sites(BATON_FAULT_ALLOC, NULL, 0), 1);
+	CU_ASSERT_EQUAL(fault_sites(BATON_FAULT_ALLOC, NULL, 0), 1);
 	for (i = 0; i < 4; i++)
 		free(p[i]);
-	CU_ASSERT_EQUAL(baton_fault_set(BATON_FAULT_ALLOC, 0, 1), 0);
-	CU_ASSERT_EQUAL(baton_fault_set(BATON_FAULT_NR_KINDS, 1, 1), -EINVAL);
-	CU_ASSERT_EQUAL(baton_fault_set(BATON_FAULT_SOCKET, -1, 1), -EINVAL);
+	CU_ASSERT_EQUAL(fault_set(BATON_FAULT_ALLOC, 0, 1), 0);
+	CU_ASSERT_EQUAL(fault_set(BATON_FAULT_NR_KINDS, 1, 1), -EINVAL);
+	CU_ASSERT_EQUAL(fault_set(BATON_FAULT_SOCKET, -1, 1), -EINVAL);
 }
 
 int main(int argc, char **argv)

@@ -44,7 +44,7 @@ static void tobj_freed(struct baton_obj *obj)
 	struct tobj *t = baton_container_of(obj, struct tobj, obj);
 
 	atomic_fetch_add(&free_count[t->idx], 1);
-	atomic_fetch_add(&role_frees[baton_role_current()], 1);
+	atomic_fetch_add(&role_frees[role_current()], 1);
 	atomic_store(&last_free_thread, pthread_self());
 	if (t->heap)
 		free(t);
@@ -53,7 +53,7 @@ static void tobj_freed(struct baton_obj *obj)
 /* Context: main thread only (the type has no FREE_ANY_THREAD flag). */
 static void main_only_free(struct baton_obj *obj)
 {
-	if (baton_role_current() != BATON_ROLE_MAIN ||
+	if (role_current() != BATON_ROLE_MAIN ||
 	    !pthread_equal(pthread_self(), main_tid))
 		atomic_fetch_add(&bad_main_frees, 1);
 	tobj_freed(obj);
@@ -262,8 +262,8 @@ static void *put_all_thread(void *p) __no_role_analysis
 	unsigned int i;
 
 	if (a->io) {
-		baton_role_enter_io(a->id);
-		baton_defer_attach(a->q);
+		role_enter_io(a->id);
+		defer_attach(a->q);
 	}
 	pthread_barrier_wait(a->start);
 	/* Each thread starts at a different place so last puts spread. */
@@ -271,8 +271,8 @@ static void *put_all_thread(void *p) __no_role_analysis
 		baton_obj_put(&a->objs[(i + a->id * (a->nr / NR_THREADS)) %
 				       a->nr]->obj);
 	if (a->io) {
-		baton_defer_attach(NULL);
-		baton_role_leave_io();
+		defer_attach(NULL);
+		role_leave_io();
 	}
 	/* Release: the drain loop's acquire sees every push made above. */
 	atomic_store_explicit(a->done, true, memory_order_release);
@@ -342,7 +342,7 @@ static void test_concurrent_puts_main_only(void)
 	}
 	pthread_barrier_init(&start, NULL, NR_THREADS);
 	for (i = 0; i < NR_THREADS; i++) {
-		baton_defer_queue_init(&q[i], 0, NULL, NULL);
+		defer_queue_init(&q[i], 0, NULL, NULL);
 		atomic_init(&done[i], false);
 		args[i] = (struct put_arg){ .objs = objs, .nr = NR_OBJS,
 			.id = i, .start = &start, .io = true, .q = &q[i],
@@ -357,9 +357,9 @@ static void test_concurrent_puts_main_only(void)
 		for (i = 0; i < 64 && main_put < NR_OBJS; i++)
 			baton_obj_put(&objs[main_put++]->obj);
 		for (i = 0; i < NR_THREADS; i++)
-			drained += baton_defer_drain(&q[i]);
+			drained += defer_drain(&q[i]);
 		/* Nothing should land here: every thread has its queue. */
-		global += baton_defer_drain(&baton_defer_global);
+		global += defer_drain(&defer_global);
 		finished = 0;
 		for (i = 0; i < NR_THREADS; i++)
 			finished += atomic_load_explicit(&done[i],
@@ -368,7 +368,7 @@ static void test_concurrent_puts_main_only(void)
 		 now_s() < deadline);
 	/* Everything the threads pushed is visible now: one last drain. */
 	for (i = 0; i < NR_THREADS; i++)
-		drained += baton_defer_drain(&q[i]);
+		drained += defer_drain(&q[i]);
 	for (i = 0; i < NR_THREADS; i++)
 		pthread_join(thr[i], NULL);
 	pthread_barrier_destroy(&start);
@@ -392,7 +392,7 @@ static void test_concurrent_puts_main_only(void)
 	CU_ASSERT_EQUAL(drained, queued);
 	CU_ASSERT_TRUE(drained <= NR_OBJS);
 	CU_ASSERT_EQUAL(global, 0);
-	CU_ASSERT_EQUAL(atomic_load(&baton_defer_global.nr_queued), 0);
+	CU_ASSERT_EQUAL(atomic_load(&defer_global.nr_queued), 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -402,9 +402,9 @@ static void test_concurrent_puts_main_only(void)
 static void *io_put_thread(void *arg)
 {
 	baton_rcu_register_thread();
-	baton_role_enter_io(0);
+	role_enter_io(0);
 	baton_obj_put(arg);
-	baton_role_leave_io();
+	role_leave_io();
 	baton_rcu_unregister_thread();	/* flushes its block */
 	return NULL;
 }
@@ -420,14 +420,14 @@ static void test_rcu_marked_any_thread(void)
 	baton_obj_put(&t->obj);
 	/* Not freed on the spot: it waits for a grace period. */
 	CU_ASSERT_EQUAL(atomic_load(&free_count[5]), 0);
-	baton_rcu_free_barrier();
+	rcu_free_barrier();
 	CU_ASSERT_EQUAL(atomic_load(&free_count[5]), 1);
 	CU_ASSERT_EQUAL(atomic_load(&role_frees[BATON_ROLE_RCU]), 1);
 }
 
 static void test_rcu_marked_main_only(void)
 {
-	size_t before = atomic_load(&baton_defer_global.total_queued);
+	size_t before = atomic_load(&defer_global.total_queued);
 	struct tobj *t;
 	pthread_t thr;
 
@@ -438,12 +438,12 @@ static void test_rcu_marked_main_only(void)
 	baton_obj_mark_rcu(&t->obj);
 	CU_ASSERT_FATAL(pthread_create(&thr, NULL, io_put_thread, &t->obj) == 0);
 	pthread_join(thr, NULL);
-	baton_rcu_free_barrier();
+	rcu_free_barrier();
 	/* After the grace period the RCU thread sent it to main. */
 	CU_ASSERT_EQUAL(atomic_load(&free_count[6]), 0);
-	CU_ASSERT_EQUAL(atomic_load(&baton_defer_global.total_queued),
+	CU_ASSERT_EQUAL(atomic_load(&defer_global.total_queued),
 			before + 1);
-	CU_ASSERT_EQUAL(baton_defer_drain(&baton_defer_global), 1);
+	CU_ASSERT_EQUAL(defer_drain(&defer_global), 1);
 	CU_ASSERT_EQUAL(atomic_load(&free_count[6]), 1);
 	CU_ASSERT_EQUAL(atomic_load(&bad_main_frees), 0);
 }
@@ -462,11 +462,11 @@ static void test_rcu_marked_unregistered_put(void)
 	CU_ASSERT_FATAL(pthread_create(&thr, NULL, put_once_thread, &t->obj) == 0);
 	pthread_join(thr, NULL);
 	CU_ASSERT_EQUAL(atomic_load(&free_count[7]), 0);
-	CU_ASSERT_EQUAL(atomic_load(&baton_defer_global.nr_queued), 1);
+	CU_ASSERT_EQUAL(atomic_load(&defer_global.nr_queued), 1);
 	/* Main's drain starts the grace period, not the free. */
-	CU_ASSERT_EQUAL(baton_defer_drain(&baton_defer_global), 1);
+	CU_ASSERT_EQUAL(defer_drain(&defer_global), 1);
 	CU_ASSERT_EQUAL(atomic_load(&free_count[7]), 0);
-	baton_rcu_free_barrier();
+	rcu_free_barrier();
 	CU_ASSERT_EQUAL(atomic_load(&free_count[7]), 1);
 	CU_ASSERT_EQUAL(atomic_load(&role_frees[BATON_ROLE_RCU]), 1);
 }
@@ -520,7 +520,7 @@ static void test_rcu_reader_keeps_memory(void)
 	CU_ASSERT_FATAL(pthread_create(&thr, NULL, rcu_reader_thread, &a) == 0);
 	wait_step(&a.step, 1);
 	baton_obj_put(&a.t->obj);
-	baton_rcu_free_flush();
+	rcu_free_flush();
 	/* The grace period cannot end while the reader is inside. */
 	usleep(50 * 1000);
 	CU_ASSERT_EQUAL(atomic_load(&free_count[8]), 0);
@@ -529,7 +529,7 @@ static void test_rcu_reader_keeps_memory(void)
 	pthread_join(thr, NULL);
 	CU_ASSERT_FALSE(a.got_ref);
 	CU_ASSERT_EQUAL(a.seen_idx, 8);
-	baton_rcu_free_barrier();
+	rcu_free_barrier();
 	CU_ASSERT_EQUAL(atomic_load(&free_count[8]), 1);
 }
 
@@ -537,19 +537,19 @@ static void test_rcu_reader_keeps_memory(void)
 static int suite_init(void) __no_role_analysis
 {
 	main_tid = pthread_self();
-	baton_role_enter_main();
+	role_enter_main();
 	baton_rcu_register_thread();
-	baton_defer_queue_init(&baton_defer_global, 0, NULL, NULL);
+	defer_queue_init(&defer_global, 0, NULL, NULL);
 	return 0;
 }
 
 static int suite_cleanup(void) __no_role_analysis
 {
 	assert_main();
-	baton_rcu_free_barrier();
-	baton_defer_drain(&baton_defer_global);
+	rcu_free_barrier();
+	defer_drain(&defer_global);
 	baton_rcu_unregister_thread();
-	baton_role_leave_main();
+	role_leave_main();
 	return 0;
 }
 

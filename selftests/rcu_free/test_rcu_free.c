@@ -38,13 +38,13 @@ static void item_free(void *p)
 {
 	struct item *it = p;
 
-	atomic_fetch_add(&roles_seen[baton_role_current()], 1);
+	atomic_fetch_add(&roles_seen[role_current()], 1);
 	if (pthread_equal(pthread_self(), main_tid))
 		atomic_fetch_add(&on_main_thread, 1);
 	atomic_fetch_add(it->freed, 1);
 	/* A free that frees more: queued from the call_rcu thread. */
 	if (it->then)
-		baton_rcu_free(it->then, item_free);
+		rcu_free(it->then, item_free);
 	it->magic = 0;
 	free(it);
 }
@@ -124,8 +124,8 @@ static void test_grace_period_waits_for_reader(void)
 	CU_ASSERT_EQUAL_FATAL(atomic_load(&a.step), 1);
 	/* The reader holds the pointer inside its section; "unpublish"
 	 * it and queue the free. */
-	baton_rcu_free(a.it, item_free);
-	baton_rcu_free_flush();
+	rcu_free(a.it, item_free);
+	rcu_free_flush();
 	/* Several call_rcu rounds (each sleeps ~10 ms): none may free. */
 	usleep(100 * 1000);
 	CU_ASSERT_EQUAL(atomic_load(&freed), 0);
@@ -133,7 +133,7 @@ static void test_grace_period_waits_for_reader(void)
 	wait_step(&a.step, 3);
 	pthread_join(thr, NULL);
 	CU_ASSERT_EQUAL(a.magic_seen, ITEM_MAGIC);
-	baton_rcu_free_barrier();
+	rcu_free_barrier();
 	CU_ASSERT_EQUAL(atomic_load(&freed), 1);
 	CU_ASSERT_EQUAL(atomic_load(&roles_seen[BATON_ROLE_RCU]), 1);
 	CU_ASSERT_EQUAL(atomic_load(&on_main_thread), 0);
@@ -149,25 +149,25 @@ static void test_batching(void)
 	unsigned int i;
 
 	reset_roles();
-	baton_rcu_free_flush();		/* start from an empty block */
-	baton_rcu_free_stats(&b0, &f0);
+	rcu_free_flush();		/* start from an empty block */
+	rcu_free_stats(&b0, &f0);
 	for (i = 0; i < n; i++) {
 		struct item *it = item_new(&freed);
 
 		CU_ASSERT_FATAL(it != NULL);
-		baton_rcu_free(it, item_free);
+		rcu_free(it, item_free);
 	}
-	baton_rcu_free_stats(&b1, NULL);
+	rcu_free_stats(&b1, NULL);
 	CU_ASSERT_EQUAL(b1 - b0, full);
-	baton_rcu_free_flush();
-	baton_rcu_free_stats(&b1, NULL);
+	rcu_free_flush();
+	rcu_free_stats(&b1, NULL);
 	CU_ASSERT_EQUAL(b1 - b0, full + 1);
 	/* An empty flush hands nothing. */
-	baton_rcu_free_flush();
-	baton_rcu_free_stats(&b1, NULL);
+	rcu_free_flush();
+	rcu_free_stats(&b1, NULL);
 	CU_ASSERT_EQUAL(b1 - b0, full + 1);
-	baton_rcu_free_barrier();
-	baton_rcu_free_stats(&b1, &f1);
+	rcu_free_barrier();
+	rcu_free_stats(&b1, &f1);
 	CU_ASSERT_EQUAL(atomic_load(&freed), n);
 	CU_ASSERT_EQUAL(f1 - f0, n);
 	CU_ASSERT_EQUAL(atomic_load(&roles_seen[BATON_ROLE_RCU]), n);
@@ -185,8 +185,8 @@ static void test_cascade(void)
 	CU_ASSERT_FATAL(a && b && c);
 	a->then = b;
 	b->then = c;
-	baton_rcu_free(a, item_free);
-	baton_rcu_free_barrier();
+	rcu_free(a, item_free);
+	rcu_free_barrier();
 	CU_ASSERT_EQUAL(atomic_load(&freed), 3);
 }
 
@@ -213,17 +213,17 @@ static void test_barrier_inside_reader_refused(void)
 
 	CU_ASSERT_FATAL(it != NULL);
 	baton_log_set(&log_ops);
-	baton_rcu_free(it, item_free);
+	rcu_free(it, item_free);
 	baton_rcu_read_lock();
 	t0 = now_s();
-	baton_rcu_free_barrier();	/* would deadlock: refused */
+	rcu_free_barrier();	/* would deadlock: refused */
 	CU_ASSERT_TRUE(now_s() - t0 < 1.0);
 	baton_rcu_read_unlock();
 	pthread_mutex_lock(&log_lock);
 	CU_ASSERT_EQUAL(log_errors, 1);
 	pthread_mutex_unlock(&log_lock);
 	baton_log_set(NULL);
-	baton_rcu_free_barrier();
+	rcu_free_barrier();
 	CU_ASSERT_EQUAL(atomic_load(&freed), 1);
 }
 
@@ -246,7 +246,7 @@ static void *worker_thread(void *p)
 		urcu_memb_register_thread();
 	else
 		baton_rcu_register_thread();
-	baton_role_enter_io(0);
+	role_enter_io(0);
 	if (a->start)
 		pthread_barrier_wait(a->start);
 	for (i = 0; i < a->nr; i++) {
@@ -255,11 +255,11 @@ static void *worker_thread(void *p)
 		if (!it)
 			abort();
 		baton_rcu_read_lock();	/* a free from inside a reader is fine */
-		baton_rcu_free(it, item_free);
+		rcu_free(it, item_free);
 		baton_rcu_read_unlock();
 	}
-	baton_role_leave_io();
-	baton_rcu_free_stats(&a->batches_before_exit, NULL);
+	role_leave_io();
+	rcu_free_stats(&a->batches_before_exit, NULL);
 	if (a->direct_urcu)
 		urcu_memb_unregister_thread();	/* partial block stays */
 	else
@@ -277,9 +277,9 @@ static void test_unregister_flushes(void)
 
 	CU_ASSERT_FATAL(pthread_create(&thr, NULL, worker_thread, &a) == 0);
 	pthread_join(thr, NULL);
-	baton_rcu_free_stats(&b1, NULL);
+	rcu_free_stats(&b1, NULL);
 	CU_ASSERT_EQUAL(b1, a.batches_before_exit + 1);
-	baton_rcu_free_barrier();
+	rcu_free_barrier();
 	CU_ASSERT_EQUAL(atomic_load(&freed), 5);
 }
 
@@ -291,14 +291,14 @@ static void test_thread_exit_orphan(void)
 	unsigned long b0, b1;
 	pthread_t thr;
 
-	baton_rcu_free_stats(&b0, NULL);
+	rcu_free_stats(&b0, NULL);
 	CU_ASSERT_FATAL(pthread_create(&thr, NULL, worker_thread, &a) == 0);
 	pthread_join(thr, NULL);
-	baton_rcu_free_stats(&b1, NULL);
+	rcu_free_stats(&b1, NULL);
 	CU_ASSERT_EQUAL(b1, b0);		/* parked, not handed */
 	CU_ASSERT_EQUAL(atomic_load(&freed), 0);
-	baton_rcu_free_barrier();		/* picks up the orphan */
-	baton_rcu_free_stats(&b1, NULL);
+	rcu_free_barrier();		/* picks up the orphan */
+	rcu_free_stats(&b1, NULL);
 	CU_ASSERT_EQUAL(b1, b0 + 1);
 	CU_ASSERT_EQUAL(atomic_load(&freed), 9);
 }
@@ -314,7 +314,7 @@ static void test_many_threads(void)
 	unsigned int i;
 
 	reset_roles();
-	baton_rcu_free_stats(&b0, &f0);
+	rcu_free_stats(&b0, &f0);
 	pthread_barrier_init(&start, NULL, NR_THREADS);
 	for (i = 0; i < NR_THREADS; i++) {
 		args[i] = (struct worker_arg){ .nr = PER_THREAD,
@@ -325,8 +325,8 @@ static void test_many_threads(void)
 	for (i = 0; i < NR_THREADS; i++)
 		pthread_join(thr[i], NULL);
 	pthread_barrier_destroy(&start);
-	baton_rcu_free_barrier();
-	baton_rcu_free_stats(&b1, &f1);
+	rcu_free_barrier();
+	rcu_free_stats(&b1, &f1);
 	CU_ASSERT_EQUAL(atomic_load(&freed), NR_THREADS * PER_THREAD);
 	CU_ASSERT_EQUAL(f1 - f0, NR_THREADS * PER_THREAD);
 	/* Full blocks, plus at most one partial block per thread. */
@@ -341,7 +341,7 @@ static void test_many_threads(void)
 static int suite_init(void) __no_role_analysis
 {
 	main_tid = pthread_self();
-	baton_role_enter_main();
+	role_enter_main();
 	baton_rcu_register_thread();
 	return 0;
 }
@@ -349,9 +349,9 @@ static int suite_init(void) __no_role_analysis
 static int suite_cleanup(void) __no_role_analysis
 {
 	assert_main();
-	baton_rcu_free_barrier();
+	rcu_free_barrier();
 	baton_rcu_unregister_thread();
-	baton_role_leave_main();
+	role_leave_main();
 	return 0;
 }
 

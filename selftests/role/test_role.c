@@ -28,89 +28,89 @@
 
 static void test_foreign_by_default(void)
 {
-	CU_ASSERT_EQUAL(baton_role_current(), BATON_ROLE_FOREIGN);
-	CU_ASSERT_EQUAL(baton_role_io_index(), -1);
-	CU_ASSERT_EQUAL(baton_role_self(), -1);
-	CU_ASSERT_STRING_EQUAL(baton_role_name(BATON_ROLE_FOREIGN), "foreign");
-	CU_ASSERT_STRING_EQUAL(baton_role_name(BATON_ROLE_MAIN), "main");
-	CU_ASSERT_STRING_EQUAL(baton_role_name(BATON_ROLE_IO), "io");
-	CU_ASSERT_STRING_EQUAL(baton_role_name(BATON_ROLE_RCU), "rcu");
+	CU_ASSERT_EQUAL(role_current(), BATON_ROLE_FOREIGN);
+	CU_ASSERT_EQUAL(role_io_index(), -1);
+	CU_ASSERT_EQUAL(role_self(), -1);
+	CU_ASSERT_STRING_EQUAL(role_name(BATON_ROLE_FOREIGN), "foreign");
+	CU_ASSERT_STRING_EQUAL(role_name(BATON_ROLE_MAIN), "main");
+	CU_ASSERT_STRING_EQUAL(role_name(BATON_ROLE_IO), "io");
+	CU_ASSERT_STRING_EQUAL(role_name(BATON_ROLE_RCU), "rcu");
 }
 
 static void test_main_role(void)
 {
-	baton_role_enter_main();
-	CU_ASSERT_EQUAL(baton_role_current(), BATON_ROLE_MAIN);
-	CU_ASSERT_EQUAL(baton_role_io_index(), -1);
-	CU_ASSERT_EQUAL(baton_role_self(), 0);
+	role_enter_main();
+	CU_ASSERT_EQUAL(role_current(), BATON_ROLE_MAIN);
+	CU_ASSERT_EQUAL(role_io_index(), -1);
+	CU_ASSERT_EQUAL(role_self(), 0);
 	/* Correct assertions return (a wrong one would abort the test). */
 	assert_main();
 	assert_not_io();
 	assert_owner(0);
-	baton_role_leave_main();
-	CU_ASSERT_EQUAL(baton_role_current(), BATON_ROLE_FOREIGN);
-	CU_ASSERT_EQUAL(baton_role_self(), -1);
+	role_leave_main();
+	CU_ASSERT_EQUAL(role_current(), BATON_ROLE_FOREIGN);
+	CU_ASSERT_EQUAL(role_self(), -1);
 }
 
 static void test_io_role(void)
 {
-	baton_role_enter_io(3);
-	CU_ASSERT_EQUAL(baton_role_current(), BATON_ROLE_IO);
-	CU_ASSERT_EQUAL(baton_role_io_index(), 3);
-	CU_ASSERT_EQUAL(baton_role_self(), 1 + 3);
+	role_enter_io(3);
+	CU_ASSERT_EQUAL(role_current(), BATON_ROLE_IO);
+	CU_ASSERT_EQUAL(role_io_index(), 3);
+	CU_ASSERT_EQUAL(role_self(), 1 + 3);
 	assert_io();
 	assert_io_index(3);
 	assert_owner(4);
-	baton_role_leave_io();
-	CU_ASSERT_EQUAL(baton_role_current(), BATON_ROLE_FOREIGN);
-	CU_ASSERT_EQUAL(baton_role_io_index(), -1);
-	CU_ASSERT_EQUAL(baton_role_self(), -1);
+	role_leave_io();
+	CU_ASSERT_EQUAL(role_current(), BATON_ROLE_FOREIGN);
+	CU_ASSERT_EQUAL(role_io_index(), -1);
+	CU_ASSERT_EQUAL(role_self(), -1);
 
-	baton_role_enter_io(0);
-	CU_ASSERT_EQUAL(baton_role_io_index(), 0);
-	CU_ASSERT_EQUAL(baton_role_self(), 1);
-	baton_role_leave_io();
+	role_enter_io(0);
+	CU_ASSERT_EQUAL(role_io_index(), 0);
+	CU_ASSERT_EQUAL(role_self(), 1);
+	role_leave_io();
 }
 
 /* Main running worker code itself (no IO workers) plays the IO role. */
 static void test_borrow_io(void)
 {
-	baton_role_enter_main();
-	baton_role_borrow_io(0);
-	CU_ASSERT_EQUAL(baton_role_current(), BATON_ROLE_IO);
-	CU_ASSERT_EQUAL(baton_role_io_index(), 0);
-	CU_ASSERT_EQUAL(baton_role_self(), 1);
+	role_enter_main();
+	role_borrow_io(0);
+	CU_ASSERT_EQUAL(role_current(), BATON_ROLE_IO);
+	CU_ASSERT_EQUAL(role_io_index(), 0);
+	CU_ASSERT_EQUAL(role_self(), 1);
 	assert_io();
 	assert_io_index(0);
-	baton_role_return_io();
-	CU_ASSERT_EQUAL(baton_role_current(), BATON_ROLE_MAIN);
-	CU_ASSERT_EQUAL(baton_role_io_index(), -1);
-	CU_ASSERT_EQUAL(baton_role_self(), 0);
+	role_return_io();
+	CU_ASSERT_EQUAL(role_current(), BATON_ROLE_MAIN);
+	CU_ASSERT_EQUAL(role_io_index(), -1);
+	CU_ASSERT_EQUAL(role_self(), 0);
 	assert_main();
-	baton_role_leave_main();
-	CU_ASSERT_EQUAL(baton_role_current(), BATON_ROLE_FOREIGN);
+	role_leave_main();
+	CU_ASSERT_EQUAL(role_current(), BATON_ROLE_FOREIGN);
 }
 
 static void test_rcu_role(void)
 {
 	enum baton_role prev;
 
-	baton_role_enter_main();
-	prev = baton_role_enter_rcu();
+	role_enter_main();
+	prev = role_enter_rcu();
 	CU_ASSERT_EQUAL(prev, BATON_ROLE_MAIN);
-	CU_ASSERT_EQUAL(baton_role_current(), BATON_ROLE_RCU);
-	CU_ASSERT_EQUAL(baton_role_io_index(), -1);
-	CU_ASSERT_EQUAL(baton_role_self(), -1);
+	CU_ASSERT_EQUAL(role_current(), BATON_ROLE_RCU);
+	CU_ASSERT_EQUAL(role_io_index(), -1);
+	CU_ASSERT_EQUAL(role_self(), -1);
 	assert_not_io();
-	baton_role_restore(prev);
-	CU_ASSERT_EQUAL(baton_role_current(), BATON_ROLE_MAIN);
-	baton_role_leave_main();
+	role_restore(prev);
+	CU_ASSERT_EQUAL(role_current(), BATON_ROLE_MAIN);
+	role_leave_main();
 
 	/* From a foreign thread, restore gives foreign back. */
-	prev = baton_role_enter_rcu();
+	prev = role_enter_rcu();
 	CU_ASSERT_EQUAL(prev, BATON_ROLE_FOREIGN);
-	baton_role_restore(prev);
-	CU_ASSERT_EQUAL(baton_role_current(), BATON_ROLE_FOREIGN);
+	role_restore(prev);
+	CU_ASSERT_EQUAL(role_current(), BATON_ROLE_FOREIGN);
 }
 
 /* ------------------------------------------------------------------ */
@@ -122,7 +122,7 @@ static void test_rcu_role(void)
  */
 static void io_asserts_main(void) __no_role_analysis
 {
-	baton_role_enter_io(0);
+	role_enter_io(0);
 	assert_main();
 }
 
@@ -133,51 +133,51 @@ static void foreign_asserts_main(void) __no_role_analysis
 
 static void main_asserts_io(void) __no_role_analysis
 {
-	baton_role_enter_main();
+	role_enter_main();
 	assert_io();
 }
 
 static void io1_asserts_io2(void) __no_role_analysis
 {
-	baton_role_enter_io(1);
+	role_enter_io(1);
 	assert_io_index(2);
 }
 
 static void io_asserts_not_io(void) __no_role_analysis
 {
-	baton_role_enter_io(0);
+	role_enter_io(0);
 	assert_not_io();
 }
 
 static void borrowed_io_asserts_main(void) __no_role_analysis
 {
-	baton_role_enter_main();
-	baton_role_borrow_io(0);
+	role_enter_main();
+	role_borrow_io(0);
 	assert_main();
 }
 
 static void main_asserts_owner_io(void) __no_role_analysis
 {
-	baton_role_enter_main();
+	role_enter_main();
 	assert_owner(1);		/* IO worker 0 owns it */
 }
 
 static void io_asserts_owner_main(void) __no_role_analysis
 {
-	baton_role_enter_io(0);
+	role_enter_io(0);
 	assert_owner(0);		/* main owns it */
 }
 
 static void io_asserts_owner_other_io(void) __no_role_analysis
 {
-	baton_role_enter_io(2);
+	role_enter_io(2);
 	assert_owner(1 + 1);		/* IO worker 1 owns it */
 }
 
 /* The same assertions, satisfied: the child must exit normally. */
 static void main_asserts_main(void) __no_role_analysis
 {
-	baton_role_enter_main();
+	role_enter_main();
 	assert_main();
 	assert_not_io();
 	assert_owner(0);
@@ -185,7 +185,7 @@ static void main_asserts_main(void) __no_role_analysis
 
 static void io_asserts_io(void) __no_role_analysis
 {
-	baton_role_enter_io(2);
+	role_enter_io(2);
 	assert_io();
 	assert_io_index(2);
 	assert_owner(1 + 2);
@@ -193,9 +193,9 @@ static void io_asserts_io(void) __no_role_analysis
 
 static void rcu_asserts_not_io(void) __no_role_analysis
 {
-	baton_role_enter_io(0);
-	baton_role_leave_io();
-	(void)baton_role_enter_rcu();
+	role_enter_io(0);
+	role_leave_io();
+	(void)role_enter_rcu();
 	assert_not_io();
 }
 
@@ -321,12 +321,12 @@ static void *thread_fn(void *arg)
 {
 	struct thread_view *v = arg;
 
-	v->role_at_start = baton_role_current();
-	v->self_at_start = baton_role_self();
-	baton_role_enter_io(5);
-	v->role_as_io = baton_role_current();
-	v->index_as_io = baton_role_io_index();
-	baton_role_leave_io();
+	v->role_at_start = role_current();
+	v->self_at_start = role_self();
+	role_enter_io(5);
+	v->role_as_io = role_current();
+	v->index_as_io = role_io_index();
+	role_leave_io();
 	return NULL;
 }
 
@@ -336,7 +336,7 @@ static void test_roles_are_per_thread(void)
 	struct thread_view v;
 	pthread_t tid;
 
-	baton_role_enter_main();
+	role_enter_main();
 	CU_ASSERT_FATAL(pthread_create(&tid, NULL, thread_fn, &v) == 0);
 	pthread_join(tid, NULL);
 	CU_ASSERT_EQUAL(v.role_at_start, BATON_ROLE_FOREIGN);
@@ -344,9 +344,9 @@ static void test_roles_are_per_thread(void)
 	CU_ASSERT_EQUAL(v.role_as_io, BATON_ROLE_IO);
 	CU_ASSERT_EQUAL(v.index_as_io, 5);
 	/* The other thread's role changes did not touch ours. */
-	CU_ASSERT_EQUAL(baton_role_current(), BATON_ROLE_MAIN);
-	CU_ASSERT_EQUAL(baton_role_self(), 0);
-	baton_role_leave_main();
+	CU_ASSERT_EQUAL(role_current(), BATON_ROLE_MAIN);
+	CU_ASSERT_EQUAL(role_self(), 0);
+	role_leave_main();
 }
 
 static const struct cunit_test tests[] = {

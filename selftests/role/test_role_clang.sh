@@ -68,10 +68,10 @@ must_fail() {
 echo "# $($clang --version | head -1)"
 must_compile role_ok.c
 must_fail io_calls_main.c \
-	"calling function 'main_only_work' requires holding role 'baton_role_main'"
+	"calling function 'main_only_work' requires holding role 'role_main'"
 must_fail io_reads_main_field.c \
-	"reading variable 'window' requires holding role 'baton_role_main'"
+	"reading variable 'window' requires holding role 'role_main'"
 must_fail foreign_calls_main.c \
-	"calling function 'main_only_work' requires holding role 'baton_role_main'"
+	"calling function 'main_only_work' requires holding role 'role_main'"
 
 exit $fail

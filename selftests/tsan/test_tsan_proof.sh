@@ -5,7 +5,7 @@
 # with the project's TSAN_OPTIONS (selftests/tsan.supp included), must be
 # reported for a refcount dropped by read-then-set, for a plain refcount
 # decrement and for an RCU-published item freed without a grace period,
-# and must run clean with refcount_dec_and_test() and baton_rcu_free().
+# and must run clean with refcount_dec_and_test() and rcu_free().
 #
 # In a SAN=thread build the build's own libbaton.a is used; in any other
 # build one is built with `make O=<tmpdir> SAN=thread` and the same CC.

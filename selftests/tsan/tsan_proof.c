@@ -12,7 +12,7 @@
  *   refcount-plain   drop = a plain `--refs` on an unsigned int
  *   refcount-ok      drop = refcount_dec_and_test()
  *   rcu-nogp         unpublish, then free() at once: no grace period
- *   rcu-ok           unpublish, then baton_rcu_free()
+ *   rcu-ok           unpublish, then rcu_free()
  * The racy modes must make TSan report; the -ok modes must not.
  */
 #include <pthread.h>
@@ -212,17 +212,17 @@ static int run_rcu(bool grace_period)
 		     spins++)
 			sched_yield();
 		if (grace_period)
-			baton_rcu_free(old, item_free);
+			rcu_free(old, item_free);
 		else
 			free(old);	/* the bug: a reader may still see it */
 		if (i % 64 == 0)
-			baton_rcu_free_flush();
+			rcu_free_flush();
 	}
 	atomic_store_explicit(&readers_stop, true, memory_order_relaxed);
 	pthread_join(t, &sum);
 	old = rcu_xchg_pointer(&current_item, NULL);
 	free(old);		/* no reader is left */
-	baton_rcu_free_barrier();
+	rcu_free_barrier();
 	baton_rcu_unregister_thread();
 	printf("rcu: %d updates, %ld reads, checksum %ld (0 unless a read "
 	       "saw freed or reused memory)\n", RCU_UPDATES,

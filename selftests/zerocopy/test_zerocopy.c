@@ -34,7 +34,7 @@ static void zval_free(struct baton_obj *obj)
 {
 	struct zval *v = baton_container_of(obj, struct zval, obj);
 
-	if (baton_role_current() != BATON_ROLE_MAIN ||
+	if (role_current() != BATON_ROLE_MAIN ||
 	    !pthread_equal(pthread_self(), server_thread))
 		atomic_fetch_add(&zval_off_main, 1);
 	memset(v->bytes, '#', v->len);	/* a reader of freed bytes sees '#' */

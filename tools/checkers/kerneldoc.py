@@ -14,6 +14,12 @@ Internal sources (include/baton/*.h and lib/*.c, lenient): a function
 needs no kernel-doc block, but one that has one follows the same rules
 (name, @args, Context:, Return: unless void).
 
+One place per function: a function's kernel-doc is written once, so the
+two copies cannot drift.  A public (BATON_API) function is documented in
+its public header only, never again at its definition in lib/ (notes on
+how it works go in a plain /* comment there); an internal function is
+documented either next to its prototype or at its definition, not both.
+
 Usage: kerneldoc.py [--srctree DIR] [--public PATH...] [--internal PATH...]
 Without paths: --public include/uapi/baton --internal include/baton lib
 (in --srctree, default: two levels above this script).
@@ -33,7 +39,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import csource  # noqa: E402
 
-STORAGE = {'static', 'inline', 'extern', 'BATON_API', 'BATON_EXPORT',
+STORAGE = {'static', 'inline', 'extern', 'BATON_API',
            '__inline', '__inline__', '_Noreturn'}
 
 
@@ -42,6 +48,7 @@ class Checker:
         self.srctree = srctree
         self.problems = []
         self.nfuncs = 0
+        self.documented = {}    # function name -> [(path, line)]
 
     def error(self, path, line, msg):
         rp = os.path.relpath(path, self.srctree)
@@ -70,6 +77,14 @@ class Checker:
                 if doc is not None and doc.kind == 'function':
                     self.check_function(path, doc, name, ret_void, params,
                                         line)
+                    self.documented.setdefault(name, []).append(
+                        (path, doc.line))
+                    if not strict and any(x.text == 'BATON_API'
+                                          for x in toks[i:decl_end]):
+                        self.error(path, doc.line, '%s: a public function '
+                                   'documented at its definition: its '
+                                   'kernel-doc belongs in its public header '
+                                   'alone (use /* for notes here)' % name)
                 elif public:
                     self.error(path, line, '%s: a public function without '
                                'a kernel-doc block right before it' % name)
@@ -81,6 +96,15 @@ class Checker:
                         self.check_typedef(path, doc, toks, i, decl_end)
                     elif strict:
                         self.check_struct(src, doc, toks, i, decl_end)
+
+    def check_once(self):
+        """Every function's kernel-doc is in one place."""
+        for name, places in sorted(self.documented.items()):
+            for path, line in places[1:]:
+                first = os.path.relpath(places[0][0], self.srctree)
+                self.error(path, line, '%s: kernel-doc written twice (also '
+                           'at %s:%d); keep one' % (name, first,
+                                                     places[0][1]))
 
     @staticmethod
     def statement_end(toks, i):
@@ -415,6 +439,7 @@ def main(argv):
         chk.check_file(path, strict=True)
     for path in files_in(resolve(args.internal or []), ('.h', '.c')):
         chk.check_file(path, strict=False)
+    chk.check_once()
     if chk.problems:
         for p in chk.problems:
             print(p, file=sys.stderr)

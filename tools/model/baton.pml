@@ -278,7 +278,7 @@ bit  gp_wait[MAXC];
 
 /*
  * handoff_flush_to_workers(): one llist_add_batch onto w->inbox, then
- * baton_wake_up() when the inbox was empty.
+ * wake_up() when the inbox was empty.
  */
 inline flush_to_workers()
 {
@@ -391,7 +391,7 @@ proctype main_thread()
 	:: atomic {
 		m_blocked = 1;
 end_main:
-		/* epoll_wait; then EVSRC_WAKE: baton_wake_consume() */
+		/* epoll_wait; then EVSRC_WAKE: wake_consume() */
 		if
 		:: m_efd -> m_efd = 0
 		:: nacc < NCLI -> ev_acc = 1; m_efd = 0
@@ -440,7 +440,7 @@ end_main:
 		if
 		:: gone ->
 			/* main_finalize_client(): free reqs, table remove,
-			 * release replies, close, baton_rcu_free */
+			 * release replies, close, rcu_free */
 			closing[c] = 1;
 			finalized[c] = 1;
 			reqs[c] = 0;

@@ -32,8 +32,10 @@ struct baton_obj;
  *	thread-safe; not serialized with the main thread."
  * @flags: BATON_TYPE_FREE_ANY_THREAD or 0
  *
- * An application defines its types as static const structs and registers
- * each with baton_type_register() before creating objects of it.
+ * An application defines each type as a struct that lives as long as its
+ * objects (a static one, usually) and registers it with
+ * baton_type_register() before creating objects of it; registration
+ * writes the struct's private field, so it cannot be const.
  */
 struct baton_type {
 	const char *name;
@@ -64,6 +66,10 @@ struct baton_obj {
  * baton_type_register - validate a type and make it usable
  * @type: the type; must stay valid as long as objects of it exist
  *
+ * Registering a type twice is harmless.  A thread that sees the type
+ * registered (baton_obj_init() succeeds) also sees its name, free and
+ * flags.
+ *
  * Context: any thread, before objects of @type are created.
  * Return: 0, or -EINVAL when @type has no name or free callback or
  * unknown flags.
@@ -76,7 +82,8 @@ BATON_API int baton_type_register(struct baton_type *type);
  * @type: a registered type
  *
  * Context: any thread; @obj is owned by the caller alone.
- * Return: 0, or -EINVAL when @type is not registered.
+ * Return: 0, or -EINVAL when @obj or @type is NULL or @type is not
+ * registered.
  */
 BATON_API int baton_obj_init(struct baton_obj *obj, const struct baton_type *type);
 
@@ -93,7 +100,9 @@ BATON_API struct baton_obj *baton_obj_get(struct baton_obj *obj);
  * baton_obj_get_unless_zero - take a reference to an object found under RCU
  * @obj: an object seen in an RCU-protected structure
  *
- * Context: any registered RCU reader, inside baton_rcu_read_lock().
+ * Context: any registered RCU reader, inside baton_rcu_read_lock(); the
+ * read-side section keeps @obj's memory valid (it was marked RCU), the
+ * count says whether it is still alive.
  * Return: true when a reference was taken, false when @obj is being freed.
  */
 BATON_API bool baton_obj_get_unless_zero(struct baton_obj *obj);
@@ -106,9 +115,12 @@ BATON_API bool baton_obj_get_unless_zero(struct baton_obj *obj);
  * on the main thread at once; on an IO worker, for a main-only type,
  * through that worker's deferred-free queue (main frees it on its next
  * loop); for a BATON_TYPE_FREE_ANY_THREAD type where it is; and after an
- * RCU grace period, batched, when baton_obj_mark_rcu() was called.
+ * RCU grace period, batched, when baton_obj_mark_rcu() was called.  A
+ * put below zero (an application bug) saturates the count: the object
+ * leaks instead of being freed twice, and baton logs it once.
  *
- * Context: any thread holding a reference.
+ * Context: any thread holding a reference; a registered thread may be
+ * inside a read-side critical section.
  */
 BATON_API void baton_obj_put(struct baton_obj *obj);
 

@@ -2,7 +2,7 @@
 /*
  * bench_free.c - objects/s of the ways baton frees an object: directly on
  * main, through the IO->main deferred-free queue, with one call_rcu per
- * object, and with batched grace-period frees (baton_rcu_free).
+ * object, and with batched grace-period frees (rcu_free).
  *
  * Every run first mallocs and initializes its 64-byte objects, then
  * starts the clock, hands each to the mode's free path and counts it done
@@ -128,15 +128,15 @@ static void *producer_thread(void *p)
 	unsigned long i;
 	double t0;
 
-	baton_role_enter_io(0);
-	baton_defer_attach(a->q);
+	role_enter_io(0);
+	defer_attach(a->q);
 	pthread_barrier_wait(a->start);
 	t0 = now_s();
 	for (i = 0; i < a->n; i++)
 		baton_obj_put(&pool[i]->obj);
 	a->secs = now_s() - t0;
-	baton_defer_attach(NULL);
-	baton_role_leave_io();
+	defer_attach(NULL);
+	role_leave_io();
 	return NULL;
 }
 
@@ -152,7 +152,7 @@ static struct result run_deferred(unsigned long n)
 
 	assert_main();
 	pool_fill(n, &bobj_main_type);
-	baton_defer_queue_init(&q, 0, NULL, NULL);
+	defer_queue_init(&q, 0, NULL, NULL);
 	pthread_barrier_init(&start, NULL, 2);
 	a.start = &start;
 	if (pthread_create(&thr, NULL, producer_thread, &a)) {
@@ -163,7 +163,7 @@ static struct result run_deferred(unsigned long n)
 	t0 = now_s();
 	/* Main polls, as its loop would when woken for every batch. */
 	while (freed < n)
-		freed += baton_defer_drain(&q);
+		freed += defer_drain(&q);
 	r.secs = now_s() - t0;
 	pthread_join(thr, NULL);	/* orders a.secs before our read */
 	pthread_barrier_destroy(&start);
@@ -209,15 +209,15 @@ static struct result run_rcu_free(unsigned long n)
 	double t0;
 
 	pool_fill(n, &bobj_any_type);
-	baton_rcu_free_stats(&b0, NULL);
+	rcu_free_stats(&b0, NULL);
 	t0 = now_s();
 	for (i = 0; i < n; i++)
-		baton_rcu_free(pool[i], bobj_free_ptr);
-	baton_rcu_free_flush();
+		rcu_free(pool[i], bobj_free_ptr);
+	rcu_free_flush();
 	r.queue_secs = now_s() - t0;
-	baton_rcu_free_barrier();
+	rcu_free_barrier();
 	r.secs = now_s() - t0;
-	baton_rcu_free_stats(&b1, NULL);
+	rcu_free_stats(&b1, NULL);
 	r.batches = b1 - b0;
 	r.max_batch = BATON_RCU_FREE_BATCH;
 	return r;
@@ -233,15 +233,15 @@ static struct result run_obj_rcu(unsigned long n)
 	pool_fill(n, &bobj_any_type);
 	for (i = 0; i < n; i++)
 		baton_obj_mark_rcu(&pool[i]->obj);
-	baton_rcu_free_stats(&b0, NULL);
+	rcu_free_stats(&b0, NULL);
 	t0 = now_s();
 	for (i = 0; i < n; i++)
 		baton_obj_put(&pool[i]->obj);
-	baton_rcu_free_flush();
+	rcu_free_flush();
 	r.queue_secs = now_s() - t0;
-	baton_rcu_free_barrier();
+	rcu_free_barrier();
 	r.secs = now_s() - t0;
-	baton_rcu_free_stats(&b1, NULL);
+	rcu_free_stats(&b1, NULL);
 	r.batches = b1 - b0;
 	r.max_batch = BATON_RCU_FREE_BATCH;
 	return r;
@@ -268,7 +268,7 @@ int main(int argc, char **argv) __no_role_analysis
 		  run_deferred },
 		{ "call_rcu", "one call_rcu per object + barrier",
 		  run_call_rcu },
-		{ "rcu_free", "baton_rcu_free batched + barrier",
+		{ "rcu_free", "rcu_free batched + barrier",
 		  run_rcu_free },
 		{ "obj_rcu", "RCU-marked baton_obj_put + barrier",
 		  run_obj_rcu },
@@ -311,7 +311,7 @@ int main(int argc, char **argv) __no_role_analysis
 	if (!pool || !rates || !caller_ns)
 		return 1;
 
-	baton_role_enter_main();
+	role_enter_main();
 	baton_rcu_register_thread();
 	if (baton_type_register(&bobj_main_type) ||
 	    baton_type_register(&bobj_any_type))
@@ -356,6 +356,6 @@ int main(int argc, char **argv) __no_role_analysis
 	free(caller_ns);
 	free(pool);
 	baton_rcu_unregister_thread();
-	baton_role_leave_main();
+	role_leave_main();
 	return 0;
 }

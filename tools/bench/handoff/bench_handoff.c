@@ -16,7 +16,7 @@
  *            read; no queue at all (the K tokens ride as the counter's
  *            value).
  *   baton    the real mechanism: include/baton/llist.h inboxes, struct
- *            baton_wake (lib/wake.c: baton_wake_up/consume), an epoll set
+ *            baton_wake (lib/wake.c: wake_up/consume), an epoll set
  *            per thread, the consumer resets the eventfd before
  *            llist_del_all and the producer wakes only when its add found
  *            the inbox empty (Documentation/design.rst).
@@ -54,7 +54,7 @@
 #include <sys/eventfd.h>
 #include <baton/compiler.h>
 #include <baton/llist.h>
-#include <baton/runtime.h>
+#include <baton/wake.h>
 #include "../common/bench.h"
 
 enum mode { MODE_EVENTFD, MODE_BATON, MODE_MUTEX, MODE_BATON_ET, NR_MODES };
@@ -146,7 +146,7 @@ static int side_sleep(const struct run *r, struct side *s)
 		return -errno;
 	/* Reset before taking the list: a wake sent after this stays. */
 	if (r->mode != MODE_BATON_ET)
-		baton_wake_consume(&s->wake);
+		wake_consume(&s->wake);
 	return 0;
 }
 
@@ -182,10 +182,10 @@ static void hand(const struct run *r, struct side *to,
 	if (r->mode == MODE_BATON || r->mode == MODE_BATON_ET) {
 		/* Release of the tokens; wake only on empty -> non-empty. */
 		if (llist_add_batch(first, last, &to->inbox))
-			baton_wake_up(&to->wake);
+			wake_up(&to->wake);
 	} else {
 		mlist_add(&to->ml, first, last);
-		baton_wake_up(&to->wake);
+		wake_up(&to->wake);
 	}
 }
 
@@ -309,7 +309,7 @@ static int side_init(struct side *s, enum mode mode)
 		s->efd = eventfd(0, EFD_CLOEXEC);	/* blocking */
 		return s->efd < 0 ? -errno : 0;
 	}
-	err = baton_wake_init(&s->wake);
+	err = wake_init(&s->wake);
 	if (err)
 		return err;
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -329,7 +329,7 @@ static void side_destroy(struct side *s)
 		close(s->epfd);
 	if (s->efd >= 0)
 		close(s->efd);
-	baton_wake_destroy(&s->wake);
+	wake_destroy(&s->wake);
 	pthread_mutex_destroy(&s->ml.lock);
 }
 

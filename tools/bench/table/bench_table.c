@@ -12,7 +12,7 @@
  *   rcu         the real table: client_table_find() inside
  *               rcu_read_lock_bt(); the updater calls client_table_insert()
  *               and client_table_remove() and frees removed clients with
- *               baton_rcu_free() (batched grace periods), as main does.
+ *               rcu_free() (batched grace periods), as main does.
  *   rwlock      an open-addressing (linear probing) table of the same
  *               clients, same hash, under a pthread_rwlock_t: readers
  *               take it shared, the updater exclusive.
@@ -53,7 +53,9 @@
 #include <baton/rcu_free.h>
 #include <baton/rcu_read.h>
 #include <baton/role.h>
-#include <baton/runtime.h>
+#include <baton/client_internal.h>
+#include <baton/client_table.h>
+#include <baton/server_internal.h>
 #include <uapi/baton/rcu.h>
 #include "../common/bench.h"
 
@@ -304,7 +306,7 @@ static void client_free_rcu(void *p)
  *
  * Both tables are updated in every mode, so the updater costs the same
  * CPU time in each; only the table the readers use is locked (rwlock) or
- * read under RCU.  The removed client goes to baton_rcu_free() in both
+ * read under RCU.  The removed client goes to rcu_free() in both
  * modes (an rwlock reader never holds it past its unlock, but the
  * cds_lfht may still be walked by an RCU reader or a resize).
  *
@@ -325,7 +327,7 @@ static void update_one(struct bench *b, size_t *head) __main_only
 	open_remove(&b->open, old);
 	if (lock)
 		pthread_rwlock_unlock(&b->open.lock);
-	baton_rcu_free(old, client_free_rcu);
+	rcu_free(old, client_free_rcu);
 	b->ring[*head] = c;
 	*head = (*head + 1) % b->nr_clients;
 	/*
@@ -345,7 +347,7 @@ static void *updater_fn(void *arg)
 	unsigned long per_tick, done = 0, ticks = 0;
 
 	baton_rcu_register_thread();
-	baton_role_enter_main();
+	role_enter_main();
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!atomic_load_explicit(&b->stop, memory_order_relaxed)) {
 		/* Spread the remainder over the ticks of each second. */
@@ -353,7 +355,7 @@ static void *updater_fn(void *arg)
 			   (ticks % 1000 < b->updates_per_s % 1000);
 		for (; per_tick; per_tick--, done++)
 			update_one(b, &b->ring_head);
-		baton_rcu_free_flush();	/* once per loop, as main does */
+		rcu_free_flush();	/* once per loop, as main does */
 		ticks++;
 		next.tv_nsec += 1000000;
 		if (next.tv_nsec >= 1000000000) {
@@ -363,7 +365,7 @@ static void *updater_fn(void *arg)
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
 	}
 	b->updates = done;
-	baton_role_leave_main();
+	role_leave_main();
 	baton_rcu_unregister_thread();
 	return NULL;
 }
@@ -404,7 +406,7 @@ static void bench_teardown(struct bench *b) __main_only
 
 	for (i = 0; i < b->nr_clients; i++)
 		client_table_remove(b->srv, b->ring[i]);
-	baton_rcu_free_barrier();	/* the updater's frees have run */
+	rcu_free_barrier();	/* the updater's frees have run */
 	urcu_memb_synchronize_rcu();
 	for (i = 0; i < b->nr_clients; i++)
 		free(b->ring[i]);
@@ -450,7 +452,7 @@ static int run_once(struct bench *b, enum mode mode, unsigned int nr,
 	}
 	/* The updater runs on its own thread (main role) so that this
 	 * thread can keep the main role for setup and teardown. */
-	baton_role_leave_main();
+	role_leave_main();
 	if (updater && (err = -pthread_create(&tu, NULL, updater_fn, b)))
 		goto out;
 	t0 = bench_now_ns();
@@ -486,7 +488,7 @@ static int run_once(struct bench *b, enum mode mode, unsigned int nr,
 	*cpu_ns = lookups ? (double)cpu / lookups : 0;
 	err = 0;
 out:
-	baton_role_enter_main();
+	role_enter_main();
 	return err;
 }
 
@@ -587,7 +589,7 @@ int main(int argc, char **argv) __no_role_analysis
 	memset(b, 0, sizeof(*b));
 	b->updates_per_s = ups;
 	baton_rcu_register_thread();
-	baton_role_enter_main();
+	role_enter_main();
 	if (bench_setup(b, nr_clients)) {
 		fprintf(stderr, "bench_table: setup failed\n");
 		return 1;
@@ -690,7 +692,7 @@ int main(int argc, char **argv) __no_role_analysis
 	if (csv)
 		fclose(csv);
 	bench_teardown(b);
-	baton_role_leave_main();
+	role_leave_main();
 	baton_rcu_unregister_thread();
 	free(b);
 	free(rd);

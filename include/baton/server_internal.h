@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * server_internal.h - the server struct: main's state, its inbox, the
+ * listeners, the workers and the client table.
+ */
+#ifndef _BATON_SERVER_INTERNAL_H
+#define _BATON_SERVER_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <urcu/urcu-memb.h>
+#include <urcu/rculfhash.h>
+
+#include <baton/active_window.h>
+#include <baton/compiler.h>
+#include <baton/evsrc.h>
+#include <baton/llist.h>
+#include <baton/role.h>
+#include <baton/wake.h>
+#include <baton/worker.h>
+#include <uapi/baton/server.h>
+
+struct baton_listener {
+	struct evsrc src;
+	int fd;
+	bool is_unix;
+	bool paused;		/* out of epoll until the next tick (EMFILE) */
+	char path[108];
+};
+
+#define BATON_MAX_LISTENERS	8
+
+/**
+ * struct baton_server - the server: main thread state, workers, table
+ */
+struct baton_server {
+	struct baton_proto proto	__rule(IMMUTABLE);
+	void *user			__rule(IMMUTABLE);
+	unsigned int max_clients	__rule(IMMUTABLE);
+	size_t qbuf_limit		__rule(IMMUTABLE);
+	size_t obuf_limit		__rule(IMMUTABLE);
+	unsigned int tick_hz		__rule(IMMUTABLE);
+	int nr_workers			__rule(IMMUTABLE);	/* 0: main does IO */
+	struct baton_worker *workers	__rule(IMMUTABLE);	/* max(nr_workers, 1) */
+	int epfd			__rule(IMMUTABLE);	/* main's epoll set */
+	int sigfd			__rule(IMMUTABLE);
+	struct evsrc sig_src		__rule(IMMUTABLE);
+	struct cds_lfht *table		__rule(IMMUTABLE);	/* RCU: the nodes */
+
+	struct baton_wake wake ____cacheline_aligned	__rule(IMMUTABLE);
+	struct llist_head inbox		__rule(PENDING);	/* worker -> main clients */
+	_Atomic bool stop		__rule(PENDING);	/* baton_server_stop() */
+	_Atomic unsigned int stoppers	__rule(ATOMIC);	/* stop calls in flight */
+
+	struct baton_listener listeners[BATON_MAX_LISTENERS] ____cacheline_aligned	__rule(MAIN);
+	unsigned int nr_listeners	__rule(MAIN);
+	uint64_t next_id		__rule(MAIN);
+	unsigned int nr_clients		__rule(MAIN);
+	bool ran			__rule(MAIN);
+	bool workers_joined		__rule(MAIN);
+	bool registered_main		__rule(MAIN);	/* create registered the RCU reader */
+	uint64_t next_tick_ms		__rule(MAIN);
+
+	/* Statistics owned by main. */
+	uint64_t st_accepted		__rule(MAIN);
+	uint64_t st_rejected		__rule(MAIN);
+	uint64_t st_requests		__rule(MAIN);
+	uint64_t st_to_main		__rule(MAIN);
+	uint64_t st_to_io		__rule(MAIN);
+	uint64_t st_main_batches	__rule(MAIN);
+	uint64_t st_max_batch		__rule(MAIN);
+	uint64_t st_qbuf_closes		__rule(MAIN);
+	uint64_t st_obuf_closes		__rule(MAIN);
+	uint64_t st_proto_errors	__rule(MAIN);
+
+	/* Active-clients sliding window (seed example B): main only. */
+	int64_t win_sec[ACTIVE_WINDOW_SECS]	__rule(MAIN);
+	uint64_t win_count[ACTIVE_WINDOW_SECS]	__rule(MAIN);
+} __shared_struct;
+
+#endif /* _BATON_SERVER_INTERNAL_H */
