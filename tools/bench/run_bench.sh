@@ -10,12 +10,14 @@
 #   machine.txt           CPU, kernel, compiler, commit, load before/after
 #   NAME.txt, NAME.csv    each benchmark's table and CSV
 #   e2e/                  kvd_vs_redis.sh's tables, CSVs and server logs
+#   lru.txt, lru.csv      LRU hit rates of kvd and redis-server under the
+#                         same maxmemory (e2e/lru_hitrate.py)
 #   NAME.png, NAME.svg    the plots
 #   targets.txt           each target, the measured figure, met or not
 #
 # Usage: run_bench.sh [-o OUTDIR] [-s SECS] [-E] [-q]
 #   -s SECS  seconds per point of each micro-benchmark (default 1)
-#   -E       skip the end-to-end comparison
+#   -E       skip the end-to-end comparisons (requests, LRU hit rate)
 #   -q       quick: 0.1 s points and a quick end-to-end run (checks the
 #            pipeline; the figures mean nothing)
 # Environment: BATON_OBJTREE (the build directory), BATON_SRCTREE.
@@ -45,14 +47,14 @@ mkdir -p "$outdir" || exit 1
 outdir=$(cd "$outdir" && pwd)
 # A run's results never mix with an earlier run's: remove what a run
 # writes (and only that) before starting.
-for n in llist handoff table refcount free rcu e2e e2e-pairs; do
+for n in llist handoff table refcount free rcu e2e e2e-pairs lru; do
 	rm -f "$outdir/$n".txt "$outdir/$n".csv "$outdir/$n".err \
 		"$outdir/$n".png "$outdir/$n".svg "$outdir/$n".gnuplot.err
 done
 rm -rf "$outdir/e2e"
 rm -f "$outdir/targets.txt" "$outdir/machine.txt"
 step=0
-steps=$((6 + e2e))
+steps=$((6 + 2 * e2e))
 failed=""
 
 progress() { printf '[bench %s] %s\n' "$1" "$2" >&2; }
@@ -114,6 +116,10 @@ if [ $e2e = 1 ]; then
 		progress "$step/$steps" "e2e FAILED"
 		failed="$failed e2e"
 	fi
+	largs=""
+	[ $quick = 1 ] && largs="-q"
+	run lru 'server,hit_rate' python3 "$srctree/tools/bench/e2e/lru_hitrate.py" \
+		$largs -k "$objtree/tools/kvd/baton-kvd" -o "$outdir/e2e"
 fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$outdir/machine.txt"
 
@@ -212,7 +218,7 @@ fi
 echo
 cat "$outdir/machine.txt"
 echo
-for f in llist handoff table refcount free rcu e2e; do
+for f in llist handoff table refcount free rcu e2e lru; do
 	[ -f "$outdir/$f.txt" ] || continue
 	echo "==== $f"
 	cat "$outdir/$f.txt"
