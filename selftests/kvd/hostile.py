@@ -5,18 +5,26 @@ mode (peers other than 127.0.0.1, ::1 and the Unix socket refused with
 Redis 7.0's -DENIED text while no password is set) and the Unix socket's
 permissions (--unixsocketperm, whose mode the test reads back).
 
-Every peer is a loopback address: 127.0.0.2 is the "other host", which
-Redis 7.0 refuses as it refuses any address but 127.0.0.1 and ::1.
+The peers are loopback addresses: 127.0.0.2 is the "other host", which
+Redis 7.0 refuses as it refuses any address but 127.0.0.1 and ::1.  As
+root, with "ip netns", a real non-loopback peer is added: a network
+namespace joined to this one by a veth pair (198.18.0.1 here, 198.18.0.2
+there) that the test creates and removes; without them that part is
+skipped.
 
 Usage: hostile.py --io-threads N
 """
 
 import argparse
 import os
+import random
+import shutil
 import socket
 import stat
+import subprocess
 import sys
 import tempfile
+import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -130,6 +138,125 @@ def protected_mode(io_threads):
         os.rmdir(unix_dir)
 
 
+NS_HOST, NS_PEER = '198.18.0.1', '198.18.0.2'
+
+# Run inside the namespace: connect, send PING, print what came back.
+NS_CLIENT = r"""
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+s.sendall(b'*1\r\n$4\r\nPING\r\n')
+out = b''
+try:
+    while not out.endswith(b'\r\n') or out.startswith(b'-DENIED'):
+        d = s.recv(65536)
+        if not d:
+            out += b'<EOF>'
+            break
+        out += d
+except ConnectionResetError:
+    out += b'<EOF>'
+sys.stdout.write(out.hex())
+"""
+
+
+def ip(*args, ns=None):
+    cmd = (['ip', 'netns', 'exec', ns] if ns else []) + ['ip'] + list(args)
+    return subprocess.run(cmd, capture_output=True, timeout=20).returncode == 0
+
+
+def netns_up(tag):
+    """A namespace and a veth pair to it; None (skip) when they cannot
+    be made here."""
+    if os.geteuid() != 0 or not shutil.which('ip'):
+        return None
+    ns, a, b = 'kvd%s' % tag, 'kvda%s' % tag, 'kvdb%s' % tag
+    if not ip('netns', 'add', ns):
+        return None
+    ok = (ip('link', 'add', a, 'type', 'veth', 'peer', 'name', b) and
+          ip('link', 'set', b, 'netns', ns) and
+          ip('addr', 'add', NS_HOST + '/30', 'dev', a) and
+          ip('link', 'set', a, 'up') and
+          ip('addr', 'add', NS_PEER + '/30', 'dev', b, ns=ns) and
+          ip('link', 'set', b, 'up', ns=ns) and
+          ip('link', 'set', 'lo', 'up', ns=ns))
+    if not ok:
+        netns_down((ns, a))
+        return None
+    return ns, a
+
+
+def netns_down(net):
+    ns, a = net
+    ip('link', 'del', a)
+    ip('netns', 'del', ns)
+
+
+def start_on(bind, io_threads, args):
+    """baton-kvd on @bind, ready once its banner is printed (kvdlib's
+    readiness PING would come from @bind itself, a non-loopback peer)."""
+    for _ in range(20):
+        port = random.randint(20000, 39999)
+        log = os.path.join(kvdlib.log_dir(), 'netns-io%d.log' % io_threads)
+        with open(log, 'w') as f:
+            proc = subprocess.Popen(
+                [kvdlib.kvd_binary(), '--bind', bind, '--port', str(port),
+                 '--io-threads', str(io_threads)] + args,
+                stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and proc.poll() is None:
+            with open(log) as f:
+                if 'listening on' in f.read():
+                    return proc, port, log
+            time.sleep(0.05)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+            raise kvdlib.TestFailure('netns server did not start')
+        with open(log) as f:
+            if 'cannot listen' not in f.read():
+                raise kvdlib.TestFailure('netns server exited at start')
+    raise kvdlib.TestFailure('netns server: no free port')
+
+
+def stop(proc, log):
+    proc.terminate()
+    rc = proc.wait(30)
+    with open(log) as f:
+        text = f.read()
+    check(rc == 0 and not any(m in text for m in kvdlib.SANITIZER_MARKS),
+          'netns server exit %d\n%s' % (rc, text[-3000:]))
+
+
+def protected_mode_netns(io_threads):
+    """A peer on another network namespace, the real case."""
+    net = netns_up('%d' % os.getpid())
+    if not net:
+        print('netns part skipped: needs root and "ip netns"')
+        return
+    try:
+        for pm, expect in (('yes', DENIED + b'<EOF>'), ('no', b'+PONG\r\n')):
+            proc, port, log = start_on(NS_HOST, io_threads,
+                                       ['--protected-mode', pm])
+            try:
+                out = subprocess.run(
+                    ['ip', 'netns', 'exec', net[0], sys.executable, '-c',
+                     NS_CLIENT, NS_HOST, str(port)],
+                    capture_output=True, timeout=30)
+                got = bytes.fromhex(out.stdout.decode() or '')
+                check(got == expect, 'protected-mode %s, peer %s: %r' %
+                      (pm, NS_PEER, got[:80]))
+                # This host's own non-loopback address is no loopback.
+                r = connect_from(NS_HOST, port, dst=NS_HOST)
+                if pm == 'yes':
+                    check(denied(r), 'a peer at %s is refused' % NS_HOST)
+                else:
+                    check(served(r), 'a peer at %s is served' % NS_HOST)
+            finally:
+                stop(proc, log)
+    finally:
+        netns_down(net)
+
+
 def unix_socket_perm(io_threads):
     """--unixsocketperm sets the socket's mode after bind; without it the
     umask decides, as in Redis."""
@@ -164,6 +291,7 @@ def main():
     ap.add_argument('--io-threads', type=int, default=1)
     a = ap.parse_args()
     protected_mode(a.io_threads)
+    protected_mode_netns(a.io_threads)
     unix_socket_perm(a.io_threads)
     print('hostile io-threads=%d ok' % a.io_threads)
 
