@@ -3,7 +3,8 @@
 """maxmemory.py - baton-kvd under --maxmemory, each policy filled past the
 limit: noeviction refuses the commands Redis flags denyoom with Redis's
 -OOM text and still serves reads, deletes and the other writes;
-allkeys-lru keeps a hot set that allkeys-random loses; the volatile-*
+allkeys-lru keeps a hot set that allkeys-random loses; allkeys-lfu keeps
+keys read often but not lately, which allkeys-lru loses; the volatile-*
 policies evict only keys with a time to live, volatile-ttl the soonest
 first; used_memory stays within 5 % of the limit while keys are evicted.
 
@@ -152,6 +153,22 @@ def lru_vs_random(io_threads, policy):
         return hot
 
 
+def frequent_vs_recent(io_threads, policy):
+    """100 keys read 50 times each, then 3x the limit of new keys that
+    nobody reads: how many of the 100 survive."""
+    with server(io_threads, policy) as srv:
+        r = Reader(kvdlib.connect(srv.port))
+        check(fill(r, 'freq', 100) == [], 'keys stored')
+        for _ in range(50):
+            pipeline(r, [['GET', 'freq:%d' % i] for i in range(100)])
+        check(fill(r, 'new', 3 * LIMIT // len(VALUE)) == [],
+              '%s: every SET is accepted' % policy)
+        within_5_percent(r, policy)
+        kept = count_existing(r, 'freq', 100)
+        r.sock.close()
+        return kept
+
+
 def volatile(io_threads, policy):
     """Keys without a TTL are never evicted by volatile-*; with nothing
     volatile left, writes are refused."""
@@ -209,10 +226,17 @@ def main():
     rnd = lru_vs_random(a.io_threads, 'allkeys-random')
     check(lru >= 90, 'allkeys-lru kept %d of 100 hot keys' % lru)
     check(rnd <= 50, 'allkeys-random kept %d of 100 hot keys' % rnd)
-    for policy in ('volatile-lru', 'volatile-random', 'volatile-ttl'):
+    lfu = frequent_vs_recent(a.io_threads, 'allkeys-lfu')
+    lru_f = frequent_vs_recent(a.io_threads, 'allkeys-lru')
+    check(lfu >= 90, 'allkeys-lfu kept %d of 100 frequent keys' % lfu)
+    check(lru_f <= 10, 'allkeys-lru kept %d of 100 frequent but old keys'
+          % lru_f)
+    for policy in ('volatile-lru', 'volatile-lfu', 'volatile-random',
+                   'volatile-ttl'):
         volatile(a.io_threads, policy)
-    print('maxmemory io-threads=%d ok (hot keys kept: lru %d, random %d)' %
-          (a.io_threads, lru, rnd))
+    print('maxmemory io-threads=%d ok (hot keys kept: lru %d, random %d; '
+          'frequent keys kept: lfu %d, lru %d)' %
+          (a.io_threads, lru, rnd, lfu, lru_f))
 
 
 if __name__ == '__main__':

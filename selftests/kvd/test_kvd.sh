@@ -64,7 +64,7 @@ for bad in "--port x" "--port 70000" "--io-threads -1" "--io-threads 65" \
 	   "--unixsocketperm 800" "--unixsocketperm 1000" "--unixsocketperm x" \
 	   "--maxmemory 1.5k" "--maxmemory -1" "--maxmemory 1t" "--maxmemory k" \
 	   "--maxmemory 99999999999999999999" "--maxmemory-policy lru" \
-	   "--maxmemory-samples 0"; do
+	   "--maxmemory-samples 0" "--lfu-log-factor -1" "--lfu-decay-time x"; do
 	# shellcheck disable=SC2086 # the options are words
 	"$kvd" $bad >/dev/null 2>&1
 	st=$?

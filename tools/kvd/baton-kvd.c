@@ -26,6 +26,8 @@ struct kvd_config kvd_cfg = {
 	.protected_mode = true,
 	.maxmemory_policy = KVD_EVICT_NOEVICTION,
 	.maxmemory_samples = 5,
+	.lfu_log_factor = 10,
+	.lfu_decay_time = 1,
 };
 
 static const struct baton_proto kvd_proto = {
@@ -48,7 +50,8 @@ enum {
 	OPT_PORT = 256, OPT_BIND, OPT_UNIXSOCKET, OPT_IO_THREADS,
 	OPT_MAXCLIENTS, OPT_REQUIREPASS, OPT_MAX_BULK, OPT_QBUF, OPT_OBUF,
 	OPT_HELP, OPT_PROTECTED_MODE, OPT_UNIXSOCKETPERM, OPT_MAXMEMORY,
-	OPT_MAXMEMORY_POLICY, OPT_MAXMEMORY_SAMPLES,
+	OPT_MAXMEMORY_POLICY, OPT_MAXMEMORY_SAMPLES, OPT_LFU_LOG_FACTOR,
+	OPT_LFU_DECAY_TIME,
 };
 
 static const struct option options[] = {
@@ -67,6 +70,8 @@ static const struct option options[] = {
 	{ "maxmemory", required_argument, NULL, OPT_MAXMEMORY },
 	{ "maxmemory-policy", required_argument, NULL, OPT_MAXMEMORY_POLICY },
 	{ "maxmemory-samples", required_argument, NULL, OPT_MAXMEMORY_SAMPLES },
+	{ "lfu-log-factor", required_argument, NULL, OPT_LFU_LOG_FACTOR },
+	{ "lfu-decay-time", required_argument, NULL, OPT_LFU_DECAY_TIME },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -99,10 +104,12 @@ static void usage(FILE *f)
 "                            127.0.0.1, ::1 and the Unix socket (default yes)\n"
 "  --maxmemory BYTES         evict (or refuse writes) past this much memory\n"
 "                            (default 0: no limit)\n"
-"  --maxmemory-policy P      noeviction (default), allkeys-lru,\n"
-"                            allkeys-random, volatile-lru, volatile-random,\n"
-"                            volatile-ttl\n"
-"  --maxmemory-samples N     keys sampled per LRU eviction (default 5)\n"
+"  --maxmemory-policy P      noeviction (default), allkeys-lru, allkeys-lfu,\n"
+"                            allkeys-random, volatile-lru, volatile-lfu,\n"
+"                            volatile-random, volatile-ttl\n"
+"  --maxmemory-samples N     keys sampled per LRU/LFU eviction (default 5)\n"
+"  --lfu-log-factor N        LFU counter growth, as Redis (default 10)\n"
+"  --lfu-decay-time MIN      LFU counter decay period, as Redis (default 1)\n"
 "  --help                    this text\n"
 "\n"
 "Sizes take a k, m or g suffix (powers of 1024), except --maxmemory's,\n"
@@ -259,6 +266,14 @@ static int parse_options(int argc, char **argv)
 		case OPT_MAXMEMORY_SAMPLES:
 			err = parse_num(optarg, 1, INT_MAX, &v);
 			kvd_cfg.maxmemory_samples = (int)v;
+			break;
+		case OPT_LFU_LOG_FACTOR:
+			err = parse_num(optarg, 0, INT_MAX, &v);
+			kvd_cfg.lfu_log_factor = (int)v;
+			break;
+		case OPT_LFU_DECAY_TIME:
+			err = parse_num(optarg, 0, INT_MAX, &v);
+			kvd_cfg.lfu_decay_time = (int)v;
 			break;
 		case OPT_PROTECTED_MODE:
 			err = kvd_parse_yesno(optarg, &kvd_cfg.protected_mode);

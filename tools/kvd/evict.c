@@ -7,10 +7,12 @@
  * The policies are Redis 7.0's: noeviction refuses the commands Redis
  * flags "denyoom" with -OOM; allkeys-lru and volatile-lru evict the key
  * idle the longest among a sample, kept in a small pool across rounds
- * (Redis's approximated LRU, maxmemory-samples keys per round);
- * allkeys-random and volatile-random evict a random key; volatile-ttl the
- * key that expires first (the expiry heap's root: exact where Redis
- * samples).  volatile-* consider only keys with a time to live.
+ * (Redis's approximated LRU, maxmemory-samples keys per round); the -lfu
+ * ones, the same way, the key used the least often (Redis's 8-bit
+ * logarithmic counter that decays with time); allkeys-random and
+ * volatile-random evict a random key; volatile-ttl the key that expires
+ * first (the expiry heap's root: exact where Redis samples).  volatile-*
+ * consider only keys with a time to live.
  *
  * All of this is main-only state: the keyspace, the pool, the counters.
  */
@@ -28,12 +30,17 @@
 #define EVICT_TICK_BUDGET_US	2000	/* per tick, like the expiry sweep */
 #define EVICT_CHECK_EVERY	16	/* evictions between clock reads */
 #define LOAD_FORCE_GROW_PERMILLE 1618	/* Redis grows a full table anyway */
+#define LFU_INIT_VAL		5	/* a new key's counter, as Redis */
+#define LFU_MAX			255
+#define LFU_MINUTES_MASK	0xffffu	/* the decay clock wraps in 45 days */
 
-static const char *const policy_names[] = {
+static const char *const policy_names[KVD_EVICT_NR_POLICIES] = {
 	[KVD_EVICT_VOLATILE_LRU] = "volatile-lru",
+	[KVD_EVICT_VOLATILE_LFU] = "volatile-lfu",
 	[KVD_EVICT_VOLATILE_RANDOM] = "volatile-random",
 	[KVD_EVICT_VOLATILE_TTL] = "volatile-ttl",
 	[KVD_EVICT_ALLKEYS_LRU] = "allkeys-lru",
+	[KVD_EVICT_ALLKEYS_LFU] = "allkeys-lfu",
 	[KVD_EVICT_ALLKEYS_RANDOM] = "allkeys-random",
 	[KVD_EVICT_NOEVICTION] = "noeviction",
 };
@@ -59,7 +66,8 @@ static const char *const denyoom_cmds[] = {
 
 /**
  * struct pool_slot - one candidate of the eviction pool
- * @idle: how long the key has been idle (ms) when it was sampled
+ * @idle: its evict_score() when it was sampled (idle ms, or for LFU
+ *	255 minus its counter)
  * @len: the key's length
  * @long_key: the key when longer than POOL_KEY_INLINE (allocated), or NULL
  * @inline_key: the key otherwise
@@ -169,7 +177,7 @@ int kvd_evict_policy_parse(const char *s, enum kvd_evict_policy *out)
 {
 	unsigned int i;
 
-	for (i = 0; i < sizeof(policy_names) / sizeof(policy_names[0]); i++) {
+	for (i = 0; i < KVD_EVICT_NR_POLICIES; i++) {
 		if (!strcasecmp(s, policy_names[i])) {
 			*out = (enum kvd_evict_policy)i;
 			return 0;
@@ -218,30 +226,119 @@ bool kvd_cmd_denyoom(const char *fullname)
 }
 
 /**
- * kvd_evict_touch - note an access to a key, for the LRU policies
+ * lfu_policy - whether the policy ranks keys by access frequency
+ *
+ * Context: main thread.
+ * Return: true for allkeys-lfu and volatile-lfu.
+ */
+static bool lfu_policy(void)
+{
+	return kvd_cfg.maxmemory_policy == KVD_EVICT_ALLKEYS_LFU ||
+	       kvd_cfg.maxmemory_policy == KVD_EVICT_VOLATILE_LFU;
+}
+
+/*
+ * Under an LFU policy an entry's @lru holds, as Redis's object header
+ * does, the minute its counter was last decayed (16 bits) above an 8-bit
+ * logarithmic access counter.  Under the others it holds kvd_now_ms() in
+ * 32 bits: idle times are exact up to 49 days.  Switching policy
+ * reinterprets the field, as in Redis: ranks are off until keys are used.
+ */
+
+/**
+ * lfu_minutes - the LFU decay clock
+ * @now: kvd_now_ms()
+ *
+ * Context: any thread.
+ * Return: minutes, in 16 bits.
+ */
+static uint32_t lfu_minutes(int64_t now)
+{
+	return (uint32_t)(now / 60000) & LFU_MINUTES_MASK;
+}
+
+/**
+ * lfu_decayed - an entry's counter after the decay due by now
  * @e: the entry
  * @now: kvd_now_ms()
  *
- * The clock is kvd_now_ms() in 32 bits: idle times are exact up to
- * 49 days, which is far more than sampling can tell apart.
+ * One point per lfu-decay-time minutes since the last decay (none when
+ * that is 0).
+ *
+ * Context: main thread.
+ * Return: the counter, 0-255.
+ */
+static uint32_t lfu_decayed(const struct kvd_entry *e, int64_t now)
+{
+	uint32_t counter = e->lru & 0xff, then = e->lru >> 8;
+	uint32_t elapsed = (lfu_minutes(now) - then) & LFU_MINUTES_MASK;
+	uint32_t periods = kvd_cfg.lfu_decay_time ?
+			   elapsed / (uint32_t)kvd_cfg.lfu_decay_time : 0;
+
+	return periods > counter ? 0 : counter - periods;
+}
+
+/**
+ * kvd_evict_new_key - set a new key's eviction rank
+ * @e: the entry
+ * @now: kvd_now_ms()
+ *
+ * Under LFU a new key starts at Redis's LFU_INIT_VAL, so that it is not
+ * the first to go before it had a chance to be used.
+ *
+ * Context: main thread.
+ */
+void kvd_evict_new_key(struct kvd_entry *e, int64_t now)
+{
+	if (lfu_policy())
+		e->lru = lfu_minutes(now) << 8 | LFU_INIT_VAL;
+	else
+		e->lru = (uint32_t)now;
+}
+
+/**
+ * kvd_evict_touch - note an access to a key, for the LRU and LFU policies
+ * @e: the entry
+ * @now: kvd_now_ms()
+ *
+ * LFU: the counter decays, then grows by one with probability
+ * 1 / ((counter - LFU_INIT_VAL) * lfu-log-factor + 1), as in Redis: with
+ * the default factor 10 it reaches 255 after about a million accesses.
  *
  * Context: main thread.
  */
 void kvd_evict_touch(struct kvd_entry *e, int64_t now)
 {
-	e->lru = (uint32_t)now;
+	uint32_t counter;
+	double base, p;
+
+	if (!lfu_policy()) {
+		e->lru = (uint32_t)now;
+		return;
+	}
+	counter = lfu_decayed(e, now);
+	if (counter < LFU_MAX) {
+		base = counter > LFU_INIT_VAL ? counter - LFU_INIT_VAL : 0;
+		p = 1.0 / (base * kvd_cfg.lfu_log_factor + 1);
+		if ((double)(rnd() >> 11) / (double)(1ULL << 53) < p)
+			counter++;
+	}
+	e->lru = lfu_minutes(now) << 8 | counter;
 }
 
 /**
- * idle_ms - how long a key has gone without an access
+ * evict_score - how evictable a key is: the larger, the sooner it goes
  * @e: the entry
  * @now: kvd_now_ms()
  *
  * Context: main thread.
- * Return: milliseconds.
+ * Return: LRU: milliseconds since its last access; LFU: 255 minus its
+ * decayed counter.
  */
-static uint64_t idle_ms(const struct kvd_entry *e, int64_t now)
+static uint64_t evict_score(const struct kvd_entry *e, int64_t now)
 {
+	if (lfu_policy())
+		return LFU_MAX - lfu_decayed(e, now);
 	return (uint32_t)((uint32_t)now - e->lru);
 }
 
@@ -273,10 +370,10 @@ static void slot_clear(struct pool_slot *sl)
 /**
  * pool_insert - offer a sampled key to the pool
  * @e: the key's entry
- * @idle: its idle time
+ * @idle: its evict_score()
  *
- * A full pool drops its least idle candidate for a more idle one; a key
- * less idle than all of a full pool's is not kept.
+ * A full pool drops its lowest-scored candidate for a higher one; a key
+ * scored below all of a full pool's is not kept.
  *
  * Context: main thread.
  */
@@ -331,7 +428,7 @@ static void sample_table(struct kvd_db *db, unsigned long n, int64_t now)
 		struct kvd_entry *e;
 
 		for (e = db->buckets[b]; e && got < n; e = e->next, got++)
-			pool_insert(e, idle_ms(e, now));
+			pool_insert(e, evict_score(e, now));
 		b = (b + 1) & db->mask;
 		if (++steps > db->mask + 1 && !got)
 			break;		/* cannot happen while db->count > 0 */
@@ -353,18 +450,18 @@ static void sample_volatile(struct kvd_db *db, unsigned long n, int64_t now)
 	for (i = 0; i < n; i++) {
 		struct kvd_entry *e = db->heap[rnd() % db->heap_len];
 
-		pool_insert(e, idle_ms(e, now));
+		pool_insert(e, evict_score(e, now));
 	}
 }
 
 /**
- * pool_best - the most idle pool candidate that is still a key to evict
+ * pool_best - the best pool candidate that is still a key to evict
  * @db: the keyspace
  * @volatile_only: the key must still have a time to live
  * @now: kvd_now_ms()
  *
- * Candidates are taken from the most idle end; each is removed from the
- * pool whether it is still there or not.
+ * Candidates are taken from the highest score down; each is removed from
+ * the pool whether its key is still there or not.
  *
  * Context: main thread.
  * Return: the entry, or NULL when the pool has none left.
@@ -425,6 +522,7 @@ static struct kvd_entry *pick_victim(struct kvd_db *db, int64_t now)
 
 	switch (kvd_cfg.maxmemory_policy) {
 	case KVD_EVICT_ALLKEYS_LRU:
+	case KVD_EVICT_ALLKEYS_LFU:
 		while (db->count) {
 			sample_table(db, n, now);
 			e = pool_best(db, false, now);
@@ -433,6 +531,7 @@ static struct kvd_entry *pick_victim(struct kvd_db *db, int64_t now)
 		}
 		return NULL;
 	case KVD_EVICT_VOLATILE_LRU:
+	case KVD_EVICT_VOLATILE_LFU:
 		while (db->heap_len) {
 			sample_volatile(db, n, now);
 			e = pool_best(db, true, now);

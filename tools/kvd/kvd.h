@@ -32,14 +32,17 @@
 #define KVD_OBUF_DEFAULT	(1024ULL * 1024 * 1024)	/* reply bytes queued */
 #define KVD_HZ			10
 
-/* maxmemory-policy values (evict.c) */
+/* maxmemory-policy values (evict.c), in the order Redis lists them */
 enum kvd_evict_policy {
 	KVD_EVICT_VOLATILE_LRU,
+	KVD_EVICT_VOLATILE_LFU,
 	KVD_EVICT_VOLATILE_RANDOM,
 	KVD_EVICT_VOLATILE_TTL,
 	KVD_EVICT_ALLKEYS_LRU,
+	KVD_EVICT_ALLKEYS_LFU,
 	KVD_EVICT_ALLKEYS_RANDOM,
 	KVD_EVICT_NOEVICTION,
+	KVD_EVICT_NR_POLICIES,
 };
 
 /**
@@ -57,7 +60,9 @@ enum kvd_evict_policy {
  * @protected_mode: refuse non-loopback peers while no password is set
  * @maxmemory: the limit on kvd_stats.used_memory, 0 for none
  * @maxmemory_policy: what to evict past it
- * @maxmemory_samples: keys sampled per eviction round (LRU policies)
+ * @maxmemory_samples: keys sampled per eviction round (LRU and LFU)
+ * @lfu_log_factor: how slowly an LFU counter grows (Redis's default 10)
+ * @lfu_decay_time: minutes for an LFU counter to lose one (default 1)
  *
  * Written by main() before baton_server_create() starts the IO workers
  * (thread creation orders the writes before every read) and never after,
@@ -80,6 +85,8 @@ struct kvd_config {
 	unsigned long long maxmemory;
 	enum kvd_evict_policy maxmemory_policy;
 	int maxmemory_samples;
+	int lfu_log_factor;
+	int lfu_decay_time;
 };
 
 extern struct kvd_config kvd_cfg;
@@ -166,7 +173,8 @@ struct kvd_list {
  * @expire_ms: when it expires (kvd_now_ms() clock), or -1
  * @heap_idx: its place in the expiry heap while @expire_ms >= 0
  * @type: the value's type
- * @lru: when it was last looked up (kvd_evict_touch()), for eviction
+ * @lru: for eviction: when it was last looked up (the LRU policies), or
+ *	its access frequency and when that was last decayed (LFU)
  * @str: the value of a KVD_STRING
  * @list: the value of a KVD_LIST
  * @keylen: the key's length
@@ -466,6 +474,7 @@ int kvd_parse_memory(const char *s, unsigned long long *out);
 int kvd_evict_policy_parse(const char *s, enum kvd_evict_policy *out);
 const char *kvd_evict_policy_name(enum kvd_evict_policy p);
 bool kvd_cmd_denyoom(const char *fullname);
+void kvd_evict_new_key(struct kvd_entry *e, int64_t now);
 void kvd_evict_touch(struct kvd_entry *e, int64_t now);
 bool kvd_evict_over(void);
 bool kvd_mem_may_grow(size_t bytes, size_t load_permille);

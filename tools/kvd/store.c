@@ -647,7 +647,7 @@ struct kvd_entry *kvd_store_add(struct kvd_db *db, const char *key,
 		}
 	}
 	e->hash = key_hash(key, len);
-	kvd_evict_touch(e, kvd_now_ms());
+	kvd_evict_new_key(e, kvd_now_ms());
 	e->expire_ms = -1;
 	e->heap_idx = 0;
 	e->keylen = len;
