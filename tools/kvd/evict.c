@@ -524,7 +524,8 @@ static struct kvd_entry *pick_victim(struct kvd_db *db, int64_t now)
 	case KVD_EVICT_ALLKEYS_LRU:
 	case KVD_EVICT_ALLKEYS_LFU:
 		while (db->count) {
-			sample_table(db, n, now);
+			/* No more samples than keys, as Redis. */
+			sample_table(db, n < db->count ? n : db->count, now);
 			e = pool_best(db, false, now);
 			if (e)
 				return e;
@@ -533,7 +534,8 @@ static struct kvd_entry *pick_victim(struct kvd_db *db, int64_t now)
 	case KVD_EVICT_VOLATILE_LRU:
 	case KVD_EVICT_VOLATILE_LFU:
 		while (db->heap_len) {
-			sample_volatile(db, n, now);
+			sample_volatile(db, n < db->heap_len ? n : db->heap_len,
+					now);
 			e = pool_best(db, true, now);
 			if (e)
 				return e;
