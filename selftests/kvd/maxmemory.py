@@ -201,6 +201,45 @@ def volatile(io_threads, policy):
         r.sock.close()
 
 
+def budget_then_tick(io_threads):
+    """A 24 MB value lands when 200000 small keys fill most of a 32 MB
+    limit: some 140000 keys must go.  Eviction before a command stops
+    after its time budget (500 us), so the next command finds most of
+    them still there; later commands and the tick go on until memory is
+    under the limit."""
+    limit = 32 * 1024 * 1024
+    with kvdlib.Server('maxmemory-budget', io_threads,
+                       ['--maxmemory', str(limit), '--maxmemory-policy',
+                        'allkeys-lru']) as srv:
+        r = Reader(kvdlib.connect(srv.port, timeout=60))
+        r.timeout = 60
+        keys = 200000
+        for i in range(0, keys, 5000):
+            args = []
+            for j in range(i, i + 5000):
+                args += ['s:%d' % j, 'x' * 10]
+            check(call(r, 'MSET', *args) == '+OK', 'MSET of small keys')
+        check(call(r, 'DBSIZE') == keys and used(r) < limit,
+              'the small keys fit: %d bytes' % used(r))
+        check(call(r, 'SET', 'big', 'v' * (24 * 1024 * 1024)) == '+OK',
+              'the big value is accepted')
+        first = call(r, 'DBSIZE')
+        check(first > keys * 3 // 4, 'one command\'s budget evicted %d '
+              'keys: it should stop long before' % (keys + 1 - first))
+        deadline = time.monotonic() + 60
+        while used(r) > limit:
+            check(time.monotonic() < deadline, 'still over the limit after '
+                  '60 s: %d bytes' % used(r))
+            time.sleep(0.05)
+        st = info(r, 'stats')
+        check(call(r, 'EXISTS', 'big') == 1, 'the big value is kept (LRU)')
+        check(int(st['evicted_keys']) > keys // 2,
+              'evicted %s keys' % st['evicted_keys'])
+        check(st['current_eviction_exceeded_time'] == '0',
+              'under the limit again: %r' % st)
+        r.sock.close()
+
+
 def nothing_to_evict(io_threads):
     """allkeys-lru with a limit below the empty keyspace: nothing can be
     evicted, so denyoom commands are refused, the rest runs."""
@@ -221,6 +260,7 @@ def main():
     ap.add_argument('--io-threads', type=int, default=1)
     a = ap.parse_args()
     noeviction(a.io_threads)
+    budget_then_tick(a.io_threads)
     nothing_to_evict(a.io_threads)
     lru = lru_vs_random(a.io_threads, 'allkeys-lru')
     rnd = lru_vs_random(a.io_threads, 'allkeys-random')
