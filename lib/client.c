@@ -12,6 +12,9 @@
 #include <baton/rcu_free.h>
 #include <baton/rcu_read.h>
 #include <baton/client_internal.h>
+#include <baton/clock.h>
+#include <baton/handoff.h>
+#include <baton/post.h>
 #include <baton/client_table.h>
 #include <baton/server_internal.h>
 #include <baton/wake.h>
@@ -71,8 +74,19 @@ struct baton_client *client_alloc(struct baton_server *s, int fd,
 	cds_lfht_node_init(&c->table_node);
 	client_init_io_view(c);
 	c->owner = role_self();
+	init_llist_head(&c->posts);
+	atomic_init(&c->pending_read, 0);
+	atomic_init(&c->pending_ctl, 0);
+	atomic_init(&c->ctl_state, 0);
+	atomic_init(&c->kick_queued, 0);
+	atomic_init(&c->out_pending, 0);
+	atomic_init(&c->last_input_ms, clock_now_ms());
 	c->at_main = true;
 	c->active_sec = -1;
+	c->idle_timeout_ms = BATON_IDLE_DEFAULT;
+	c->limit_hard = s->limit_hard;
+	c->limit_soft = s->limit_soft;
+	c->limit_soft_secs = s->limit_soft_secs;
 	return c;
 }
 
@@ -85,6 +99,10 @@ struct baton_client *client_alloc(struct baton_server *s, int fd,
  */
 static void client_free(struct baton_client *c)
 {
+	/* Main released the output when it finalized the client; posts can
+	 * only be left by a finalize that failed half way. */
+	client_take_posts(c);
+	client_release_output(c);
 	free(c->qbuf);
 	free(c->reqs);
 	free(c->err_msg);
@@ -141,6 +159,11 @@ void client_release_output(struct baton_client *c)
 {
 	struct out_chunk *ch = c->out_head, *next;
 
+	/* Relaxed: a standalone counter (see struct baton_client).  Main's
+	 * own unpublished replies were never added to it. */
+	atomic_fetch_sub_explicit(&c->out_pending, c->out_bytes - c->out_unpub,
+				  memory_order_relaxed);
+	c->out_unpub = 0;
 	c->out_head = c->out_tail = NULL;
 	c->out_bytes = 0;
 	for (; ch; ch = next) {
@@ -184,6 +207,60 @@ void client_append_chunk(struct baton_client *c, struct out_chunk *ch)
 	c->out_bytes += ch->len;
 }
 
+/**
+ * client_take_posts - move the output main posted onto the output queue
+ * @c: the client, owned by the caller
+ *
+ * Called by the owner after it consumed CTL_POSTS (client_take_ctl()), and
+ * by main when the client reaches it: the llist_del_all is the acquire
+ * that pairs with main's llist_add, so the chunks main filled are the
+ * caller's.  They were counted in @out_pending when main posted them.
+ *
+ * Context: the owner of @c (or the last holder of its memory).
+ * Return: the bytes moved.
+ */
+size_t client_take_posts(struct baton_client *c)
+{
+	struct llist_node *node, *pos, *n;
+	size_t bytes = 0;
+
+	if (llist_empty(&c->posts))
+		return 0;
+	node = llist_reverse_order(llist_del_all(&c->posts));
+	llist_for_each_safe(pos, n, node) {
+		struct out_chunk *ch = container_of(pos, struct out_chunk, pnode);
+
+		bytes += ch->len;
+		client_append_chunk(c, ch);
+	}
+	return bytes;
+}
+
+/**
+ * client_owned_by_self - whether the calling thread owns @c now
+ * @c: the client
+ *
+ * Decided from fields the caller may read: main's own at_main, or the
+ * serving worker's own io_at_main and io_gone, so it works in release
+ * builds, where it turns misuse into -EPERM instead of a race.
+ *
+ * Context: any thread.
+ * Return: true for main while it owns @c, or for @c's IO worker (or main
+ * playing it) while the worker owns @c.
+ */
+bool client_owned_by_self(const struct baton_client *c) __no_role_analysis
+{
+	switch (role_current()) {
+	case BATON_ROLE_MAIN:
+		return c->at_main;
+	case BATON_ROLE_IO:
+		return c->worker->index == role_io_index() && !c->io_at_main &&
+		       !c->io_gone;
+	default:
+		return false;
+	}
+}
+
 /* Whether @len more reply bytes may be queued; past the limit the client
  * is marked to close with its replies dropped. */
 static int client_reply_check(struct baton_client *c, size_t len)
@@ -208,18 +285,35 @@ static int client_reply_nomem(struct baton_client *c)
 	return -ENOMEM;
 }
 
-BATON_API int baton_client_write(struct baton_client *c, const void *buf,
-				 size_t len)
+/*
+ * Who may write to @c, and how: its owner appends to the output queue
+ * itself; main posts to a client it does not own (post.c); anyone else
+ * is misusing the API.
+ */
+enum client_writer { WRITER_OWNER, WRITER_POST, WRITER_NONE };
+
+static enum client_writer client_writer(const struct baton_client *c)
+	__no_role_analysis
+{
+	if (role_current() == BATON_ROLE_MAIN && !c->at_main)
+		return WRITER_POST;
+	return client_owned_by_self(c) ? WRITER_OWNER : WRITER_NONE;
+}
+
+/*
+ * Append @len copied bytes to the output queue of @c, owned by the
+ * caller: into the last chunk when it has room, else a new chunk.
+ */
+static int client_append_copy(struct baton_client *c, const void *buf,
+			      size_t len)
 {
 	struct out_chunk *tail;
 	size_t room, cap;
 	int err;
 
-	assert_owner(c->owner);
 	err = client_reply_check(c, len);
 	if (err || !len)
 		return err;
-
 	tail = c->out_tail;
 	if (tail && !tail->ref) {
 		room = tail->cap - (size_t)(tail->data - tail->buf) - tail->len;
@@ -231,18 +325,100 @@ BATON_API int baton_client_write(struct baton_client *c, const void *buf,
 		}
 	}
 	cap = tail && tail->ref ? OUT_CHUNK_AFTER_REF : OUT_CHUNK_SIZE;
-	if (len > cap)
-		cap = len;
-	tail = bt_malloc(sizeof(*tail) + cap);
+	tail = client_chunk_copy(buf, len, cap);
 	if (!tail)
 		return client_reply_nomem(c);
-	tail->ref = NULL;
-	tail->cap = cap;
-	tail->data = tail->buf;
-	tail->len = len;
-	memcpy(tail->buf, buf, len);
 	client_append_chunk(c, tail);
 	return 0;
+}
+
+/**
+ * client_chunk_copy - a chunk holding a copy of @len bytes
+ * @buf: the bytes
+ * @len: how many
+ * @cap: room to allocate at least (more bytes may be appended later)
+ *
+ * Context: any thread.
+ * Return: the chunk, or NULL when out of memory.
+ */
+struct out_chunk *client_chunk_copy(const void *buf, size_t len, size_t cap)
+{
+	struct out_chunk *ch;
+
+	if (len > cap)
+		cap = len;
+	ch = bt_malloc(sizeof(*ch) + cap);
+	if (!ch)
+		return NULL;
+	ch->ref = NULL;
+	ch->cap = cap;
+	ch->data = ch->buf;
+	ch->len = len;
+	memcpy(ch->buf, buf, len);
+	return ch;
+}
+
+/**
+ * client_chunk_ref - a chunk that references @len bytes of @obj
+ * @obj: the object; the chunk takes a reference
+ * @data: the first byte, inside @obj
+ * @len: how many
+ *
+ * Context: any thread holding a reference to @obj.
+ * Return: the chunk, or NULL when out of memory.
+ */
+struct out_chunk *client_chunk_ref(struct baton_obj *obj, const void *data,
+				   size_t len)
+{
+	struct out_chunk *ch = bt_malloc(sizeof(*ch));
+
+	if (!ch)
+		return NULL;
+	ch->ref = baton_obj_get(obj);
+	ch->cap = 0;
+	ch->data = data;
+	ch->len = len;
+	return ch;
+}
+
+/*
+ * Count what the owner just appended as pending output: main adds its
+ * replies to out_pending once, when it hands the client back (out_unpub
+ * until then: one atomic add per handoff, not per reply); a worker
+ * writing from @parse adds at once.
+ */
+static void client_count_write(struct baton_client *c, size_t before)
+	__no_role_analysis
+{
+	if (c->out_bytes <= before)
+		return;
+	if (role_current() == BATON_ROLE_MAIN)
+		c->out_unpub += c->out_bytes - before;
+	else
+		atomic_fetch_add_explicit(&c->out_pending, c->out_bytes - before,
+					  memory_order_relaxed);
+}
+
+BATON_API int baton_client_write(struct baton_client *c, const void *buf,
+				 size_t len)
+{
+	size_t before;
+	int err;
+
+	switch (client_writer(c)) {
+	case WRITER_POST:
+		assert_main();
+		return post_copy(c, buf, len);
+	case WRITER_NONE:
+		return role_misuse("baton_client_write");
+	case WRITER_OWNER:
+		break;
+	}
+	assert_owner(c->owner);
+	before = c->out_bytes;
+	err = client_append_copy(c, buf, len);
+	client_count_write(c, before);
+	return err;
 }
 
 BATON_API int baton_client_write_ref(struct baton_client *c,
@@ -250,31 +426,42 @@ BATON_API int baton_client_write_ref(struct baton_client *c,
 				     size_t len)
 {
 	struct out_chunk *ch;
+	size_t before;
 	int err;
 
-	assert_owner(c->owner);
 	if (len < WRITE_REF_COPY_MAX)
 		return baton_client_write(c, data, len);
+	switch (client_writer(c)) {
+	case WRITER_POST:
+		assert_main();
+		return post_ref(c, obj, data, len);
+	case WRITER_NONE:
+		return role_misuse("baton_client_write_ref");
+	case WRITER_OWNER:
+		break;
+	}
+	assert_owner(c->owner);
 	err = client_reply_check(c, len);
-	if (err || !len)
+	if (err)
 		return err;
-	ch = bt_malloc(sizeof(*ch));
+	ch = client_chunk_ref(obj, data, len);
 	if (!ch)
 		return client_reply_nomem(c);
-	ch->ref = baton_obj_get(obj);
-	ch->cap = 0;
-	ch->data = data;
-	ch->len = len;
+	before = c->out_bytes;
 	client_append_chunk(c, ch);
+	client_count_write(c, before);
 	return 0;
 }
 
 BATON_API int baton_client_set_error(struct baton_client *c, const char *msg,
 				     size_t len)
 {
-	char *copy = bt_malloc(len ? len : 1);
+	char *copy;
 
+	if (!client_owned_by_self(c))
+		return role_misuse("baton_client_set_error");
 	assert_owner(c->owner);
+	copy = bt_malloc(len ? len : 1);
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, msg, len);
@@ -282,6 +469,28 @@ BATON_API int baton_client_set_error(struct baton_client *c, const char *msg,
 	c->err_msg = copy;
 	c->err_len = len;
 	return 0;
+}
+
+BATON_API void *baton_client_proto_state(struct baton_client *c)
+{
+	if (!client_owned_by_self(c)) {
+		role_misuse("baton_client_proto_state");
+		return NULL;
+	}
+	assert_owner(c->owner);
+	return c->proto_state;
+}
+
+BATON_API size_t baton_client_output_bytes(struct baton_client *c)
+{
+	size_t pending;
+
+	if (!role_is_main())
+		return (size_t)role_misuse("baton_client_output_bytes") * 0;
+	/* Relaxed: a standalone counter; main's own replies since it took
+	 * the client are added at the handoff, so count them here. */
+	pending = atomic_load_explicit(&c->out_pending, memory_order_relaxed);
+	return c->at_main ? pending + c->out_unpub : pending;
 }
 
 BATON_API uint64_t baton_client_id(const struct baton_client *c)
@@ -301,28 +510,37 @@ BATON_API struct baton_server *baton_client_server(const struct baton_client *c)
 
 BATON_API void baton_client_set_data(struct baton_client *c, void *data)
 {
-	assert_main();
+	if (!role_is_main()) {
+		role_misuse("baton_client_set_data");
+		return;
+	}
 	c->app_data = data;
 }
 
 BATON_API void *baton_client_data(const struct baton_client *c)
 {
-	assert_main();
+	if (!role_is_main()) {
+		role_misuse("baton_client_data");
+		return NULL;
+	}
 	return c->app_data;
 }
 
 BATON_API int baton_client_io_worker(const struct baton_client *c)
 {
-	assert_main();
+	if (!role_is_main()) {
+		role_misuse("baton_client_io_worker");
+		return -1;
+	}
 	return c->worker && !c->worker->inline_io ? c->worker->index : -1;
 }
 
-BATON_API struct baton_client *baton_client_lookup(struct baton_server *s,
-						   uint64_t id)
+/* client_lookup - baton_client_lookup() for main, which checked its role. */
+static struct baton_client *client_lookup(struct baton_server *s, uint64_t id)
+	__main_only
 {
 	struct baton_client *c;
 
-	assert_main();
 	rcu_read_lock_bt();
 	c = client_table_find(s, id);
 	rcu_read_unlock_bt();
@@ -330,51 +548,78 @@ BATON_API struct baton_client *baton_client_lookup(struct baton_server *s,
 	return c && !c->closing ? c : NULL;
 }
 
-/*
- * Ask the worker that owns @c to close it.  The kick holds a reference so
- * the client's memory outlives its place on the worker's kick list even
- * if the client reaches main and is finalized first.
- */
-static void client_kick_worker(struct baton_client *c, unsigned int how)
-	__main_only
+BATON_API struct baton_client *baton_client_lookup(struct baton_server *s,
+						   uint64_t id)
 {
-	struct baton_worker *w = c->worker;
+	if (!role_is_main()) {
+		role_misuse("baton_client_lookup");
+		return NULL;
+	}
+	return client_lookup(s, id);
+}
 
-	/* Release: pairs with the acquire in client_take_close_request(). */
-	atomic_fetch_or_explicit(&c->pending_kill, how, memory_order_release);
-	if (atomic_exchange_explicit(&c->kick_queued, 1, memory_order_acq_rel))
-		return;		/* already on the list */
-	refcount_inc(&c->refs);
-	if (llist_add(&c->kick_node, &w->kicks) && !w->inline_io)
-		wake_up(&w->wake);
+/*
+ * Close @c: at once when main owns it, else through its owner (a kick).
+ * A kill drops the output main posted and has not sent yet; a close
+ * after the output publishes it first, so that the owner, which may take
+ * the request at once, finds it on @c->posts (see post_publish_now()).
+ */
+static void client_close_how(struct baton_client *c, unsigned int cf,
+			     unsigned int ctl) __main_only
+{
+	c->closing = true;
+	if (cf & CF_CLOSE_NOW)
+		post_forget(c);
+	if (c->at_main) {
+		c->flags |= cf;		/* main owns it: OWNER write */
+		return;
+	}
+	post_publish_now(c);
+	handoff_kick(c->srv, c, ctl);
+}
+
+/**
+ * client_kill - close @c without sending its queued output
+ * @c: the client, not closing yet
+ *
+ * Context: main thread.
+ */
+void client_kill(struct baton_client *c)
+{
+	client_close_how(c, CF_CLOSE_NOW, CTL_CLOSE_NOW);
+}
+
+/**
+ * client_close - close @c once its queued output is sent
+ * @c: the client
+ *
+ * Context: main thread.
+ */
+void client_close(struct baton_client *c)
+{
+	if (!c->closing)
+		client_close_how(c, CF_CLOSE_AFTER_REPLY, CTL_CLOSE_AFTER_REPLY);
 }
 
 BATON_API int baton_client_kill(struct baton_server *s, uint64_t id)
 {
 	struct baton_client *c;
 
-	assert_main();
-	c = baton_client_lookup(s, id);
+	if (!role_is_main())
+		return role_misuse("baton_client_kill");
+	c = client_lookup(s, id);
 	if (!c)
 		return -ENOENT;
-	c->closing = true;
-	if (c->at_main)
-		c->flags |= CF_CLOSE_NOW;	/* main owns it: OWNER write */
-	else
-		client_kick_worker(c, PK_CLOSE_NOW);
+	client_kill(c);
 	return 0;
 }
 
-BATON_API void baton_client_close(struct baton_client *c)
+BATON_API int baton_client_close(struct baton_client *c)
 {
-	assert_main();
-	if (c->closing)
-		return;
-	c->closing = true;
-	if (c->at_main)
-		c->flags |= CF_CLOSE_AFTER_REPLY;
-	else
-		client_kick_worker(c, PK_CLOSE_AFTER_REPLY);
+	if (!role_is_main())
+		return role_misuse("baton_client_close");
+	client_close(c);
+	return 0;
 }
 
 struct for_each_ctx {
@@ -397,7 +642,8 @@ BATON_API int baton_client_for_each(struct baton_server *s,
 	struct for_each_ctx ctx = { fn, arg };
 	int ret;
 
-	assert_main();
+	if (!role_is_main())
+		return role_misuse("baton_client_for_each");
 	rcu_read_lock_bt();
 	ret = client_table_walk(s, for_each_open, &ctx);
 	rcu_read_unlock_bt();

@@ -4,6 +4,7 @@
  * through their llist inboxes: batched, one wake per empty->non-empty.
  */
 #include <baton/client_internal.h>
+#include <baton/refcount.h>
 #include <baton/handoff.h>
 #include <baton/server_internal.h>
 #include <baton/worker.h>
@@ -92,6 +93,13 @@ void handoff_to_worker(struct baton_server *s, struct baton_client *c)
 	struct baton_worker *w = c->worker;
 
 	assert_owner(c->owner);
+	if (c->out_unpub) {
+		/* Relaxed: a standalone counter; the worker subtracts what it
+		 * sends only after the llist_add below hands it the bytes. */
+		atomic_fetch_add_explicit(&c->out_pending, c->out_unpub,
+					  memory_order_relaxed);
+		c->out_unpub = 0;
+	}
 	c->owner = 1 + w->index;	/* the worker's role_self() */
 	c->at_main = false;
 	s->st_to_io++;
@@ -99,11 +107,44 @@ void handoff_to_worker(struct baton_server *s, struct baton_client *c)
 }
 
 /**
- * handoff_flush_to_workers - publish main's chains to the workers' inboxes
+ * handoff_kick - ask the owner of @c, which main does not own, to act
+ * @s: the server
+ * @c: the client
+ * @ctl: CTL_* bits: close it, take its posts, look at its ctl_state
+ *
+ * The request is in @c->pending_ctl at once; the client goes on its
+ * worker's kick list with the iteration's handoffs, once however many
+ * requests main makes before the worker takes it.  The kick holds a
+ * reference, so the client's memory outlives its place on the list even
+ * if the client reaches main and is finalized first.  Whoever owns the
+ * client next (the worker on the kick, or whoever takes it from an
+ * inbox) consumes the bits.
+ *
+ * Context: main thread.
+ */
+void handoff_kick(struct baton_server *s, struct baton_client *c,
+		  unsigned int ctl)
+{
+	struct baton_worker *w = c->worker;
+
+	/* Release: pairs with the acquire in client_take_ctl(); orders the
+	 * posts and ctl_state main wrote before it. */
+	atomic_fetch_or_explicit(&c->pending_ctl, ctl, memory_order_release);
+	if (atomic_exchange_explicit(&c->kick_queued, 1, memory_order_acq_rel))
+		return;		/* already on the list or the chain */
+	refcount_inc(&c->refs);
+	chain_prepend(&c->kick_node, &w->kick_first, &w->kick_last);
+}
+
+/**
+ * handoff_flush_to_workers - publish main's chains to the workers
  * @s: the server
  *
- * One llist_add_batch per worker per main iteration, and one wake per
- * worker whose inbox was empty.
+ * Per worker, one llist_add_batch for the clients handed back and one for
+ * the kicks, and one wake when either list was empty: at most one wake
+ * per worker per main loop iteration.  The worker drains both lists
+ * after every wake, so a list that was not empty needs none: its earlier
+ * producer's wake is pending or the worker has not drained it yet.
  *
  * Context: main thread.
  */
@@ -113,12 +154,19 @@ void handoff_flush_to_workers(struct baton_server *s)
 
 	for (i = 0; i < n; i++) {
 		struct baton_worker *w = &s->workers[i];
+		bool wake = false;
 
-		if (!w->out_first)
-			continue;
-		if (llist_add_batch(w->out_first, w->out_last, &w->inbox) &&
-		    !w->inline_io)
+		if (w->out_first) {
+			wake |= llist_add_batch(w->out_first, w->out_last,
+						&w->inbox);
+			w->out_first = w->out_last = NULL;
+		}
+		if (w->kick_first) {
+			wake |= llist_add_batch(w->kick_first, w->kick_last,
+						&w->kicks);
+			w->kick_first = w->kick_last = NULL;
+		}
+		if (wake && !w->inline_io)
 			wake_up(&w->wake);
-		w->out_first = w->out_last = NULL;
 	}
 }

@@ -12,25 +12,33 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <baton/active_window.h>
+#include <baton/call.h>
 #include <baton/client_internal.h>
 #include <baton/client_table.h>
 #include <baton/clock.h>
 #include <baton/defer.h>
 #include <baton/fault.h>
 #include <baton/handoff.h>
+#include <baton/idle.h>
 #include <baton/logging.h>
 #include <baton/main_loop.h>
 #include <baton/net.h>
+#include <baton/post.h>
 #include <baton/rcu_free.h>
 #include <baton/rcu_read.h>
 #include <baton/server_internal.h>
+#include <baton/timer_internal.h>
 #include <baton/worker.h>
 
 #define MAIN_EVENTS		64
 #define ACCEPTS_PER_WAKE	256
 #define INLINE_ROUNDS		16	/* IO/execute rounds per iteration, 0 workers */
 
-/* Run the requests the worker parsed, in order, unless the client closes. */
+/*
+ * Run the requests the worker parsed, in order, unless the client closes
+ * or is parked: a parked client keeps the requests after the one that
+ * parked it, for when it is unparked.
+ */
 static void main_execute(struct baton_server *s, struct baton_client *c)
 	__main_only
 {
@@ -38,7 +46,7 @@ static void main_execute(struct baton_server *s, struct baton_client *c)
 
 	if (c->nr_reqs)
 		active_window_touch(s, c);
-	for (i = 0; i < c->nr_reqs; i++) {
+	for (i = 0; i < c->nr_reqs && !(c->state & CS_PARKED); i++) {
 		void *req = c->reqs[i];
 
 		if (c->flags & (CF_CLOSE_NOW | CF_CLOSE_AFTER_REPLY)) {
@@ -49,9 +57,12 @@ static void main_execute(struct baton_server *s, struct baton_client *c)
 		s->proto.execute(c, req);
 		s->st_requests++;
 	}
-	c->nr_reqs = 0;
+	if (i < c->nr_reqs)
+		memmove(c->reqs, c->reqs + i, (c->nr_reqs - i) * sizeof(*c->reqs));
+	c->nr_reqs -= i;
 
-	if (c->flags & CF_PROTO_ERROR) {
+	/* The error comes after every request before it was answered. */
+	if ((c->flags & CF_PROTO_ERROR) && !c->nr_reqs) {
 		c->flags &= ~CF_PROTO_ERROR;
 		s->st_proto_errors++;
 		if (c->err_len)
@@ -66,8 +77,10 @@ static void main_execute(struct baton_server *s, struct baton_client *c)
  * @s: the server
  *
  * One llist_del_all per call (the acquire of the workers' handoffs),
- * processed oldest first; the clients go back to their workers in one
- * batch per worker.
+ * processed oldest first.  Before it executes anything main takes what
+ * was posted to the client while it was away, so that output written
+ * before a reply goes out before it.  The clients go back to their
+ * workers with the iteration's flush (main_flush()).
  *
  * Context: main thread.
  */
@@ -88,7 +101,9 @@ void main_process_inbox(struct baton_server *s)
 			main_finalize_client(s, c);
 			continue;
 		}
-		c->flags |= client_take_close_request(c);
+		c->flags |= client_ctl_flags(client_take_ctl(c));
+		client_take_posts(c);
+		post_take_chain(c);
 		main_execute(s, c);
 		handoff_to_worker(s, c);
 	}
@@ -98,6 +113,20 @@ void main_process_inbox(struct baton_server *s)
 		if (batch > s->st_max_batch)
 			s->st_max_batch = batch;
 	}
+}
+
+/**
+ * main_flush - send what this iteration produced for the workers
+ * @s: the server
+ *
+ * Posts first (they may kick their clients' owners), then per worker the
+ * clients handed back and the kicks, under at most one wake each.
+ *
+ * Context: main thread.
+ */
+void main_flush(struct baton_server *s)
+{
+	post_flush(s);
 	handoff_flush_to_workers(s);
 }
 
@@ -117,9 +146,13 @@ void main_finalize_client(struct baton_server *s, struct baton_client *c)
 {
 	c->closing = true;
 	client_free_reqs(c);
+	timer_client_gone(c);
 	if (c->connected && s->proto.close)
 		s->proto.close(c);
 	c->app_data = NULL;
+	idle_untrack(s, c);
+	post_forget(c);
+	client_take_posts(c);
 	if (c->flags & CF_QBUF_LIMIT)
 		s->st_qbuf_closes++;
 	if (c->flags & CF_OBUF_LIMIT)
@@ -134,11 +167,17 @@ void main_finalize_client(struct baton_server *s, struct baton_client *c)
 	rcu_free(c, client_put_table_ref);
 }
 
-/* Take the references of kicks a stopped worker never processed. */
+/* Take the references of kicks a stopped worker never processed (and
+ * of kicks main never sent). */
 static void main_drop_kicks(struct baton_worker *w) __main_only
 {
 	struct llist_node *node = llist_del_all(&w->kicks), *pos, *n;
 
+	if (w->kick_last) {
+		w->kick_last->next = node;
+		node = w->kick_first;
+		w->kick_first = w->kick_last = NULL;
+	}
 	llist_for_each_safe(pos, n, node) {
 		struct baton_client *c =
 			container_of(pos, struct baton_client, kick_node);
@@ -240,6 +279,7 @@ static void accept_one(struct baton_server *s, int fd, const char *peer)
 	s->nr_clients++;
 	w->nr_clients++;
 	s->st_accepted++;
+	idle_track(s, c);
 	if (s->proto.connect && s->proto.connect(c) < 0) {
 		s->st_rejected++;
 		c->flags |= CF_GONE;
@@ -280,7 +320,6 @@ static void accept_clients(struct baton_server *s, struct baton_listener *l)
 		}
 		break;
 	}
-	handoff_flush_to_workers(s);
 }
 
 static void resume_listeners(struct baton_server *s) __main_only
@@ -312,6 +351,14 @@ void main_drain_deferred(struct baton_server *s)
 	defer_drain(&defer_global);
 }
 
+/* Main plays the inline worker @w: the IO role, and the worker's clock. */
+static void inline_borrow_io(struct baton_worker *w) __main_only
+	__acquires_role(role_io)
+{
+	role_borrow_io(0);
+	w->io_now_ms = clock_now_ms();
+}
+
 /*
  * With no IO workers main plays the worker too: after its own events it
  * alternates the IO role (take handed-back clients, write, parse) and the
@@ -326,9 +373,10 @@ static void inline_io_rounds(struct baton_server *s) __main_only
 		struct llist_node *first = NULL, *last = NULL;
 
 		main_process_inbox(s);
+		main_flush(s);
 		if (llist_empty(&w->inbox) && llist_empty(&w->kicks))
 			break;
-		role_borrow_io(0);
+		inline_borrow_io(w);
 		worker_handle_inbox(w, &first, &last);
 		handoff_flush_to_main(w, first, last);
 		role_return_io();
@@ -360,7 +408,7 @@ static void main_handle_events(struct baton_server *s, struct epoll_event *evs,
 			break;
 		case EVSRC_CLIENT:
 			/* Only with no IO workers are clients in main's set. */
-			role_borrow_io(0);
+			inline_borrow_io(w0);
 			worker_handle_event(w0, container_of(src, struct baton_client, src),
 					    evs[i].events, &first, &last);
 			role_return_io();
@@ -368,20 +416,24 @@ static void main_handle_events(struct baton_server *s, struct epoll_event *evs,
 		}
 	}
 	if (first) {
-		role_borrow_io(0);
+		inline_borrow_io(w0);
 		handoff_flush_to_main(w0, first, last);
 		role_return_io();
 	}
 }
 
+/* How long main may sleep: until the tick or the earliest timer. */
 static int next_timeout(struct baton_server *s) __main_only
 {
-	uint64_t now = clock_now_ms();
+	uint64_t now = clock_now_ms(), due = s->next_tick_ms;
 
 	if (s->nr_workers == 0 && (!llist_empty(&s->workers[0].inbox) ||
+				   !llist_empty(&s->workers[0].kicks) ||
 				   !llist_empty(&s->inbox)))
 		return 0;
-	return s->next_tick_ms > now ? (int)(s->next_tick_ms - now) : 0;
+	if (timer_next_due(s) < due)
+		due = timer_next_due(s);
+	return due > now ? (int)(due - now) : 0;
 }
 
 static void maybe_tick(struct baton_server *s) __main_only
@@ -392,6 +444,7 @@ static void maybe_tick(struct baton_server *s) __main_only
 		return;
 	s->next_tick_ms = now + 1000 / s->tick_hz;
 	resume_listeners(s);
+	idle_scan(s, now);
 	if (s->proto.tick)
 		s->proto.tick(s);
 }
@@ -423,8 +476,11 @@ int main_loop_run(struct baton_server *s)
 			main_process_inbox(s);
 		else
 			inline_io_rounds(s);
-		main_drain_deferred(s);
+		call_run(s);
+		timer_run(s, clock_now_ms());
 		maybe_tick(s);
+		main_flush(s);
+		main_drain_deferred(s);
 		rcu_free_flush();
 	}
 	return err;

@@ -93,3 +93,21 @@ void role_violation(const char *file, int line, const char *expected)
 		role_name(role_cur), role_cur_io_index);
 	abort();
 }
+
+/*
+ * An API call where it is not allowed.  In a DEBUG=1 build that is a
+ * violated assertion; otherwise the call fails with -EPERM and the first
+ * one per call site is logged, so the application learns of it without a
+ * flood.
+ */
+void role_report_misuse(_Atomic bool *warned, const char *file, int line,
+			const char *what)
+{
+#ifdef BATON_DEBUG
+	role_violation(file, line, what);
+#else
+	log_once(*warned, BATON_LOG_ERR, "%s:%d: %s: not allowed on this "
+		 "thread (role %s, io index %d); returning -EPERM", file, line,
+		 what, role_name(role_cur), role_cur_io_index);
+#endif
+}

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <baton/call.h>
 #include <baton/client_table.h>
 #include <baton/clock.h>
 #include <baton/defer.h>
@@ -20,6 +21,7 @@
 #include <baton/net.h>
 #include <baton/rcu_free.h>
 #include <baton/server_internal.h>
+#include <baton/timer_internal.h>
 #include <baton/worker.h>
 #include <uapi/baton/rcu.h>
 #include <uapi/baton/stats.h>
@@ -55,7 +57,7 @@ static int copy_sized(void *dst, size_t dst_sz, const void *src, size_t src_sz,
 }
 
 static int server_configure(struct baton_server *s,
-			    const struct baton_server_opts *uopts)
+			    const struct baton_server_opts *uopts) __main_only
 {
 	struct baton_server_opts o = { 0 };
 
@@ -80,6 +82,10 @@ static int server_configure(struct baton_server *s,
 	if (s->tick_hz > 1000)
 		return -EINVAL;
 	s->user = o.user;
+	s->idle_timeout_ms = o.idle_timeout_ms;
+	s->limit_hard = o.limit_hard;
+	s->limit_soft = o.limit_soft;
+	s->limit_soft_secs = o.limit_soft_secs;
 	if (o.log)
 		baton_log_set(o.log);
 	return 0;
@@ -103,10 +109,11 @@ static int server_signals(struct baton_server *s)
 			       EPOLLIN);
 }
 
-/* Wait out baton_server_stop() calls still touching the server. */
-static void server_wait_stoppers(struct baton_server *s)
+/* Wait out baton_server_stop() and baton_server_call() calls still
+ * touching the server. */
+static void server_wait_callers(struct baton_server *s)
 {
-	while (atomic_load_explicit(&s->stoppers, memory_order_acquire))
+	while (atomic_load_explicit(&s->callers, memory_order_acquire))
 		sched_yield();
 }
 
@@ -138,6 +145,7 @@ static void server_free(struct baton_server *s) __main_only
 		rcu_free_barrier();
 	while (defer_drain(&defer_global));
 	client_table_destroy(s);
+	timer_fini(s);
 	free(s->workers);
 	wake_destroy(&s->wake);
 	if (s->sigfd >= 0)
@@ -184,7 +192,9 @@ BATON_API int baton_server_create(const struct baton_server_opts *opts,
 	}
 	s->epfd = s->sigfd = s->wake.fd = -1;
 	init_llist_head(&s->inbox);
+	init_llist_head(&s->calls);
 	atomic_init(&s->stop, false);
+	atomic_init(&s->callers, 0);
 	err = server_configure(s, opts);
 	if (err)
 		goto out_free;
@@ -310,15 +320,15 @@ BATON_API void baton_server_stop(struct baton_server *s)
 	/*
 	 * The run loop may see stop at any wakeup and the application may
 	 * then destroy the server while this thread is still inside
-	 * wake_up(): destroy waits for stoppers to drop to zero, so
+	 * wake_up(): destroy waits for callers to drop to zero, so
 	 * the eventfd and the struct outlive every stop in flight.
 	 */
-	atomic_fetch_add_explicit(&s->stoppers, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->callers, 1, memory_order_relaxed);
 	/* Release: pairs with the run loop's acquire load. */
 	atomic_store_explicit(&s->stop, true, memory_order_release);
 	wake_up(&s->wake);
-	/* Release: pairs with the acquire load in server_wait_stoppers(). */
-	atomic_fetch_sub_explicit(&s->stoppers, 1, memory_order_release);
+	/* Release: pairs with the acquire load in server_wait_callers(). */
+	atomic_fetch_sub_explicit(&s->callers, 1, memory_order_release);
 }
 
 BATON_API void baton_server_destroy(struct baton_server *s)
@@ -327,7 +337,10 @@ BATON_API void baton_server_destroy(struct baton_server *s)
 		return;
 	role_enter_main();
 	server_join_workers(s);
-	server_wait_stoppers(s);
+	server_wait_callers(s);
+	/* Calls queued before destroy run, with every client gone. */
+	while (call_run(s))
+		;
 	server_free(s);
 	role_leave_main();
 }

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <baton/client_internal.h>
+#include <baton/clock.h>
 #include <baton/defer.h>
 #include <baton/fault.h>
 #include <baton/handoff.h>
@@ -52,6 +53,7 @@ static void worker_detach(struct baton_worker *w, struct baton_client *c,
 	if (c->io_next)
 		c->io_next->io_prev = c->io_prev;
 	c->io_prev = c->io_next = NULL;
+	c->io_gone = true;
 	c->flags |= CF_GONE;
 	handoff_to_main(w, c, first, last);
 }
@@ -143,19 +145,37 @@ static void qbuf_return(struct baton_worker *w, struct baton_client *c)
 
 /*
  * Read what the socket has and parse it; hand @c to main once requests
- * are complete.  Edge-triggered epoll: a read that stops before EAGAIN
- * sets io_maybe_more so the next return from main reads again.
+ * are complete.  What main wants of the input (client_state()) decides
+ * first: a paused client is not read, a parked one is read and buffered
+ * but nothing is parsed or handed over.
+ *
+ * Edge-triggered epoll: a read that fills the room it was given may have
+ * left bytes in the socket, so io_maybe_more makes the next return from
+ * main read again.  A shorter read emptied the socket, and bytes that
+ * come after it raise a new edge: while main has the client the worker
+ * records it in pending_read, which alone makes the worker read again
+ * when the client comes back.
  */
 static void worker_input(struct baton_worker *w, struct baton_client *c,
 			 bool try_read, struct llist_node **first,
 			 struct llist_node **last) __io_only
 {
 	struct baton_server *s = w->srv;
+	unsigned int state = client_state(c);
 
-	if (c->qlen && worker_parse(w, c))
+	if (state & CS_READ_PAUSED) {
+		/* Nothing read, nothing handed over: look again on resume. */
+		c->io_maybe_more |= try_read;
+		return;
+	}
+	if (!(state & CS_PARKED) && (c->qlen || c->nr_reqs) &&
+	    worker_parse(w, c)) {
+		c->io_maybe_more |= try_read;
 		goto to_main;
+	}
 	c->io_maybe_more = false;
 	while (try_read) {
+		size_t room;
 		ssize_t n;
 
 		if (!c->qcap && !qbuf_lend(w, c))
@@ -176,15 +196,21 @@ static void worker_input(struct baton_worker *w, struct baton_client *c,
 			c->qbuf = q;
 			c->qcap = cap;
 		}
-		n = bt_read(c->fd, c->qbuf + c->qlen, c->qcap - c->qlen);
+		room = c->qcap - c->qlen;
+		n = bt_read(c->fd, c->qbuf + c->qlen, room);
 		if (n > 0) {
 			atomic_fetch_add_explicit(&w->st_reads, 1,
 						  memory_order_relaxed);
 			atomic_fetch_add_explicit(&w->st_bytes_in, (uint64_t)n,
 						  memory_order_relaxed);
+			/* Relaxed: a standalone time stamp for the idle scan. */
+			atomic_store_explicit(&c->last_input_ms, w->io_now_ms,
+					      memory_order_relaxed);
 			c->qlen += (size_t)n;
+			if (state & CS_PARKED)
+				continue;	/* buffer it, within the limit */
 			if (worker_parse(w, c)) {
-				c->io_maybe_more = true;
+				c->io_maybe_more = (size_t)n == room;
 				goto to_main;
 			}
 			continue;
@@ -243,6 +269,9 @@ static int worker_write(struct baton_worker *w, struct baton_client *c)
 		}
 		atomic_fetch_add_explicit(&w->st_bytes_out, (uint64_t)n,
 					  memory_order_relaxed);
+		/* Relaxed: a standalone counter (see struct baton_client). */
+		atomic_fetch_sub_explicit(&c->out_pending, (size_t)n,
+					  memory_order_relaxed);
 		c->out_bytes -= (size_t)n;
 		for (done = (size_t)n; done;) {
 			ch = c->out_head;
@@ -280,6 +309,32 @@ static bool worker_flush(struct baton_worker *w, struct baton_client *c,
 	return !(c->flags & CF_CLOSE_AFTER_REPLY);
 }
 
+/*
+ * Act on what main asked of @c, which the worker owns: take the posts,
+ * close it if asked, write, and look at its input: always when it just
+ * came back from main (@from_main), else when main changed its state.
+ * Returns false when @c left the worker (detached or handed to main).
+ */
+static bool worker_apply_ctl(struct baton_worker *w, struct baton_client *c,
+			     unsigned int ctl, bool from_main, bool try_read,
+			     struct llist_node **first, struct llist_node **last)
+	__io_only
+{
+	/* Posts first: a close after the replies sends them too. */
+	client_take_posts(c);
+	c->flags |= client_ctl_flags(ctl);
+	if (c->flags & CF_CLOSE_NOW) {
+		client_release_output(c);
+		worker_detach(w, c, first, last);
+		return false;
+	}
+	if (!worker_flush(w, c, first, last))
+		return false;
+	if (from_main || (ctl & CTL_STATE))
+		worker_input(w, c, try_read, first, last);
+	return true;
+}
+
 /* A client arrives from main: new, with replies, or to be closed. */
 static void worker_take_client(struct baton_worker *w, struct baton_client *c,
 			       struct llist_node **first,
@@ -293,6 +348,7 @@ static void worker_take_client(struct baton_worker *w, struct baton_client *c,
 		if (client_epoll(w, c, EPOLL_CTL_ADD, EV_IN) < 0) {
 			c->flags |= CF_CLOSE_NOW;
 			c->flags |= CF_GONE;
+			c->io_gone = true;
 			c->io_at_main = true;
 			handoff_to_main(w, c, first, last);
 			return;
@@ -304,27 +360,20 @@ static void worker_take_client(struct baton_worker *w, struct baton_client *c,
 		c->io_maybe_more = true;	/* data may have come first */
 	}
 	c->io_at_main = false;
-	c->flags |= client_take_close_request(c);
-	if (c->flags & CF_CLOSE_NOW) {
-		client_release_output(c);
-		worker_detach(w, c, first, last);
-		return;
-	}
-	if (!worker_flush(w, c, first, last))
-		return;
 	/* Consume a read that arrived while main had the client. */
 	try_read = atomic_exchange_explicit(&c->pending_read, 0,
 					    memory_order_acquire) ||
 		   c->io_maybe_more;
-	worker_input(w, c, try_read, first, last);
+	worker_apply_ctl(w, c, client_take_ctl(c), true, try_read, first, last);
 }
 
 /*
- * Main asked to close clients (kill, or close after the replies): close
- * those this worker owns; one that is with main or on its way to or from
- * it (io_at_main: not the worker's, including a new client still in the
- * inbox) is closed by whoever owns it next, since both check
- * pending_kill on receipt.
+ * Main has requests for clients (posts, a close, a new state): act on
+ * those this worker owns.  One that is with main or on its way to or
+ * from it (io_at_main: not the worker's, including a new client still in
+ * the inbox) keeps its requests in pending_ctl for whoever owns it next,
+ * since both take them on receipt; one the worker let go (io_gone) is
+ * main's to finalize.
  */
 static void worker_handle_kicks(struct baton_worker *w,
 				struct llist_node **first,
@@ -332,21 +381,16 @@ static void worker_handle_kicks(struct baton_worker *w,
 {
 	struct llist_node *node = llist_del_all(&w->kicks), *pos, *n;
 
+	node = llist_reverse_order(node);
 	llist_for_each_safe(pos, n, node) {
 		struct baton_client *c =
 			container_of(pos, struct baton_client, kick_node);
 
 		/* The node's next was read above: main may now queue it again. */
 		atomic_store_explicit(&c->kick_queued, 0, memory_order_release);
-		if (!c->io_at_main) {
-			c->flags |= client_take_close_request(c);
-			if (c->flags & CF_CLOSE_NOW) {
-				client_release_output(c);
-				worker_detach(w, c, first, last);
-			} else if (c->flags & CF_CLOSE_AFTER_REPLY) {
-				worker_flush(w, c, first, last);
-			}
-		}
+		if (!c->io_at_main && !c->io_gone)
+			worker_apply_ctl(w, c, client_take_ctl(c), false,
+					 c->io_maybe_more, first, last);
 		baton_client_put(c);	/* the kick's reference */
 	}
 }
@@ -418,6 +462,7 @@ void worker_run_once(struct baton_worker *w, int timeout_ms)
 	int i, n;
 
 	n = epoll_wait(w->epfd, evs, WORKER_EVENTS, timeout_ms);
+	w->io_now_ms = clock_now_ms();
 	for (i = 0; i < n; i++) {
 		struct evsrc *src = evs[i].data.ptr;
 

@@ -19,6 +19,7 @@
 #include <baton/refcount.h>
 #include <baton/role.h>
 #include <uapi/baton/client.h>
+#include <uapi/baton/timer.h>
 
 struct baton_server;
 struct baton_worker;
@@ -32,19 +33,45 @@ struct baton_worker;
 #define CF_QBUF_LIMIT		(1u << 5)	/* closed for its query buffer */
 #define CF_OBUF_LIMIT		(1u << 6)	/* closed for its output buffer */
 
-/* Bits of a client's pending_kill: main's close request to the owner. */
-#define PK_CLOSE_NOW		(1u << 0)	/* baton_client_kill() */
-#define PK_CLOSE_AFTER_REPLY	(1u << 1)	/* baton_client_close() */
+/*
+ * Bits of a client's pending_ctl: what main asks of whoever owns the
+ * client (set with a release fetch_or by main, consumed with an acquire
+ * exchange by the owner in client_take_ctl()).
+ */
+#define CTL_CLOSE_NOW		(1u << 0)	/* baton_client_kill() */
+#define CTL_CLOSE_AFTER_REPLY	(1u << 1)	/* baton_client_close() */
+#define CTL_POSTS		(1u << 2)	/* @posts went non-empty */
+#define CTL_STATE		(1u << 3)	/* @ctl_state changed */
 
-/* One piece of queued reply: copied bytes or a referenced object. */
+/* Bits of a client's ctl_state: how main wants its input handled. */
+#define CS_PARKED		(1u << 0)	/* read and buffer, hand nothing over */
+#define CS_READ_PAUSED		(1u << 1)	/* do not read at all */
+
+/**
+ * struct out_chunk - one piece of queued output: copied bytes or a
+ * reference to an object's bytes
+ * @next: OWNER: the next chunk of its client's output queue
+ * @pnode: OWNER: its link on the client's @posts list while it is a post
+ *	in flight (main writes it before the release of llist_add; the
+ *	owner reads it after the acquire of llist_del_all)
+ * @ref: IMMUTABLE: the referenced object, or NULL for copied bytes
+ * @data: OWNER: the first unsent byte
+ * @len: OWNER: unsent bytes from @data
+ * @cap: IMMUTABLE: size of @buf (copied chunks only)
+ * @buf: OWNER: the copied bytes
+ *
+ * A chunk belongs to whoever owns its client; a post travels from main
+ * to the owner on the client's @posts list.
+ */
 struct out_chunk {
-	struct out_chunk *next;
-	struct baton_obj *ref;		/* NULL for copied bytes in buf[] */
-	const char *data;		/* first unsent byte */
-	size_t len;			/* unsent bytes from data */
-	size_t cap;			/* size of buf[] (copied chunks only) */
-	char buf[];
-};
+	struct out_chunk *next		__rule(OWNER);
+	struct llist_node pnode		__rule(OWNER);
+	struct baton_obj *ref		__rule(IMMUTABLE);
+	const char *data		__rule(OWNER);
+	size_t len			__rule(OWNER);
+	size_t cap			__rule(IMMUTABLE);
+	char buf[]			__rule(OWNER);
+} __shared_struct;
 
 /**
  * struct baton_client - one connection
@@ -53,6 +80,9 @@ struct out_chunk {
  * the main thread.  Ownership moves only through the inboxes (llist_add
  * releases it, llist_del_all acquires it), so every OWNER field is read
  * and written by one thread at a time with the handoff ordering them.
+ * What main has to say to a client it does not own travels on the
+ * PENDING fields: output on @posts, requests in @pending_ctl and
+ * @ctl_state, with a kick on the worker's kick list to make it look.
  */
 struct baton_client {
 	struct evsrc src		__rule(IMMUTABLE);
@@ -62,11 +92,14 @@ struct baton_client {
 	struct baton_server *srv	__rule(IMMUTABLE);
 	struct baton_worker *worker	__rule(IMMUTABLE);	/* the one serving it */
 	char peer[64]			__rule(IMMUTABLE);
-	refcount_t refs			__rule(ATOMIC);	/* table's + get_rcu's */
+	refcount_t refs			__rule(ATOMIC);	/* table's + get_rcu's + kick's */
 	struct cds_lfht_node table_node	__rule(RCU);	/* in srv->table */
 
 	unsigned int flags		__rule(OWNER);	/* CF_* */
 	int owner			__rule(OWNER);	/* role_self() of the owner */
+
+	/* The protocol's own bytes (baton_client_proto_state()). */
+	uint64_t proto_state[BATON_CLIENT_PROTO_STATE_SIZE / 8]	__rule(OWNER);
 
 	/* Query buffer: bytes read and not yet parsed. */
 	char *qbuf			__rule(OWNER);
@@ -78,37 +111,59 @@ struct baton_client {
 	unsigned int nr_reqs		__rule(OWNER);
 	unsigned int cap_reqs		__rule(OWNER);
 
-	/* Reply: appended by main, sent by the worker, in order. */
+	/* Output: appended by its owner, sent by the worker, in order. */
 	struct out_chunk *out_head	__rule(OWNER);
 	struct out_chunk *out_tail	__rule(OWNER);
 	size_t out_bytes		__rule(OWNER);
+	size_t out_unpub		__rule(OWNER);	/* main's replies not yet in out_pending */
 
 	/* Error text from parse, sent after the earlier requests' replies. */
 	char *err_msg			__rule(OWNER);
 	size_t err_len			__rule(OWNER);
 
 	/*
-	 * Another thread asks the owner to act.  pending_read: the worker
-	 * saw the socket readable while main owned the client (set and
-	 * consumed by the worker, in its own event loop, through the
-	 * client's round trip).  pending_kill: main asks whoever owns the
-	 * client next to close it, PK_CLOSE_NOW or PK_CLOSE_AFTER_REPLY
-	 * (release fetch_or by main, acquire exchange by the owner in
-	 * client_take_close_request()).  kick_queued: the client's kick_node is on the
-	 * worker's kick list (exchange by main decides who adds it).
-	 * kick_node itself is owned by whoever set kick_queued: main writes
-	 * it and hands it over with llist_add; the worker reads it after
-	 * llist_del_all and gives it back by clearing kick_queued.
+	 * Another thread asks the owner to act.
+	 * pending_read: the worker saw the socket readable while main owned
+	 *	the client (set and consumed by the worker, in its own event
+	 *	loop, through the client's round trip); it alone decides the
+	 *	read after the client comes back.
+	 * posts: output main wrote while it did not own the client, oldest
+	 *	last (main is the only producer; the owner takes it all with
+	 *	llist_del_all after it consumed CTL_POSTS, and main does when
+	 *	the client reaches it).
+	 * pending_ctl: CTL_* requests, see above.
+	 * ctl_state: CS_* wanted states; main stores them (release), the
+	 *	worker loads them (acquire) each time it decides to read, parse
+	 *	or hand the client over.
+	 * kick_queued: the client's kick_node is on its worker's kick list
+	 *	(main's exchange decides who adds it; the worker clears it).
+	 *	kick_node itself is owned by whoever set kick_queued: main
+	 *	writes it and hands it over with the kick list's llist_add; the
+	 *	worker reads it after llist_del_all and gives it back by
+	 *	clearing kick_queued.
 	 */
 	_Atomic unsigned int pending_read	__rule(PENDING);
-	_Atomic unsigned int pending_kill	__rule(PENDING);
+	struct llist_head posts			__rule(PENDING);
+	_Atomic unsigned int pending_ctl	__rule(PENDING);
+	_Atomic unsigned int ctl_state		__rule(PENDING);
 	_Atomic unsigned int kick_queued	__rule(PENDING);
 	struct llist_node kick_node		__rule(OWNER);
+
+	/*
+	 * Standalone counters, any thread, relaxed: out_pending is output
+	 * bytes accepted and not yet sent (main adds its posts at once and
+	 * its replies at the handoff, the worker subtracts what it sent or
+	 * dropped); last_input_ms is when the worker last read input
+	 * (clock_now_ms(), stored by the worker, read by main's idle scan).
+	 */
+	_Atomic size_t out_pending		__rule(ATOMIC);
+	_Atomic uint64_t last_input_ms		__rule(ATOMIC);
 
 	/* Worker-only state. */
 	bool io_at_main			__rule(IO);	/* not the worker's: new, or with main */
 	bool io_maybe_more		__rule(IO);	/* stopped reading before EAGAIN */
 	bool io_want_out		__rule(IO);	/* EPOLLOUT armed */
+	bool io_gone			__rule(IO);	/* detached: main finalizes it */
 	struct baton_client *io_prev	__rule(IO);	/* worker's client list */
 	struct baton_client *io_next	__rule(IO);
 
@@ -116,11 +171,25 @@ struct baton_client {
 	bool at_main			__rule(MAIN);	/* main owns it now */
 	bool closing			__rule(MAIN);	/* close started: not findable */
 	bool connected			__rule(MAIN);	/* connect accepted it: call close */
+	unsigned int state		__rule(MAIN);	/* CS_* as main set them */
 	int64_t active_sec		__rule(MAIN);	/* active-clients window */
 	void *app_data			__rule(MAIN);
+	struct baton_client *all_prev	__rule(MAIN);	/* main's list of clients */
+	struct baton_client *all_next	__rule(MAIN);
+	struct baton_timer *timers	__rule(MAIN);	/* its armed timers */
+	int64_t idle_timeout_ms		__rule(MAIN);	/* -1: the server's */
+	size_t limit_hard		__rule(MAIN);	/* output limits, 0: none */
+	size_t limit_soft		__rule(MAIN);
+	unsigned int limit_soft_secs	__rule(MAIN);
+	uint64_t soft_since_ms		__rule(MAIN);	/* over the soft limit since */
+	/* This iteration's posts, newest first, not yet on @posts (post.c). */
+	struct out_chunk *post_first	__rule(MAIN);
+	struct out_chunk *post_last	__rule(MAIN);
+	struct baton_client *post_prev	__rule(MAIN);	/* server's posting list */
+	struct baton_client *post_next	__rule(MAIN);
 } __shared_struct;
 
-/* lib/client.c: allocation, buffers, replies. */
+/* lib/client.c: allocation, buffers, output. */
 struct baton_client *client_alloc(struct baton_server *s, int fd,
 				  const char *peer, struct baton_worker *w) __main_only;
 void client_release_output(struct baton_client *c);
@@ -128,26 +197,58 @@ void client_free_reqs(struct baton_client *c) __main_only;
 void client_put_table_ref(void *c);
 void client_append_chunk(struct baton_client *c, struct out_chunk *ch);
 void client_chunk_release(struct out_chunk *ch);
+struct out_chunk *client_chunk_copy(const void *buf, size_t len, size_t cap);
+struct out_chunk *client_chunk_ref(struct baton_obj *obj, const void *data,
+				   size_t len);
+size_t client_take_posts(struct baton_client *c);
+void client_kill(struct baton_client *c) __main_only;
+void client_close(struct baton_client *c) __main_only;
+bool client_owned_by_self(const struct baton_client *c);
 
 /**
- * client_take_close_request - consume main's close request, as CF_* flags
+ * client_take_ctl - consume main's requests to the owner
  * @c: the client, owned by the caller
  *
- * The acquire exchange pairs with the release fetch_or in
- * client_kick_worker(); whichever owner receives the client first after
- * the request consumes it.
+ * The acquire exchange pairs with the release fetch_or in client_kick();
+ * whichever owner looks first after a request consumes it.  Output posted
+ * before a request is on @c->posts by then (main adds it first).
  *
  * Context: the owner of @c (main or its IO worker).
+ * Return: the CTL_* bits that were set.
+ */
+static inline unsigned int client_take_ctl(struct baton_client *c)
+{
+	return atomic_exchange_explicit(&c->pending_ctl, 0,
+					memory_order_acquire);
+}
+
+/**
+ * client_ctl_flags - the CF_* close flags that CTL_* bits ask for
+ * @ctl: CTL_* bits from client_take_ctl()
+ *
+ * Context: any thread.
  * Return: CF_CLOSE_NOW, CF_CLOSE_AFTER_REPLY or 0.
  */
-static inline unsigned int client_take_close_request(struct baton_client *c)
+static inline unsigned int client_ctl_flags(unsigned int ctl)
 {
-	unsigned int pk = atomic_exchange_explicit(&c->pending_kill, 0,
-						   memory_order_acquire);
-
-	if (pk & PK_CLOSE_NOW)
+	if (ctl & CTL_CLOSE_NOW)
 		return CF_CLOSE_NOW;
-	return pk & PK_CLOSE_AFTER_REPLY ? CF_CLOSE_AFTER_REPLY : 0;
+	return ctl & CTL_CLOSE_AFTER_REPLY ? CF_CLOSE_AFTER_REPLY : 0;
+}
+
+/**
+ * client_state - the CS_* states main wants, as the worker sees them
+ * @c: the client
+ *
+ * The acquire load pairs with main's release store in client_set_state():
+ * a worker that sees a client unparked also sees what main wrote before.
+ *
+ * Context: the IO worker that serves @c (main keeps its own copy).
+ * Return: CS_* bits.
+ */
+static inline unsigned int client_state(struct baton_client *c)
+{
+	return atomic_load_explicit(&c->ctl_state, memory_order_acquire);
 }
 
 #endif /* _BATON_CLIENT_INTERNAL_H */

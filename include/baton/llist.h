@@ -8,6 +8,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <uapi/baton/api.h>
 #include <stddef.h>
 #include <baton/compiler.h>
 
@@ -40,9 +41,12 @@
  * del_all returns entries newest first; llist_reverse_order() gives FIFO.
  */
 
-struct llist_node {
-	struct llist_node *next;
-};
+/*
+ * The node is the public struct baton_llist_node (<baton/api.h>), so that
+ * public structs that travel on baton's queues (struct baton_obj, struct
+ * baton_call) embed the very node these functions link.
+ */
+#define llist_node baton_llist_node
 
 struct llist_head {
 	_Atomic(struct llist_node *) first;

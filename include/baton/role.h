@@ -6,6 +6,8 @@
 #ifndef _BATON_ROLE_H
 #define _BATON_ROLE_H
 
+#include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <baton/compiler.h>
 #include <baton/role_cap.h>
@@ -106,6 +108,20 @@ void role_restore(enum baton_role prev);
 
 void role_violation(const char *file, int line, const char *expected)
 	__attribute__((noreturn, cold));
+void role_report_misuse(_Atomic bool *warned, const char *file, int line,
+			const char *what) __attribute__((cold));
+
+/*
+ * role_misuse - an API call made where it is not allowed (a thread that
+ * may not call it, or a client it may not touch): a bug in the
+ * application, not a condition.  A DEBUG=1 build aborts as a violated
+ * assertion does; otherwise it logs once per call site and the call
+ * returns -EPERM (the value of the expression).
+ */
+#define role_misuse(what) ({ \
+	static _Atomic bool __role_misuse_warned; \
+	role_report_misuse(&__role_misuse_warned, __FILE__, __LINE__, what); \
+	-EPERM; })
 
 #ifdef BATON_DEBUG
 # define __role_check(cond, expected) \
@@ -138,6 +154,22 @@ static inline void role_assert_io(const char *file, int line)
 	if (unlikely(role_cur != BATON_ROLE_IO))
 		role_violation(file, line, "io");
 #endif
+}
+
+/**
+ * role_is_main - whether the calling thread plays main
+ *
+ * For the public API's run-time checks: a function documented "Context:
+ * main thread" returns role_misuse() when this is false.  To clang's
+ * analysis it asserts the main role (the false branch returns at once).
+ *
+ * Context: any thread.
+ * Return: true on the main thread.
+ */
+static inline bool role_is_main(void) __asserts_role(role_main);
+static inline bool role_is_main(void)
+{
+	return role_cur == BATON_ROLE_MAIN;
 }
 
 /* Must be the main thread. */

@@ -52,7 +52,9 @@ struct baton_server {
 	struct baton_wake wake ____cacheline_aligned	__rule(IMMUTABLE);
 	struct llist_head inbox		__rule(PENDING);	/* worker -> main clients */
 	_Atomic bool stop		__rule(PENDING);	/* baton_server_stop() */
-	_Atomic unsigned int stoppers	__rule(ATOMIC);	/* stop calls in flight */
+	struct llist_head calls		__rule(PENDING);	/* baton_server_call() */
+	/* stop and call calls still touching the server (destroy waits) */
+	_Atomic unsigned int callers	__rule(ATOMIC);
 
 	struct baton_listener listeners[BATON_MAX_LISTENERS] ____cacheline_aligned	__rule(MAIN);
 	unsigned int nr_listeners	__rule(MAIN);
@@ -62,6 +64,16 @@ struct baton_server {
 	bool workers_joined		__rule(MAIN);
 	bool registered_main		__rule(MAIN);	/* create registered the RCU reader */
 	uint64_t next_tick_ms		__rule(MAIN);
+	size_t limit_hard		__rule(MAIN);	/* new clients' output limits */
+	size_t limit_soft		__rule(MAIN);
+	unsigned int limit_soft_secs	__rule(MAIN);
+	struct baton_client *posting	__rule(MAIN);	/* clients with unflushed posts */
+	struct baton_client *all_clients __rule(MAIN);	/* every client, newest first */
+	struct baton_client *idle_cursor __rule(MAIN);	/* where the idle scan goes on */
+	uint64_t idle_timeout_ms	__rule(MAIN);	/* 0: none */
+	struct baton_timer **timers	__rule(MAIN);	/* min-heap by expiry */
+	size_t nr_timers		__rule(MAIN);
+	size_t cap_timers		__rule(MAIN);
 
 	/* Statistics owned by main. */
 	uint64_t st_accepted		__rule(MAIN);
@@ -74,6 +86,9 @@ struct baton_server {
 	uint64_t st_qbuf_closes		__rule(MAIN);
 	uint64_t st_obuf_closes		__rule(MAIN);
 	uint64_t st_proto_errors	__rule(MAIN);
+	uint64_t st_posts		__rule(MAIN);
+	uint64_t st_limit_closes	__rule(MAIN);
+	uint64_t st_idle_closes		__rule(MAIN);
 
 	/* Active-clients sliding window (seed example B): main only. */
 	int64_t win_sec[ACTIVE_WINDOW_SECS]	__rule(MAIN);

@@ -38,7 +38,7 @@ struct baton_worker {
 
 	struct baton_wake wake ____cacheline_aligned	__rule(IMMUTABLE);
 	struct llist_head inbox		__rule(PENDING);	/* main -> worker clients */
-	struct llist_head kicks		__rule(PENDING);	/* main's kill requests */
+	struct llist_head kicks		__rule(PENDING);	/* clients main has requests for */
 	_Atomic bool stop		__rule(PENDING);	/* main asks it to exit */
 
 	/* Objects whose last put happened here, for main to free; its
@@ -54,10 +54,13 @@ struct baton_worker {
 
 	struct baton_client *io_clients	__rule(IO);	/* clients it holds in epoll */
 	char *io_spare_qbuf		__rule(IO);	/* lent to clients with input */
+	uint64_t io_now_ms		__rule(IO);	/* clock_now_ms() of this loop */
 
 	unsigned int nr_clients ____cacheline_aligned	__rule(MAIN);	/* for least-loaded choice */
 	struct llist_node *out_first	__rule(MAIN);	/* main's chain of clients */
 	struct llist_node *out_last	__rule(MAIN);	/* to hand back this loop */
+	struct llist_node *kick_first	__rule(MAIN);	/* main's chain of kicks */
+	struct llist_node *kick_last	__rule(MAIN);	/* to send this loop */
 } __shared_struct;
 
 int worker_init(struct baton_server *s, struct baton_worker *w, int index,

@@ -12,6 +12,18 @@
 # define BATON_API
 #endif
 
+/**
+ * struct baton_llist_node - a link of baton's lock-less lists
+ * @next: private to baton
+ *
+ * Public structs that travel on baton's queues embed one (struct
+ * baton_obj, struct baton_call); inside the library it is the llist
+ * primitive's node.
+ */
+struct baton_llist_node {
+	struct baton_llist_node *next;
+};
+
 #define BATON_VERSION_MAJOR	0
 #define BATON_VERSION_MINOR	1
 #define BATON_VERSION_PATCH	0

@@ -12,5 +12,6 @@
 #include "server.h"
 #include "client.h"
 #include "stats.h"
+#include "timer.h"
 
 #endif /* _UAPI_BATON_BATON_H */

@@ -46,6 +46,10 @@ struct baton_client;
  *	May be NULL.  Context: main thread.
  * @busy_msg: bytes sent (best effort) to a connection refused because the
  *	server has max_clients clients, before it is closed.  May be NULL.
+ * @idle: the client sent nothing for its idle timeout
+ *	(baton_client_set_idle_timeout()); write a goodbye if the protocol
+ *	has one, and close it (baton_client_close()).  May be NULL: the
+ *	client is then closed.  Context: main thread.
  */
 struct baton_proto {
 	size_t sz;
@@ -57,6 +61,7 @@ struct baton_proto {
 	void (*close)(struct baton_client *c);
 	void (*tick)(struct baton_server *s);
 	const char *busy_msg;
+	void (*idle)(struct baton_client *c);
 };
 
 /**
@@ -76,6 +81,12 @@ struct baton_proto {
  *	run loop when one arrives (through a signalfd)
  * @log: where to send messages; NULL keeps the process-wide setting
  * @user: the application's pointer, returned by baton_server_user()
+ * @idle_timeout_ms: close clients that sent nothing for this long; 0 =
+ *	never (baton_server_set_idle_timeout() changes it)
+ * @limit_hard: every client's hard output limit, 0 = none
+ *	(baton_client_set_limits())
+ * @limit_soft: every client's soft output limit, 0 = none
+ * @limit_soft_secs: how long a client may stay above @limit_soft
  */
 struct baton_server_opts {
 	size_t sz;
@@ -90,6 +101,10 @@ struct baton_server_opts {
 	bool stop_signals;
 	const struct baton_log_ops *log;
 	void *user;
+	uint64_t idle_timeout_ms;
+	size_t limit_hard;
+	size_t limit_soft;
+	unsigned int limit_soft_secs;
 };
 
 #define BATON_IO_WORKERS_DEFAULT	(-1)
@@ -160,6 +175,52 @@ BATON_API void baton_server_stop(struct baton_server *s);
  * returned or was never called.  Waits for every pending grace-period free.
  */
 BATON_API void baton_server_destroy(struct baton_server *s);
+
+/**
+ * struct baton_call - a function queued to run on the main thread
+ *
+ * Embed it in the application's own struct (the queue allocates nothing,
+ * so queueing never fails for memory) and find that struct again with
+ * baton_container_of() in the function.  All fields are private.
+ */
+struct baton_call {
+	/* private: */
+	struct baton_llist_node node;	/* PENDING: on the server's call queue */
+	void (*fn)(struct baton_call *call);	/* OWNER: the queueing thread's
+						 * until the node is queued */
+};
+
+/**
+ * baton_server_call - run @fn(@call) on the main thread, soon
+ * @s: the server
+ * @call: the application's call, not queued already
+ * @fn: what to run.  Context: main thread, inside the run loop (or inside
+ *	baton_server_destroy() for calls still queued when the loop ended);
+ *	it may do anything a main-thread callback may, on any client.
+ *
+ * This is how threads the application runs act on clients: they queue a
+ * function that main runs.  Calls run in the order they were queued, one
+ * main loop iteration after at most; main is woken when its queue goes
+ * from empty to non-empty.  @call belongs to baton until @fn starts.
+ *
+ * Context: any thread, while @s exists (not concurrently with
+ * baton_server_destroy()); async-signal-safe.
+ * Return: 0, or -EINVAL when @s, @call or @fn is NULL.
+ */
+BATON_API int baton_server_call(struct baton_server *s, struct baton_call *call,
+				void (*fn)(struct baton_call *call));
+
+/**
+ * baton_server_set_idle_timeout - the server's idle timeout for clients
+ * @s: the server
+ * @ms: milliseconds without input after which a client is closed (or its
+ *	@idle callback runs); 0 = never
+ *
+ * Context: main thread.
+ * Return: 0, or -EPERM on another thread.
+ */
+BATON_API int baton_server_set_idle_timeout(struct baton_server *s,
+					    uint64_t ms);
 
 /**
  * baton_server_user - the @user pointer given in the options

@@ -250,7 +250,12 @@ static void *worker_fn(void *arg)
 
 	bench_pin_self(r->cpu_worker);
 	start = t1 = bench_now_ns();
-	while (t1 < r->end_ns) {
+	/*
+	 * At least one round trip, however late the thread started: on a
+	 * loaded machine a short point could otherwise end with none, which
+	 * says nothing about the mechanism (and was reported as an error).
+	 */
+	do {
 		t0 = t1;
 		if (r->mode == MODE_EVENTFD) {
 			v = r->batch;
@@ -278,7 +283,7 @@ static void *worker_fn(void *arg)
 		t1 = bench_now_ns();
 		bench_lat_add(r->lat, t1 - t0);
 		rts++;
-	}
+	} while (t1 < r->end_ns);
 out:
 	r->ns = t1 - start;
 	r->round_trips = rts;
