@@ -384,6 +384,8 @@ void kvd_execute(struct baton_client *c, void *req)
 	x.argv = r->argv;
 	x.now = kvd_now_ms();
 	x.cl->last_ms = x.now;
+	/* The parser stopped behind an AUTH: it parses again after this. */
+	kvd_pstate(c)->auth_pending = false;
 	dispatch(&x);
 	free(r);
 }
@@ -419,6 +421,7 @@ int kvd_connect(struct baton_client *c)
 	if (!cl)
 		return -ENOMEM;
 	cl->authed = !kvd_cfg.requirepass;
+	kvd_pstate(c)->authed = cl->authed;
 	cl->created_ms = cl->last_ms = kvd_now_ms();
 	cl->last_cmd = "NULL";
 	baton_client_set_data(c, cl);

@@ -123,8 +123,31 @@ struct kvd_req {
 	struct kvd_arg argv[];
 };
 
+/**
+ * struct kvd_pstate - kvd's bytes of baton_client_proto_state()
+ * @authed: AUTH or HELLO ... AUTH succeeded, or no password is needed:
+ *	the parser's pre-authentication limits no longer apply.  Written by
+ *	main (connect, AUTH, HELLO), read by the parser.
+ * @auth_pending: the parser passed an AUTH or HELLO of a client not yet
+ *	authenticated, and parses nothing more of it until main ran that
+ *	command, so that the requests behind it are parsed under the limits
+ *	it leaves.  Set by the parser, cleared by main in execute.
+ *
+ * Rule OWNER: only the thread that owns the client touches it (the IO
+ * worker inside parse, main inside connect and execute); the handoff
+ * that moves the client orders one's writes before the other's reads.
+ */
+struct kvd_pstate {
+	bool authed;
+	bool auth_pending;
+};
+
+#define KVD_PREAUTH_MAX_ARGS	10	/* Redis 7.0's, before AUTH */
+#define KVD_PREAUTH_MAX_BULK	16384
+
 ssize_t kvd_parse(struct baton_client *c, const char *buf, size_t len,
 		  void **req);
+struct kvd_pstate *kvd_pstate(struct baton_client *c);
 int kvd_string2ll(const char *s, size_t len, long long *out);
 
 /* ------------------------------------------------------------------ store.c */
@@ -461,6 +484,7 @@ void cmd_info(struct kvd_ctx *x);
 
 void kvd_reply_help(struct baton_client *c, const char *const *lines);
 int kvd_set_client_name(struct kvd_ctx *x, const struct kvd_arg *name);
+void kvd_set_authed(struct kvd_ctx *x);
 
 /* ------------------------------------------------------------------ evict.c */
 
