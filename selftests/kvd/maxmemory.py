@@ -13,6 +13,7 @@ Usage: maxmemory.py --io-threads N
 
 import argparse
 import os
+import socket
 import sys
 import time
 
@@ -240,6 +241,55 @@ def budget_then_tick(io_threads):
         r.sock.close()
 
 
+def client_output_counts(io_threads):
+    """A client that does not read a 32 MB reply keeps most of it queued:
+    that counts in used_memory (mem_clients_normal) and so against
+    maxmemory, until the client reads it."""
+    limit = 48 * 1024 * 1024
+    big = 32 * 1024 * 1024
+    with kvdlib.Server('maxmemory-output', io_threads,
+                       ['--maxmemory', str(limit)]) as srv:
+        r = Reader(kvdlib.connect(srv.port, timeout=60))
+        r.timeout = 60
+        check(call(r, 'SET', 'big', 'v' * big) == '+OK', 'the big value')
+        check(int(info(r, 'memory')['mem_clients_normal']) < 4096,
+              'no output queued yet')
+        slow = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        slow.settimeout(60)
+        slow.connect(('127.0.0.1', srv.port))
+        slow.sendall(encode('GET', 'big'))
+        deadline = time.monotonic() + 30
+        while True:
+            m = info(r, 'memory')
+            if int(m['mem_clients_normal']) > big // 4:
+                break
+            check(time.monotonic() < deadline, 'the unread reply never '
+                  'counted: %r' % m['mem_clients_normal'])
+            time.sleep(0.01)
+        check(int(m['used_memory']) > big + big // 4,
+              'used_memory %s counts the queued reply' % m['used_memory'])
+        check(call(r, 'SET', 'k', 'v') == OOM, 'over the limit while the '
+              'reply waits: %r' % OOM)
+        got = 0
+        while got < big:
+            data = slow.recv(1 << 20)
+            check(data, 'the slow client got the whole reply')
+            got += len(data)
+        # No INFO here: it would count every client again itself; the
+        # slow client stays connected.  The tick must notice the reply
+        # was sent.
+        deadline = time.monotonic() + 30
+        while call(r, 'SET', 'k', 'v') != '+OK':
+            check(time.monotonic() < deadline, 'SET still refused 30 s '
+                  'after the reply was read')
+            time.sleep(0.01)
+        check(int(info(r, 'memory')['mem_clients_normal']) < 4096,
+              'the sent reply no longer counts')
+        slow.close()
+        r.sock.close()
+
+
 def nothing_to_evict(io_threads):
     """allkeys-lru with a limit below the empty keyspace: nothing can be
     evicted, so denyoom commands are refused, the rest runs."""
@@ -261,6 +311,7 @@ def main():
     a = ap.parse_args()
     noeviction(a.io_threads)
     budget_then_tick(a.io_threads)
+    client_output_counts(a.io_threads)
     nothing_to_evict(a.io_threads)
     lru = lru_vs_random(a.io_threads, 'allkeys-lru')
     rnd = lru_vs_random(a.io_threads, 'allkeys-random')

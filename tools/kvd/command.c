@@ -388,6 +388,7 @@ void kvd_execute(struct baton_client *c, void *req)
 	kvd_pstate(c)->auth_pending = false;
 	dispatch(&x);
 	free(r);
+	kvd_mem_client_output(c);
 }
 
 /**
@@ -449,6 +450,7 @@ void kvd_close(struct baton_client *c)
 	if (!cl)
 		return;
 	baton_client_set_data(c, NULL);
+	kvd_mem_client_gone(cl);
 	free(cl->name);
 	free(cl);
 }
@@ -479,7 +481,7 @@ void kvd_tick(struct baton_server *s)
 		if (now - start >= SWEEP_MAX_MS)
 			break;
 	}
-	kvd_evict_tick();
+	kvd_evict_tick(s);
 	if (now - kvd_stats.ops_mark_ms >= 1000) {
 		kvd_stats.ops_sec = (kvd_stats.commands - kvd_stats.ops_mark) *
 				    1000 / (uint64_t)(now - kvd_stats.ops_mark_ms);

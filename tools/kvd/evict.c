@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * evict.c - maxmemory: keys evicted by policy when kvd's own count of the
- * keyspace's memory (kvd_stats.used_memory) passes the limit, run on the
- * main thread before each command and from the tick, within a time budget.
+ * evict.c - maxmemory: keys evicted by policy when kvd's own count of its
+ * memory (the keyspace's, kvd_stats.used_memory, and the output queued for
+ * clients) passes the limit, run on the main thread before each command
+ * and from the tick, within a time budget.
  *
  * The policies are Redis 7.0's: noeviction refuses the commands Redis
  * flags "denyoom" with -OOM; allkeys-lru and volatile-lru evict the key
@@ -553,6 +554,86 @@ static struct kvd_entry *pick_victim(struct kvd_db *db, int64_t now)
 }
 
 /**
+ * kvd_mem_used - the memory maxmemory limits, INFO's used_memory
+ *
+ * The keyspace's bytes and the output queued for clients, as Redis
+ * counts its client buffers in used_memory.  A value a reply references
+ * (zero-copy) counts twice while the reply is queued: once in the
+ * keyspace, once in that client's output.
+ *
+ * Context: main thread.
+ * Return: bytes.
+ */
+size_t kvd_mem_used(void)
+{
+	return kvd_stats.used_memory + kvd_stats.clients_output;
+}
+
+/**
+ * kvd_mem_client_output - learn a client's queued output again
+ * @c: the client
+ *
+ * Context: main thread.
+ */
+void kvd_mem_client_output(struct baton_client *c)
+{
+	struct kvd_client *cl = baton_client_data(c);
+	size_t now;
+
+	if (!cl)
+		return;
+	now = baton_client_output_bytes(c);
+	kvd_stats.clients_output += now - cl->output_counted;
+	cl->output_counted = now;
+	if (kvd_mem_used() > kvd_stats.peak_memory)
+		kvd_stats.peak_memory = kvd_mem_used();
+}
+
+/**
+ * kvd_mem_client_gone - a closing client's output no longer counts
+ * @cl: its state
+ *
+ * Context: main thread.
+ */
+void kvd_mem_client_gone(struct kvd_client *cl)
+{
+	kvd_stats.clients_output -= cl->output_counted;
+	cl->output_counted = 0;
+}
+
+/**
+ * refresh_one - kvd_mem_client_output() as a baton_client_for_each() callback
+ * @c: the client
+ * @arg: unused
+ *
+ * Context: main thread.
+ * Return: 0, to go on.
+ */
+static int refresh_one(struct baton_client *c, void *arg)
+{
+	(void)arg;
+	kvd_mem_client_output(c);
+	return 0;
+}
+
+/**
+ * kvd_mem_clients_refresh - learn every client's queued output again
+ * @s: the server
+ * @always: walk the clients even when the last count was 0
+ *
+ * A client's output drains on its IO worker without main's knowing; the
+ * tick walks the clients while the count is not 0 (and maxmemory is set),
+ * so that what was sent stops counting; INFO walks them always.
+ *
+ * Context: main thread.
+ */
+void kvd_mem_clients_refresh(struct baton_server *s, bool always)
+{
+	if (always || kvd_stats.clients_output)
+		baton_client_for_each(s, refresh_one, NULL);
+}
+
+/**
  * kvd_evict_over - whether kvd's memory is over maxmemory
  *
  * Context: main thread.
@@ -560,7 +641,7 @@ static struct kvd_entry *pick_victim(struct kvd_db *db, int64_t now)
  */
 bool kvd_evict_over(void)
 {
-	return kvd_cfg.maxmemory && kvd_stats.used_memory > kvd_cfg.maxmemory;
+	return kvd_cfg.maxmemory && kvd_mem_used() > kvd_cfg.maxmemory;
 }
 
 /**
@@ -578,7 +659,7 @@ bool kvd_evict_over(void)
 bool kvd_mem_may_grow(size_t bytes, size_t load_permille)
 {
 	return !kvd_cfg.maxmemory ||
-	       kvd_stats.used_memory + bytes <= kvd_cfg.maxmemory ||
+	       kvd_mem_used() + bytes <= kvd_cfg.maxmemory ||
 	       load_permille > LOAD_FORCE_GROW_PERMILLE;
 }
 
@@ -673,6 +754,7 @@ bool kvd_evict_for_command(struct kvd_ctx *x, const struct kvd_cmd *cmd)
 
 /**
  * kvd_evict_tick - go on evicting from the tick while over the limit
+ * @s: the server
  *
  * What Redis's evictionTimeProc does between commands: eviction that ran
  * out of time in a command, or a limit lowered below the memory in use,
@@ -680,10 +762,12 @@ bool kvd_evict_for_command(struct kvd_ctx *x, const struct kvd_cmd *cmd)
  *
  * Context: main thread.
  */
-void kvd_evict_tick(void)
+void kvd_evict_tick(struct baton_server *s)
 {
-	if (kvd_cfg.maxmemory)
+	if (kvd_cfg.maxmemory) {
+		kvd_mem_clients_refresh(s, false);
 		kvd_evict(EVICT_TICK_BUDGET_US);
+	}
 	else if (exceeded_since_us)
 		track_exceeded(false, now_us());
 }

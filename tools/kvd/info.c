@@ -152,21 +152,24 @@ static size_t process_rss(void)
  * @b: the text
  *
  * used_memory is kvd's own count of what the keyspace holds (keys,
- * values, tables: the bytes asked of malloc), the figure maxmemory
- * limits; the fragmentation ratio is the process's RSS over it, as Redis
+ * values, tables: the bytes asked of malloc) and of the output queued
+ * for clients (mem_clients_normal), the figure maxmemory limits; the
+ * fragmentation ratio is the process's RSS over it, as Redis
  * computes it, so it also covers the allocator's overhead, the IO
  * buffers and the code.
  *
  * Context: main thread.
  */
-static void info_memory(struct kvd_buf *b)
+static void info_memory(struct kvd_buf *b, struct baton_server *s)
 {
-	size_t used = kvd_stats.used_memory, peak = kvd_stats.peak_memory;
-	size_t rss = process_rss();
+	size_t used, peak, rss = process_rss();
 	size_t sys = (size_t)sysconf(_SC_PHYS_PAGES) *
 		     (size_t)sysconf(_SC_PAGESIZE);
 	char h[5][32];
 
+	kvd_mem_clients_refresh(s, true);
+	used = kvd_mem_used();
+	peak = kvd_stats.peak_memory;
 	section_header(b, "Memory");
 	kvd_buf_printf(b, "used_memory:%zu\r\n"
 		       "used_memory_human:%s\r\n"
@@ -183,6 +186,7 @@ static void info_memory(struct kvd_buf *b)
 		       "mem_fragmentation_ratio:%.2f\r\n"
 		       "mem_fragmentation_bytes:%lld\r\n"
 		       "mem_not_counted_for_evict:0\r\n"
+		       "mem_clients_normal:%zu\r\n"
 		       "mem_allocator:libc\r\n",
 		       used, human_bytes(h[0], sizeof(h[0]), used),
 		       rss, human_bytes(h[1], sizeof(h[1]), rss),
@@ -193,7 +197,8 @@ static void info_memory(struct kvd_buf *b)
 		       human_bytes(h[4], sizeof(h[4]), (size_t)kvd_cfg.maxmemory),
 		       kvd_evict_policy_name(kvd_cfg.maxmemory_policy),
 		       used ? (double)rss / (double)used : 0.0,
-		       (long long)rss - (long long)used);
+		       (long long)rss - (long long)used,
+		       kvd_stats.clients_output);
 }
 
 /**
@@ -345,7 +350,7 @@ void cmd_info(struct kvd_ctx *x)
 	if (want & INFO_CLIENTS)
 		info_clients(&b, &st);
 	if (want & INFO_MEMORY)
-		info_memory(&b);
+		info_memory(&b, s);
 	if (want & INFO_STATS)
 		info_stats(&b, &st);
 	if (want & INFO_KEYSPACE)

@@ -243,7 +243,9 @@ struct kvd_db {
 /**
  * struct kvd_stats - the daemon's own counters
  * @used_memory: bytes the keyspace holds (keys, values, tables)
- * @peak_memory: the most @used_memory has been
+ * @peak_memory: the most @used_memory + @clients_output has been
+ * @clients_output: output queued for clients and not yet sent, as main
+ *	last learnt it (baton_client_output_bytes()), summed
  * @commands: commands executed
  * @errors: error replies sent by commands
  * @expired_keys: keys removed because they expired
@@ -263,6 +265,7 @@ struct kvd_db {
 struct kvd_stats {
 	size_t used_memory;
 	size_t peak_memory;
+	size_t clients_output;
 	uint64_t commands;
 	uint64_t errors;
 	uint64_t expired_keys;
@@ -364,6 +367,7 @@ void kvd_buf_free(struct kvd_buf *b);
  * @created_ms: when it connected
  * @last_ms: when its last command ran
  * @last_cmd: the full name of its last command ("client|list")
+ * @output_counted: its share of kvd_stats.clients_output
  *
  * Main only: created in connect, freed in close.
  */
@@ -373,6 +377,7 @@ struct kvd_client {
 	int64_t created_ms;
 	int64_t last_ms;
 	const char *last_cmd;
+	size_t output_counted;
 };
 
 /**
@@ -500,11 +505,15 @@ const char *kvd_evict_policy_name(enum kvd_evict_policy p);
 bool kvd_cmd_denyoom(const char *fullname);
 void kvd_evict_new_key(struct kvd_entry *e, int64_t now);
 void kvd_evict_touch(struct kvd_entry *e, int64_t now);
+size_t kvd_mem_used(void);
+void kvd_mem_client_output(struct baton_client *c);
+void kvd_mem_client_gone(struct kvd_client *cl);
+void kvd_mem_clients_refresh(struct baton_server *s, bool always);
 bool kvd_evict_over(void);
 bool kvd_mem_may_grow(size_t bytes, size_t load_permille);
 enum kvd_evict_result kvd_evict(int64_t budget_us);
 bool kvd_evict_for_command(struct kvd_ctx *x, const struct kvd_cmd *cmd);
-void kvd_evict_tick(void);
+void kvd_evict_tick(struct baton_server *s);
 uint64_t kvd_evict_exceeded_ms(uint64_t *current);
 void kvd_evict_free(void);
 

@@ -47,8 +47,8 @@ int64_t kvd_now_ms(void)
 static void mem_add(size_t n)
 {
 	kvd_stats.used_memory += n;
-	if (kvd_stats.used_memory > kvd_stats.peak_memory)
-		kvd_stats.peak_memory = kvd_stats.used_memory;
+	if (kvd_mem_used() > kvd_stats.peak_memory)
+		kvd_stats.peak_memory = kvd_mem_used();
 }
 
 /**
