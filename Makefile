@@ -5,12 +5,25 @@
 # source tree.  `make help` lists the targets and variables;
 # Documentation/build.rst explains each of them.
 
-VERSION_MAJOR := 0
-VERSION_MINOR := 1
-VERSION_PATCH := 0
-VERSION       := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
-
 srctree := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+
+# ---------------------------------------------------------------- version
+# The version has one home: BATON_VERSION_MAJOR, _MINOR and _PATCH in
+# the public header include/uapi/baton/api.h, which programs compile
+# against.  The library's file name, its SONAME (the major) and baton.pc
+# take it from there; lib/libbaton.map's nodes are the ABI's history and
+# selftests/build/test_version.sh checks them against it.
+pound   := \#
+version-h := $(srctree)/include/uapi/baton/api.h
+version-words := $(shell sed -n 's/^$(pound)define BATON_VERSION_\(MAJOR\|MINOR\|PATCH\)[[:space:]]\{1,\}\([0-9]\{1,\}\)[[:space:]]*$$/\1=\2/p' $(version-h))
+version-part   = $(patsubst $(1)=%,%,$(filter $(1)=%,$(version-words)))
+VERSION_MAJOR := $(call version-part,MAJOR)
+VERSION_MINOR := $(call version-part,MINOR)
+VERSION_PATCH := $(call version-part,PATCH)
+ifneq ($(words $(VERSION_MAJOR) $(VERSION_MINOR) $(VERSION_PATCH)),3)
+$(error baton: include/uapi/baton/api.h must define BATON_VERSION_MAJOR, _MINOR and _PATCH once each, as numbers)
+endif
+VERSION       := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
 
 # ---------------------------------------------------------------- variants
 CC      ?= cc
@@ -26,17 +39,27 @@ O       ?= build/$(variant)
 objtree := $(abspath $(O))
 
 # ---------------------------------------------------------------- quiet output
+# msg: the quiet line of a plain rule; echo-cmd: that of an if_changed
+# one, quiet_cmd_NAME being pairs of words (CC lib/llist.o).
 ifeq ($(V),1)
 Q   :=
 msg  =
+echo-cmd = printf '%s\n' '$(call escsq,$(cmd_$(1)))';
 else ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
 # make -s: silent, like the kernel's
 Q   := @
 msg  =
+echo-cmd =
 else
 Q   := @
 msg  = @printf '  %-7s %s\n' '$(1)' '$(patsubst $(objtree)/%,%,$(2))';
+echo-cmd = printf '  %-7s %s\n' $(quiet_cmd_$(1));
 endif
+rel = $(patsubst $(srctree)/%,%,$(patsubst $(objtree)/%,%,$(1)))
+
+# Python that the build runs (the checkers, soak, the benchmarks' tools)
+# writes no __pycache__ into the source tree.
+export PYTHONDONTWRITEBYTECODE := 1
 
 # ---------------------------------------------------------------- flags
 CFLAGS  ?= -O2 -g
@@ -74,29 +97,76 @@ endif
 override CFLAGS  += $(san-flags)
 override LDFLAGS += $(san-flags)
 
-URCU_LIBS := -lurcu-memb -lurcu-cds -lurcu-common
-LIBS      := $(URCU_LIBS) -pthread
+# ---------------------------------------------------------------- packages
+# Libraries come from pkg-config: liburcu's memb flavor and its data
+# structures for everything, CUnit for the selftests (test-y), and what a
+# program's Kbuild adds with <prog>-pkgs.  pkg-config is asked on first
+# use inside a recipe, so after scripts/deps.sh has run (it installs
+# pkg-config too), and each answer is kept for the rest of the run.
+PKG_CONFIG ?= pkg-config
+lib-pkgs   := liburcu-memb liburcu-cds
+test-pkgs  := cunit
+# The Debian 12 package that ships each .pc file, for the error message.
+deb-liburcu-memb := liburcu-dev
+deb-liburcu-cds  := liburcu-dev
+deb-liburcu-qsbr := liburcu-dev
+deb-cunit        := libcunit1-dev
 
-# Objects are rebuilt when the flags change: every object depends on a
-# stamp whose content is the command line that builds it.  baton.pc
-# depends the same way on the install directories it names.
-# $(call stamp,FILE,CONTENT) rewrites FILE only when CONTENT changed.
-# Goals that build nothing (help, clean) do not create $(O).
-no-build-goals := help clean ownership-table api-doc
-ifneq ($(MAKECMDGOALS),)
-ifeq ($(filter-out $(no-build-goals),$(MAKECMDGOALS)),)
-stamp =
-endif
-endif
-stamp ?= $(shell mkdir -p $(objtree) && \
-	{ [ "$$(cat $(1) 2>/dev/null)" = '$(2)' ] || printf '%s' '$(2)' > $(1); })
-flags-stamp := $(objtree)/.flags
-flags-now   := $(CC) $(CFLAGS) $(LDFLAGS)
-$(call stamp,$(flags-stamp),$(flags-now))
+# $(call pkg,--cflags|--libs,PACKAGES): pkg-config's answer, or stop
+# with an error that names the package it cannot find.
+pkg = $(if $(pkg-cache$(1)$(pkg-key)),,$(eval \
+	pkg-cache$(1)$(pkg-key) := : $(call pkg-query,$(1),$(2))))$(filter-out \
+	:,$(pkg-cache$(1)$(pkg-key)))
+pkg-key = $(subst $(space),+,$(strip $(2)))
+pkg-query = $(if $(strip $(2)),$(pkg-have-tool)$(foreach p,$(2),$(call \
+	pkg-have,$(p)))$(shell $(PKG_CONFIG) $(1) $(2)))
+pkg-have-tool = $(if $(shell command -v $(PKG_CONFIG)),,$(error baton: \
+	$(PKG_CONFIG) is not installed (Debian: pkg-config); run: sh scripts/deps.sh))
+pkg-have = $(if $(shell $(PKG_CONFIG) --exists $(1) && echo y),,$(error baton: \
+	$(PKG_CONFIG) cannot find $(1) ($(1).pc$(if $(deb-$(1)),$(comma) Debian: \
+	$(deb-$(1)))); run: sh scripts/deps.sh))
+empty :=
+space := $(empty) $(empty)
+comma := ,
+
+LIBS = $(call pkg,--libs,$(lib-pkgs)) -pthread
+
+# ---------------------------------------------------------------- if_changed
+# Kbuild's if_changed: a target is rebuilt when a prerequisite is newer
+# or when ITS OWN command differs from the one that built it last.  The
+# command is saved next to the target, lib/llist.o's in lib/.llist.o.cmd
+# as "savedcmd_<target> := <command>", and the Makefile includes those
+# files.  So changing CFLAGS rebuilds every object, CFLAGS_lib/llist.o
+# rebuilds lib/llist.o alone, and PREFIX regenerates only baton.pc; a
+# target without a .cmd file (built by an older Makefile) is rebuilt
+# once.  Each such target depends on FORCE, so make always expands its
+# recipe, $(call if_changed,NAME), which decides: it runs cmd_NAME, prints
+# quiet_cmd_NAME (or the command, V=1) and saves the command, or does
+# nothing.
+squote := '
+escsq   = $(subst $(squote),'\$(squote)',$(1))
+# The command as one word (filter-out compares words; % is its wildcard).
+cmd-word = $(subst %,_-_PCT_-_,$(subst $(space),_-_SPC_-_,$(strip $(1))))
+cmd-changed   = $(filter-out $(call cmd-word,$(savedcmd_$@)),$(call cmd-word,$(cmd_$(1))))
+newer-prereqs = $(filter-out FORCE,$?)
+dot-target    = $(dir $@).$(notdir $@)
+# The command as a make value in a single-quoted shell word.
+make-cmd = $(call escsq,$(subst $(pound),$$(pound),$(subst $$,$$$$,$(cmd_$(1)))))
+
+if_changed = $(if $(newer-prereqs)$(cmd-changed),@set -e; $(echo-cmd) \
+	mkdir -p $(dir $@); $(cmd_$(1)); \
+	printf '%s\n' 'savedcmd_$@ := $(make-cmd)' > $(dot-target).cmd)
 
 # ---------------------------------------------------------------- Kbuild lists
 # Each directory's Kbuild file appends to obj-y (library objects),
 # test-y (selftest binaries) or prog-y (tool programs), relative to itself.
+# A program's other objects, packages and extra libraries:
+#   <prog>-objs, <prog>-pkgs (pkg-config names), <prog>-libs (-l flags).
+# Test programs get $(test-pkgs) too; a program's packages give their
+# --cflags to each of its objects and their --libs to its link.
+# CFLAGS_<obj> and LDFLAGS_<prog> in a Kbuild file (CFLAGS_llist.o in
+# lib/Kbuild) add flags to that one object or link; on the command line
+# they are named from $(O) (make CFLAGS_lib/llist.o=-DFOO).
 define kbuild-dir
 obj-y  :=
 test-y :=
@@ -107,14 +177,27 @@ test-progs += $$(addprefix $(objtree)/$(1)/,$$(test-y))
 tool-progs += $$(addprefix $(objtree)/$(1)/,$$(prog-y))
 $$(foreach p,$$(prog-y) $$(test-y),$$(eval progobjs-$(objtree)/$(1)/$$(p) := \
 	$$(addprefix $(objtree)/$(1)/,$$($$(p)-objs))) \
-	$$(eval proglibs-$(objtree)/$(1)/$$(p) := $$($$(p)-libs)))
+	$$(eval proglibs-$(objtree)/$(1)/$$(p) := $$($$(p)-libs)) \
+	$$(eval progpkgs-$(objtree)/$(1)/$$(p) := $$(if $$(filter $$(p),$$(test-y)),$$(test-pkgs)) $$($$(p)-pkgs)) \
+	$$(foreach o,$$(p).o $$($$(p)-objs),$$(eval \
+		objpkgs-$(objtree)/$(1)/$$(o) += $$(progpkgs-$(objtree)/$(1)/$$(p)))))
+$$(foreach f,$$(obj-y) $$(foreach p,$$(prog-y) $$(test-y),$$(p).o $$($$(p)-objs)),$$(call \
+	kbuild-flags,CFLAGS_$$(f),$(objtree)/$(1)/$$(f)))
+$$(foreach f,$$(prog-y) $$(test-y),$$(call kbuild-flags,LDFLAGS_$$(f),$(objtree)/$(1)/$$(f)))
 endef
+# $(call kbuild-flags,VAR,TARGET): VAR, set in the Kbuild file just read,
+# becomes TARGET's own flags and is cleared for the next directory.
+kbuild-flags = $(if $(filter file,$(origin $(1))),$(eval \
+	kbuild-$(2) := $$($(1)))$(eval undefine $(1)))
 
 lib-objs   :=
 test-progs :=
 tool-progs :=
 KBUILD_DIRS := lib selftests tools Documentation/examples
 $(foreach d,$(KBUILD_DIRS),$(eval $(call kbuild-dir,$(d))))
+progs    := $(test-progs) $(tool-progs)
+all-objs := $(sort $(lib-objs) $(addsuffix .o,$(progs)) \
+	$(foreach p,$(progs),$(progobjs-$(p))))
 
 static-lib := $(objtree)/libbaton.a
 shared-lib := $(objtree)/libbaton.so.$(VERSION)
@@ -122,9 +205,11 @@ soname     := libbaton.so.$(VERSION_MAJOR)
 pc-file    := $(objtree)/baton.pc
 
 # ---------------------------------------------------------------- targets
-.PHONY: all check install uninstall clean help deps selftests tools \
-	ownership-table api-doc FORCE
+.PHONY: all check install uninstall clean distclean help version deps \
+	selftests tools ownership-table api-doc FORCE
 .DEFAULT_GOAL := all
+# A command that fails leaves no half-written target behind.
+.DELETE_ON_ERROR:
 
 all: $(static-lib) $(shared-lib) $(pc-file) $(tool-progs)
 
@@ -133,53 +218,69 @@ all: $(static-lib) $(shared-lib) $(pc-file) $(tool-progs)
 deps-stamp := $(objtree)/.deps-ok$(if $(filter 1,$(C)),-sparse)
 $(deps-stamp): $(srctree)/scripts/deps.sh
 	$(Q)CC='$(CC)' SAN='$(SAN)' C='$(C)' sh $(srctree)/scripts/deps.sh
-	$(Q)touch $@
+	$(Q)mkdir -p $(dir $@) && touch $@
 deps: $(deps-stamp)
 
 # Library objects are built hidden: only BATON_API symbols are exported.
 obj-flags = $(if $(filter $@,$(lib-objs)),-fvisibility=hidden -DBATON_BUILD)
 
-$(objtree)/%.o: $(srctree)/%.c $(flags-stamp) | $(deps-stamp)
-	@mkdir -p $(dir $@)
-	$(sparse-check)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(obj-flags) -c -o $@ $<
+# Every object gets the library packages' --cflags, a program's object
+# its program's packages' too, then its own CFLAGS_<obj>.  With C=1
+# sparse checks the file first, as part of the same command.
+c-flags = $(CFLAGS) $(call pkg,--cflags,$(lib-pkgs) $(objpkgs-$@)) \
+	$(obj-flags) $(kbuild-$@) $(CFLAGS_$(call rel,$@))
+quiet_cmd_cc_o_c = $(if $(filter 1,$(C)),CHECK $(call rel,$<)) CC $(call rel,$@)
+      cmd_cc_o_c = $(sparse-check)$(CC) $(c-flags) -c -o $@ $<
 
-$(static-lib): $(lib-objs)
-	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
+$(objtree)/%.o: $(srctree)/%.c FORCE | $(deps-stamp)
+	$(call if_changed,cc_o_c)
 
-$(shared-lib): $(lib-objs) $(srctree)/lib/libbaton.map
-	$(call msg,LD,$@)
-	$(Q)$(CC) -shared -Wl,-soname,$(soname) -Wl,-z,defs \
-		-Wl,--version-script=$(srctree)/lib/libbaton.map \
-		-o $@ $(lib-objs) $(LDFLAGS) $(LIBS)
-	$(Q)ln -sf $(notdir $@) $(objtree)/$(soname)
-	$(Q)ln -sf $(soname) $(objtree)/libbaton.so
+quiet_cmd_ar = AR $(call rel,$@)
+      cmd_ar = rm -f $@ && ar rcs $@ $(lib-objs)
+
+$(static-lib): $(lib-objs) FORCE
+	$(call if_changed,ar)
+
+quiet_cmd_ld_so = LD $(call rel,$@)
+      cmd_ld_so = $(CC) -shared -Wl,-soname,$(soname) -Wl,-z,defs \
+	-Wl,--version-script=$(srctree)/lib/libbaton.map \
+	-o $@ $(lib-objs) $(LDFLAGS) $(LIBS) && \
+	ln -sf $(notdir $@) $(objtree)/$(soname) && \
+	ln -sf $(soname) $(objtree)/libbaton.so
+
+$(shared-lib): $(lib-objs) $(srctree)/lib/libbaton.map FORCE
+	$(call if_changed,ld_so)
 
 PREFIX     ?= /usr/local
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PCDIR      ?= $(LIBDIR)/pkgconfig
 
-dirs-stamp := $(objtree)/.install-dirs
-$(call stamp,$(dirs-stamp),$(PREFIX) $(LIBDIR) $(INCLUDEDIR))
+# The install directories are part of the command: changing them
+# regenerates baton.pc.
+quiet_cmd_gen_pc = GEN $(call rel,$@)
+      cmd_gen_pc = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	-e 's|@REQUIRES_PRIVATE@|$(lib-pkgs)|' $< > $@
 
-$(pc-file): $(srctree)/baton.pc.in $(dirs-stamp)
-	$(call msg,GEN,$@)
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-		-e 's|@URCU_LIBS@|$(URCU_LIBS)|' $< > $@
+$(pc-file): $(srctree)/baton.pc.in FORCE
+	$(call if_changed,gen_pc)
 
 # Selftests and tools link the static library so they need no LD_LIBRARY_PATH.
 # A program built from several files lists the others in its Kbuild:
 #   prog-y += kvd/baton-kvd
 #   kvd/baton-kvd-objs := kvd/resp.o kvd/store.o
-#   kvd/baton-kvd-libs := -lm            (extra libraries, if any)
+#   bench/rcu/bench_rcu-pkgs := liburcu-qsbr   (pkg-config packages)
+#   kvd/baton-kvd-libs := -lm            (other libraries, if any)
+#   CFLAGS_kvd/resp.o := -DX, LDFLAGS_kvd/baton-kvd := -Wl,-X   (one target's)
+quiet_cmd_ld_prog = LD $(call rel,$@)
+      cmd_ld_prog = $(CC) -o $@ $< $(progobjs-$@) $(static-lib) $(LDFLAGS) \
+	$(kbuild-$@) $(LDFLAGS_$(call rel,$@)) \
+	$(call pkg,--libs,$(lib-pkgs) $(progpkgs-$@)) -pthread $(proglibs-$@)
+
 .SECONDEXPANSION:
-$(test-progs) $(tool-progs): %: %.o $$(progobjs-$$@) $(static-lib)
-	$(call msg,LD,$@)
-	$(Q)$(CC) -o $@ $< $(progobjs-$@) $(static-lib) $(LDFLAGS) $(LIBS) $(proglibs-$@) $(if $(filter $@,$(test-progs)),-lcunit)
+$(progs): %: %.o $$(progobjs-$$@) $(static-lib) FORCE
+	$(call if_changed,ld_prog)
 
 selftests: $(test-progs) $(tool-progs)
 tools: $(tool-progs)
@@ -258,6 +359,20 @@ clean:
 	$(call msg,CLEAN,$(objtree))
 	$(Q)rm -rf $(objtree)
 
+# distclean: every build variant.  The build writes only under $(O)
+# (selftests/build/test_out_of_tree.sh checks it), and the default $(O)s
+# are all under build/; Python run by hand leaves __pycache__
+# directories, the only other thing in the tree that is never a source.
+distclean: clean
+	$(call msg,CLEAN,build/ __pycache__/)
+	$(Q)rm -rf $(srctree)/build
+	$(Q)find $(srctree) -path $(srctree)/.git -prune -o \
+		-name __pycache__ -type d -prune -exec rm -rf {} +
+
+# The version, for scripts (from include/uapi/baton/api.h).
+version:
+	@echo $(VERSION)
+
 help:
 	@sed -n 's/^#help: \{0,1\}//p' $(srctree)/Makefile
 
@@ -277,6 +392,8 @@ help:
 #help:   ownership-table  regenerate Documentation/ownership.rst's table
 #help:   api-doc    regenerate Documentation/api.rst from the public headers
 #help:   clean      remove $(O)
+#help:   distclean  remove every build variant: $(O), build/, __pycache__/
+#help:   version    print the version (from include/uapi/baton/api.h)
 #help:   help       this text
 #help: Variables:
 #help:   O=dir      build directory (default build/<cc>[-san][-debug][-fault][-sparse])
@@ -288,6 +405,9 @@ help:
 #help:   FAULT=1    fault injection compiled in
 #help:   SAN=address|thread   ASan+UBSan+LSan or TSan build
 #help:   CFLAGS=, LDFLAGS=    added before the flags baton requires
+#help:   CFLAGS_lib/llist.o=, LDFLAGS_tools/kvd/baton-kvd=
+#help:              flags of one object or one link (path under $(O))
+#help:   PKG_CONFIG=pkg-config   the pkg-config that finds liburcu and CUnit
 #help:   PREFIX=, DESTDIR=, LIBDIR=, INCLUDEDIR=, PCDIR=   install locations
 #help: Documentation/build.rst explains each of them.
 
@@ -300,11 +420,13 @@ SPARSE ?= sparse
 SPARSE_FLAGS := -Wbitwise -Wcontext -Wno-decl -Wno-vla -Wno-non-pointer-null \
 	'-D_Atomic(T)=T _Atomic' \
 	$(if $(filter 1,$(WERROR)),-Wsparse-error)
-ifeq ($(C),1)
-sparse-check = $(call msg,CHECK,$<) $(SPARSE) $(SPARSE_FLAGS) \
-	$(filter -D% -U% -I% -std=%,$(CFLAGS) $(obj-flags)) $<
-else
-sparse-check =
-endif
+sparse-check = $(if $(filter 1,$(C)),$(SPARSE) $(SPARSE_FLAGS) \
+	$(filter -D% -U% -I% -std=%,$(c-flags)) $< && )
 
--include $(shell find $(objtree) -name '*.d' 2>/dev/null)
+FORCE:
+
+# What built each target last (if_changed), and the headers each object
+# includes (the compiler's -MMD).
+-include $(wildcard $(foreach f,$(all-objs) $(progs) $(static-lib) \
+	$(shared-lib) $(pc-file),$(dir $(f)).$(notdir $(f)).cmd) \
+	$(all-objs:.o=.d))

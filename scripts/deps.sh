@@ -73,8 +73,12 @@ have_cmd pkg-config || add pkg-config
 have_cmd python3   || add python3
 have_cmd timeout   || add coreutils
 have_cmd redis-cli || add redis-tools	# selftests/kvd: redis-cli, redis-benchmark
+have_cmd redis-server || add redis-server	# selftests/kvd/differential.py
 
-# Libraries, looked up with the first compiler that exists.
+# Libraries: their headers, looked up with the first compiler that
+# exists, and their .pc files, since the Makefile asks pkg-config for
+# them (pkg-config itself is added above when it is missing).
+have_pc() { ! have_cmd pkg-config || pkg-config --exists "$@"; }
 probe=
 for c in $compilers gcc cc; do
 	have_cmd "$c" && { probe=$c; break; }
@@ -86,6 +90,8 @@ else
 	add liburcu-dev
 	add libcunit1-dev
 fi
+have_pc liburcu-memb liburcu-cds liburcu-qsbr || add liburcu-dev
+have_pc cunit || add libcunit1-dev
 
 if [ -n "$all" ] || [ "$C" = 1 ]; then
 	have_cmd sparse || add sparse

@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # test_install.sh - `make install` puts exactly the public headers, the
-# libraries and baton.pc under DESTDIR; a program outside the tree builds
-# against them with pkg-config, runs against the installed libbaton.so and
-# links statically too; the .so exports only baton_* symbols; `make
-# uninstall` removes it all.
+# libraries and baton.pc under DESTDIR; baton.pc brings liburcu in through
+# Requires.private; a program outside the tree builds against them with
+# pkg-config, runs against the installed libbaton.so and links statically
+# too; the .so exports only baton_* symbols; `make uninstall` removes it
+# all.
 #
 # Environment: BATON_SRCTREE, BATON_OBJTREE (the build to install), MAKE,
 # CC, SAN (the program is built with the same sanitizer as the library).
@@ -161,10 +162,15 @@ int main(void)
 }
 EOF
 
-# pkg-config sees only the installed tree: the .pc says prefix=/usr and
-# the sysroot maps that into DESTDIR.  System dirs are kept in the output
-# since /usr/include here means $dest/usr/include.
-export PKG_CONFIG_LIBDIR="$dest/usr/lib/pkgconfig"
+# pkg-config sees the installed tree first, then the system's .pc files
+# (baton.pc requires liburcu's): the .pc says prefix=/usr and the sysroot
+# maps that into DESTDIR.  System dirs are kept in the output since
+# /usr/include here means $dest/usr/include.  The sysroot maps liburcu's
+# -L too, to a directory that does not exist, which the linker ignores;
+# it finds liburcu where it always does.
+syspc=$(pkg-config --variable pc_path pkg-config) ||
+	die "pkg-config --variable pc_path pkg-config"
+export PKG_CONFIG_LIBDIR="$dest/usr/lib/pkgconfig:$syspc"
 export PKG_CONFIG_SYSROOT_DIR="$dest"
 export PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 PKG_CONFIG_ALLOW_SYSTEM_LIBS=1
 unset PKG_CONFIG_PATH
@@ -178,6 +184,32 @@ case "$cflags" in
 *"$dest/usr/include"*) ok "pkg-config --cflags points into the install" ;;
 *) bad "pkg-config --cflags '$cflags' does not name $dest/usr/include" ;;
 esac
+
+# liburcu comes in through Requires.private, never by hand: a dynamic
+# link does not name it, a static one gets exactly what liburcu's own
+# .pc files say.
+req=$(pkg-config --print-requires-private baton | tr '\n' ' ')
+if [ "$req" = "liburcu-memb liburcu-cds " ]; then
+	ok "baton.pc: Requires.private: liburcu-memb liburcu-cds"
+else
+	bad "baton.pc requires privately '$req', not liburcu-memb liburcu-cds"
+fi
+grep -q -- '-lurcu' "$dest/usr/lib/pkgconfig/baton.pc" &&
+	bad "baton.pc lists liburcu's libraries by hand"
+case " $libs " in
+*urcu*) bad "pkg-config --libs baton names liburcu: '$libs'" ;;
+esac
+urcu=$(pkg-config --static --libs liburcu-memb liburcu-cds) ||
+	die "pkg-config --static --libs liburcu-memb liburcu-cds"
+missing=
+for l in $urcu; do
+	case "$l" in -l*) case " $slibs " in *" $l "*) ;; *) missing="$missing $l" ;; esac ;; esac
+done
+if [ -z "$missing" ]; then
+	ok "pkg-config --static --libs baton adds liburcu's libraries"
+else
+	bad "pkg-config --static --libs baton lacks$missing"
+fi
 
 # Compiled in $tmp with no -I into the source tree: only what was installed.
 (cd "$tmp" && $cc -std=gnu11 -Wall -Wextra -Werror $san $cflags \

@@ -14,6 +14,11 @@ followed by the output `redis-cli --no-raw` must print for it:
     >~ KEYS *                      a command whose output lines are
                                    compared as a set ("N) " dropped)
     !sleep 0.2                     wait; the redis-cli session ends here
+    !kvd one database only         the next command is one where kvd
+                                   knowingly differs from Redis (the
+                                   reason follows): differential.py,
+                                   which replays the transcripts against
+                                   redis-server too, leaves it out
     > QUIT                         ends the session too (kvd closes)
 
 Each session is one redis-cli process reading the commands on stdin, on
@@ -43,16 +48,18 @@ MARK = '__kvd_mark_%d__'
 
 
 class Step:
-    def __init__(self, line_no, cmd, unordered):
+    def __init__(self, line_no, cmd, unordered, kvd_only=False):
         self.line_no = line_no
         self.cmd = cmd
         self.unordered = unordered
+        self.kvd_only = kvd_only
         self.expect = []
 
 
 def parse(path):
     """Return (server args, sessions); a session is a list of Steps."""
     server_args, sessions, cur = [], [], []
+    kvd_only = False
     with open(path) as f:
         lines = f.read().split('\n')
     if lines and lines[-1] == '':
@@ -68,9 +75,13 @@ def parse(path):
                 sessions.append(cur)
                 cur = []
             sessions.append(float(line.split()[1]))
+        elif line == '!kvd' or line.startswith('!kvd '):
+            kvd_only = True
         elif line.startswith('>~ ') or line.startswith('> '):
             unordered = line.startswith('>~ ')
-            step = Step(no, line[3:] if unordered else line[2:], unordered)
+            step = Step(no, line[3:] if unordered else line[2:], unordered,
+                        kvd_only)
+            kvd_only = False
             cur.append(step)
             if step.cmd.strip().lower() == 'quit':
                 sessions.append(cur)

@@ -66,8 +66,7 @@ void cmd_type(struct kvd_ctx *x)
 {
 	struct kvd_entry *e = kvd_lookup_read(x, &x->argv[1]);
 
-	kvd_reply_status(x->c, !e ? "none" :
-			 e->type == KVD_STRING ? "string" : "list");
+	kvd_reply_status(x->c, e ? kvd_entry_type_name(e) : "none");
 }
 
 /**
@@ -469,8 +468,7 @@ void cmd_scan(struct kvd_ctx *x)
 		if (pat && !kvd_glob_match(pat->s, pat->len, e->key, e->keylen,
 					   false))
 			continue;
-		if (type && strcasecmp(type->s, e->type == KVD_STRING ?
-				       "string" : "list"))
+		if (type && strcasecmp(type->s, kvd_entry_type_name(e)))
 			continue;
 		ks.items[kept++] = e;
 	}

@@ -155,6 +155,8 @@ int kvd_string2ll(const char *s, size_t len, long long *out);
 enum kvd_type {
 	KVD_STRING,
 	KVD_LIST,
+	KVD_HASH,
+	KVD_SET,
 };
 
 /**
@@ -190,6 +192,49 @@ struct kvd_list {
 };
 
 /**
+ * struct kvd_dict_entry - one field of a hash or member of a set
+ * @next: the next entry of the bucket
+ * @hash: kvd_hash() of @key
+ * @val: a hash field's value (replied zero-copy, so never written in
+ *	place: a new value replaces it); NULL in a set
+ * @len: the key's length
+ * @key: the field or member, NUL-terminated
+ *
+ * Main only.
+ */
+struct kvd_dict_entry {
+	struct kvd_dict_entry *next;
+	uint64_t hash;
+	struct kvd_str *val;
+	size_t len;
+	char key[];
+};
+
+/**
+ * struct kvd_dict - a hash or set value: a chained hash table (dict.c)
+ * @buckets: the table (a power of two)
+ * @mask: its size - 1
+ * @count: entries in it
+ *
+ * Main only.
+ */
+struct kvd_dict {
+	struct kvd_dict_entry **buckets;
+	size_t mask;
+	size_t count;
+};
+
+/**
+ * struct kvd_dict_iter - the state of a kvd_dict_next() walk
+ * @bucket: the next bucket to look at
+ * @e: the entry returned last
+ */
+struct kvd_dict_iter {
+	size_t bucket;
+	struct kvd_dict_entry *e;
+};
+
+/**
  * struct kvd_entry - one key of the keyspace
  * @next: the next entry of the hash bucket
  * @hash: the key's hash
@@ -200,6 +245,7 @@ struct kvd_list {
  *	its access frequency and when that was last decayed (LFU)
  * @str: the value of a KVD_STRING
  * @list: the value of a KVD_LIST
+ * @dict: the value of a KVD_HASH or a KVD_SET
  * @keylen: the key's length
  * @key: the key, NUL-terminated
  *
@@ -215,6 +261,7 @@ struct kvd_entry {
 	union {
 		struct kvd_str *str;
 		struct kvd_list *list;
+		struct kvd_dict *dict;
 	};
 	size_t keylen;
 	char key[];
@@ -308,10 +355,42 @@ unsigned int kvd_store_sweep(struct kvd_db *db, int64_t now,
 			     unsigned int budget);
 uint64_t kvd_store_scan(struct kvd_db *db, uint64_t cursor, size_t count,
 			int (*fn)(struct kvd_entry *e, void *arg), void *arg);
+void kvd_mem_add(size_t n);
+void kvd_mem_sub(size_t n);
+uint64_t kvd_hash(const char *p, size_t len);
+uint64_t kvd_cursor_next(uint64_t v, size_t mask);
+void kvd_store_set_dict(struct kvd_entry *e, enum kvd_type type,
+			struct kvd_dict *d);
+const char *kvd_entry_type_name(const struct kvd_entry *e);
+const char *kvd_entry_encoding(const struct kvd_entry *e);
 void kvd_store_for_each(struct kvd_db *db,
 			int (*fn)(struct kvd_entry *e, void *arg), void *arg);
 bool kvd_glob_match(const char *pat, size_t plen, const char *s, size_t slen,
 		    bool nocase);
+
+/* ------------------------------------------------------------------ dict.c */
+
+uint64_t kvd_rand64(void);
+uint64_t kvd_rand_below(uint64_t n);
+struct kvd_dict *kvd_dict_new(void);
+void kvd_dict_free(struct kvd_dict *d);
+struct kvd_dict_entry *kvd_dict_find(const struct kvd_dict *d, const char *k,
+				     size_t len);
+struct kvd_dict_entry *kvd_dict_upsert(struct kvd_dict *d, const char *k,
+				       size_t len, bool *created);
+void kvd_dict_delete(struct kvd_dict *d, struct kvd_dict_entry *e);
+bool kvd_dict_remove(struct kvd_dict *d, const char *k, size_t len);
+void kvd_dict_set_val(struct kvd_dict_entry *e, struct kvd_str *s);
+struct kvd_dict_entry *kvd_dict_random(const struct kvd_dict *d);
+struct kvd_dict_entry *kvd_dict_next(const struct kvd_dict *d,
+				     struct kvd_dict_iter *it);
+uint64_t kvd_dict_scan(const struct kvd_dict *d, uint64_t cursor, size_t count,
+		       void (*fn)(struct kvd_dict_entry *e, void *arg),
+		       void *arg);
+
+/* ------------------------------------------------------------------ watch */
+
+void kvd_signal_modified(const char *key, size_t len);
 
 /* ------------------------------------------------------------------ reply.c */
 
@@ -487,6 +566,49 @@ void cmd_lrange(struct kvd_ctx *x);
 
 void cmd_info(struct kvd_ctx *x);
 
+void cmd_hset(struct kvd_ctx *x);
+void cmd_hmset(struct kvd_ctx *x);
+void cmd_hsetnx(struct kvd_ctx *x);
+void cmd_hget(struct kvd_ctx *x);
+void cmd_hmget(struct kvd_ctx *x);
+void cmd_hdel(struct kvd_ctx *x);
+void cmd_hlen(struct kvd_ctx *x);
+void cmd_hstrlen(struct kvd_ctx *x);
+void cmd_hexists(struct kvd_ctx *x);
+void cmd_hkeys(struct kvd_ctx *x);
+void cmd_hvals(struct kvd_ctx *x);
+void cmd_hgetall(struct kvd_ctx *x);
+void cmd_hincrby(struct kvd_ctx *x);
+void cmd_hincrbyfloat(struct kvd_ctx *x);
+void cmd_hrandfield(struct kvd_ctx *x);
+
+void cmd_sadd(struct kvd_ctx *x);
+void cmd_srem(struct kvd_ctx *x);
+void cmd_smembers(struct kvd_ctx *x);
+void cmd_sismember(struct kvd_ctx *x);
+void cmd_smismember(struct kvd_ctx *x);
+void cmd_scard(struct kvd_ctx *x);
+void cmd_spop(struct kvd_ctx *x);
+void cmd_srandmember(struct kvd_ctx *x);
+void cmd_smove(struct kvd_ctx *x);
+void cmd_sinter(struct kvd_ctx *x);
+void cmd_sintercard(struct kvd_ctx *x);
+void cmd_sinterstore(struct kvd_ctx *x);
+void cmd_sunion(struct kvd_ctx *x);
+void cmd_sunionstore(struct kvd_ctx *x);
+void cmd_sdiff(struct kvd_ctx *x);
+void cmd_sdiffstore(struct kvd_ctx *x);
+
+void cmd_hscan(struct kvd_ctx *x);
+void cmd_sscan(struct kvd_ctx *x);
+int kvd_parse_rand_count(struct kvd_ctx *x, const struct kvd_arg *a,
+			 long long *count);
+bool kvd_rand_count_too_big(struct kvd_ctx *x, long long count, size_t per);
+void kvd_reply_random_repeat(struct kvd_ctx *x, const struct kvd_dict *d,
+			     unsigned long long count, bool withvalues);
+void kvd_reply_random_distinct(struct kvd_ctx *x, const struct kvd_dict *d,
+			       size_t count, bool withvalues);
+
 void kvd_reply_help(struct baton_client *c, const char *const *lines);
 int kvd_set_client_name(struct kvd_ctx *x, const struct kvd_arg *name);
 void kvd_set_authed(struct kvd_ctx *x);
@@ -516,9 +638,5 @@ bool kvd_evict_for_command(struct kvd_ctx *x, const struct kvd_cmd *cmd);
 void kvd_evict_tick(struct baton_server *s);
 uint64_t kvd_evict_exceeded_ms(uint64_t *current);
 void kvd_evict_free(void);
-
-/* ------------------------------------------------------------------ watch.c */
-
-void kvd_signal_modified(const char *key, size_t len);
 
 #endif /* _KVD_KVD_H */

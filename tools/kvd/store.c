@@ -62,6 +62,28 @@ static void mem_sub(size_t n)
 	kvd_stats.used_memory -= n;
 }
 
+/**
+ * kvd_mem_add - account @n bytes more held by a value (dict.c)
+ * @n: the bytes
+ *
+ * Context: main thread.
+ */
+void kvd_mem_add(size_t n)
+{
+	mem_add(n);
+}
+
+/**
+ * kvd_mem_sub - account @n bytes less held by a value (dict.c)
+ * @n: the bytes
+ *
+ * Context: main thread.
+ */
+void kvd_mem_sub(size_t n)
+{
+	mem_sub(n);
+}
+
 /* ------------------------------------------------------------ strings */
 
 /**
@@ -318,6 +340,20 @@ static uint64_t key_hash(const char *p, size_t len)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
+/**
+ * kvd_hash - the keyspace's keyed hash, for the tables of hash and set
+ *	values
+ * @p: the bytes
+ * @len: their number
+ *
+ * Context: main thread.
+ * Return: the hash.
+ */
+uint64_t kvd_hash(const char *p, size_t len)
+{
+	return key_hash(p, len);
+}
+
 /* ------------------------------------------------------------ expiry heap */
 
 /**
@@ -491,6 +527,29 @@ int kvd_store_init(struct kvd_db *db)
 }
 
 /**
+ * value_free - drop an entry's value, of any type
+ * @e: the entry
+ *
+ * Context: main thread.  A string value another thread still writes out
+ * is freed later, by its last put; so is a hash field's value.
+ */
+static void value_free(struct kvd_entry *e)
+{
+	switch (e->type) {
+	case KVD_STRING:
+		kvd_str_put(e->str);
+		break;
+	case KVD_LIST:
+		list_free(e->list);
+		break;
+	case KVD_HASH:
+	case KVD_SET:
+		kvd_dict_free(e->dict);
+		break;
+	}
+}
+
+/**
  * entry_free - free an entry (already unlinked) and drop its value
  * @e: the entry
  *
@@ -499,10 +558,7 @@ int kvd_store_init(struct kvd_db *db)
  */
 static void entry_free(struct kvd_entry *e)
 {
-	if (e->type == KVD_STRING)
-		kvd_str_put(e->str);
-	else
-		list_free(e->list);
+	value_free(e);
 	mem_sub(sizeof(*e) + e->keylen + 1);
 	free(e);
 }
@@ -623,8 +679,8 @@ struct kvd_entry *kvd_store_find(struct kvd_db *db, const char *key,
  * @db: the keyspace
  * @key: the key
  * @len: its length
- * @type: its value's type; a list starts empty, a string's value is set
- *	by the caller with kvd_store_set_str() at once
+ * @type: its value's type; a list, hash or set starts empty, a string's
+ *	value is set by the caller with kvd_store_set_str() at once
  *
  * Context: main thread.
  * Return: the new entry, or NULL when out of memory.
@@ -642,6 +698,12 @@ struct kvd_entry *kvd_store_add(struct kvd_db *db, const char *key,
 	if (type == KVD_LIST) {
 		e->list = kvd_list_new();
 		if (!e->list) {
+			free(e);
+			return NULL;
+		}
+	} else if (type == KVD_HASH || type == KVD_SET) {
+		e->dict = kvd_dict_new();
+		if (!e->dict) {
 			free(e);
 			return NULL;
 		}
@@ -681,14 +743,79 @@ void kvd_store_set_str(struct kvd_entry *e, struct kvd_str *s)
 {
 	struct kvd_str *old;
 
-	if (e->type == KVD_LIST) {
-		list_free(e->list);
+	if (e->type != KVD_STRING) {
+		value_free(e);
 		e->type = KVD_STRING;
 		e->str = NULL;
 	}
 	old = e->str;
 	e->str = s;
 	kvd_str_put(old);
+}
+
+/**
+ * kvd_store_set_dict - give an entry a new hash or set value
+ * @e: the entry, of any type
+ * @type: KVD_HASH or KVD_SET
+ * @d: the value; the entry takes it
+ *
+ * The old value is dropped (SINTERSTORE and friends overwrite a key of
+ * any type).
+ *
+ * Context: main thread.
+ */
+void kvd_store_set_dict(struct kvd_entry *e, enum kvd_type type,
+			struct kvd_dict *d)
+{
+	value_free(e);
+	e->type = type;
+	e->dict = d;
+}
+
+/**
+ * kvd_entry_type_name - the name TYPE replies for an entry's type
+ * @e: the entry
+ *
+ * Context: main thread.
+ * Return: "string", "list", "hash" or "set".
+ */
+const char *kvd_entry_type_name(const struct kvd_entry *e)
+{
+	switch (e->type) {
+	case KVD_LIST:
+		return "list";
+	case KVD_HASH:
+		return "hash";
+	case KVD_SET:
+		return "set";
+	default:
+		return "string";
+	}
+}
+
+/**
+ * kvd_entry_encoding - the name of the representation of an entry's value
+ * @e: the entry
+ *
+ * kvd has one representation per type, and says which (Redis's names
+ * where they fit): a string is a buffer ("raw"), a list a ring of string
+ * references ("ring"), a hash and a set a chained hash table
+ * ("hashtable", at every size: no listpack or intset).
+ *
+ * Context: main thread.
+ * Return: the name.
+ */
+const char *kvd_entry_encoding(const struct kvd_entry *e)
+{
+	switch (e->type) {
+	case KVD_LIST:
+		return "ring";
+	case KVD_HASH:
+	case KVD_SET:
+		return "hashtable";
+	default:
+		return "raw";
+	}
 }
 
 /**
@@ -751,6 +878,27 @@ static uint64_t rev64(uint64_t v)
 }
 
 /**
+ * kvd_cursor_next - the SCAN cursor after the bucket @v of a table
+ * @v: the cursor: a bucket index, in the low bits
+ * @mask: the table's size - 1 (a power of two - 1)
+ *
+ * Adds one to the bucket index with its bits reversed (a carry moves
+ * from the top bit down), so that the buckets left to visit after the
+ * table doubles or halves between two calls hold every entry not
+ * visited yet.
+ *
+ * Context: any thread.
+ * Return: the next cursor; 0 after the last bucket.
+ */
+uint64_t kvd_cursor_next(uint64_t v, size_t mask)
+{
+	v |= ~(uint64_t)mask;
+	v = rev64(v);
+	v++;
+	return rev64(v);
+}
+
+/**
  * kvd_store_scan - visit buckets from @cursor on, SCAN's way
  * @db: the keyspace
  * @cursor: 0 to start, then what the last call returned
@@ -777,10 +925,7 @@ uint64_t kvd_store_scan(struct kvd_db *db, uint64_t cursor, size_t count,
 
 		for (e = db->buckets[v & db->mask]; e; e = e->next, seen++)
 			fn(e, arg);
-		v |= ~(uint64_t)db->mask;
-		v = rev64(v);
-		v++;
-		v = rev64(v);
+		v = kvd_cursor_next(v, db->mask);
 	} while (v && --iters && seen < count);
 	return v;
 }
