@@ -92,6 +92,8 @@ def noeviction(io_threads):
               '4.00M' and m['maxmemory_policy'] == 'noeviction',
               'INFO memory: %r' % m)
         check(call(r, 'RPUSH', 'list', 'a', 'b') == 2, 'RPUSH under the limit')
+        check(call(r, 'HSET', 'hash', 'f', 'v', 'g', 'w') == 2 and
+              call(r, 'SADD', 'set', 'a', 'b') == 2, 'HSET, SADD under it')
         n = 0
         while True:
             reply = call(r, 'SET', 'k:%d' % n, VALUE)
@@ -113,13 +115,20 @@ def noeviction(io_threads):
         for cmd in (['SET', 'k:0', 'x'], ['APPEND', 'k:0', 'x'],
                     ['INCR', 'n'], ['INCRBY', 'n', '2'], ['DECR', 'n'],
                     ['DECRBY', 'n', '2'], ['MSET', 'a', '1'],
-                    ['LPUSH', 'list', 'x'], ['RPUSH', 'list', 'x']):
+                    ['LPUSH', 'list', 'x'], ['RPUSH', 'list', 'x'],
+                    ['HSET', 'hash', 'h', 'x'], ['HSETNX', 'hash', 'n', 'x'],
+                    ['HINCRBY', 'hash', 'i', '1'], ['SADD', 'set', 'c'],
+                    ['SINTERSTORE', 'dst', 'set']):
             check(call(r, *cmd) == OOM, '%s refused with -OOM' % cmd[0])
         # ... the other commands run, reads, deletes and writes alike.
         check(call(r, 'GET', 'k:1') == VALUE, 'GET over the limit')
         check(call(r, 'EXPIRE', 'k:1', '1000') == 1, 'EXPIRE over the limit')
         check(call(r, 'PERSIST', 'k:1') == 1, 'PERSIST over the limit')
         check(call(r, 'LPOP', 'list') == b'a', 'LPOP over the limit')
+        check(call(r, 'HDEL', 'hash', 'g') == 1 and
+              call(r, 'HGET', 'hash', 'f') == b'v', 'HDEL, HGET over it')
+        check(call(r, 'SREM', 'set', 'b') == 1 and
+              call(r, 'SPOP', 'set') == b'a', 'SREM, SPOP over the limit')
         check(call(r, 'GETDEL', 'k:2') == VALUE, 'GETDEL over the limit')
         check(call(r, 'PING') == '+PONG', 'PING over the limit')
         st = info(r, 'stats')
