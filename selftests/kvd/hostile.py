@@ -265,8 +265,11 @@ def unix_socket_perm(io_threads):
     umask = os.umask(0)
     os.umask(umask)
     try:
-        for perm, mode in (('700', 0o700), ('0640', 0o640), ('777', 0o777),
-                           ('0', 0o777 & ~umask), (None, 0o777 & ~umask)):
+        cases = [('700', 0o700), ('0640', 0o640), ('777', 0o777),
+                 ('0', 0o777 & ~umask), (None, 0o777 & ~umask)]
+        if kvdlib.sanitized():
+            cases = cases[1:2] + cases[4:]  # a server start costs seconds
+        for perm, mode in cases:
             args = ['--unixsocket', path]
             if perm is not None:
                 args += ['--unixsocketperm', perm]

@@ -62,9 +62,6 @@ for t in 0 1 2; do
 	run "$dir/values.py" --io-threads $t
 	run "$dir/differential.py" --io-threads $t
 	run "$dir/bench.py" --io-threads $t
-	run "$dir/hostile.py" --io-threads $t
-	run "$dir/maxmemory.py" --io-threads $t
-	run "$dir/preauth.py" --io-threads $t
 done
 
 # Options: --help, bad values (usage and exit 2), a port in use (exit 1).
