@@ -46,6 +46,25 @@ static void client_init_io_view(struct baton_client *c) __no_role_analysis
 }
 
 /**
+ * client_reset_io_view - the IO fields of a client between two workers
+ * @c: a client main owns and that no worker holds: its old worker let it
+ *	go (io_gone) and has no kick of it in flight
+ *
+ * The fields belong to the worker that serves the client; while it moves,
+ * none does, so main sets them as client_alloc() does, for the next.
+ *
+ * Context: main thread.
+ */
+void client_reset_io_view(struct baton_client *c) __no_role_analysis
+{
+	c->io_at_main = true;
+	c->io_gone = false;
+	c->io_maybe_more = false;
+	c->io_want_out = false;
+	c->io_prev = c->io_next = NULL;
+}
+
+/**
  * client_alloc - a new client for an accepted socket
  * @s: the server
  * @fd: the connection
@@ -68,7 +87,7 @@ struct baton_client *client_alloc(struct baton_server *s, int fd,
 	c->id = ++s->next_id;
 	c->fd = fd;
 	c->srv = s;
-	c->worker = w;
+	atomic_init(&c->worker, w);
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	refcount_set(&c->refs, 1);
 	cds_lfht_node_init(&c->table_node);
@@ -183,10 +202,37 @@ void client_free_reqs(struct baton_client *c)
 	struct baton_server *s = c->srv;
 	unsigned int i;
 
+	client_release_done(c);
 	for (i = 0; i < c->nr_reqs; i++)
 		if (s->proto.free_req)
 			s->proto.free_req(c, c->reqs[i]);
 	c->nr_reqs = 0;
+}
+
+/**
+ * client_release_done - give the requests main ran to proto.release_req
+ * @c: the client
+ *
+ * The executed requests are the first nr_done of reqs (an entry main
+ * freed with free_req instead is NULL); the ones after them, which a
+ * parked client keeps, move to the front.
+ *
+ * Context: the owner of @c: its IO worker when it takes the client back,
+ * or main when the client closes.
+ */
+void client_release_done(struct baton_client *c)
+{
+	struct baton_server *s = c->srv;
+	unsigned int i, n = c->nr_done;
+
+	if (!n)
+		return;
+	for (i = 0; i < n; i++)
+		if (c->reqs[i])
+			s->proto.release_req(c, c->reqs[i]);
+	memmove(c->reqs, c->reqs + n, (c->nr_reqs - n) * sizeof(*c->reqs));
+	c->nr_reqs -= n;
+	c->nr_done = 0;
 }
 
 /**
@@ -254,8 +300,8 @@ bool client_owned_by_self(const struct baton_client *c) __no_role_analysis
 	case BATON_ROLE_MAIN:
 		return c->at_main;
 	case BATON_ROLE_IO:
-		return c->worker->index == role_io_index() && !c->io_at_main &&
-		       !c->io_gone;
+		return client_worker(c)->index == role_io_index() &&
+		       !c->io_at_main && !c->io_gone;
 	default:
 		return false;
 	}
@@ -341,7 +387,8 @@ static int client_append_copy(struct baton_client *c, const void *buf,
  * Context: any thread.
  * Return: the chunk, or NULL when out of memory.
  */
-struct out_chunk *client_chunk_copy(const void *buf, size_t len, size_t cap)
+struct out_chunk * __init_fn client_chunk_copy(const void *buf, size_t len,
+					     size_t cap)
 {
 	struct out_chunk *ch;
 
@@ -367,8 +414,8 @@ struct out_chunk *client_chunk_copy(const void *buf, size_t len, size_t cap)
  * Context: any thread holding a reference to @obj.
  * Return: the chunk, or NULL when out of memory.
  */
-struct out_chunk *client_chunk_ref(struct baton_obj *obj, const void *data,
-				   size_t len)
+struct out_chunk * __init_fn client_chunk_ref(struct baton_obj *obj,
+					    const void *data, size_t len)
 {
 	struct out_chunk *ch = bt_malloc(sizeof(*ch));
 
@@ -532,7 +579,7 @@ BATON_API int baton_client_io_worker(const struct baton_client *c)
 		role_misuse("baton_client_io_worker");
 		return -1;
 	}
-	return c->worker && !c->worker->inline_io ? c->worker->index : -1;
+	return client_worker(c)->inline_io ? -1 : client_worker(c)->index;
 }
 
 /* client_lookup - baton_client_lookup() for main, which checked its role. */

@@ -41,7 +41,7 @@
  */
 
 /* Objects from foreign threads and the RCU callback thread. */
-struct baton_defer_queue defer_global;
+struct baton_defer_queue defer_global __rule(IMMUTABLE);
 
 /* Where this thread's main-only frees go: set by defer_attach(). */
 __thread struct baton_defer_queue *defer_cur;

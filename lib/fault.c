@@ -26,12 +26,13 @@
  *	CAS, so each site is stored once (relaxed: the strings are literals,
  *	nothing else is published through the slot).
  */
-static _Atomic long fault_nr_calls[BATON_FAULT_NR_KINDS];
-static _Atomic long fault_nth[BATON_FAULT_NR_KINDS];
-static _Atomic long fault_times[BATON_FAULT_NR_KINDS];
-static _Atomic long fault_nr_injected[BATON_FAULT_NR_KINDS];
-static _Atomic(const char *) fault_last_site[BATON_FAULT_NR_KINDS];
-static _Atomic(const char *) fault_seen_sites[BATON_FAULT_NR_KINDS][BATON_FAULT_MAX_SITES];
+static _Atomic long fault_nr_calls[BATON_FAULT_NR_KINDS] __rule(ATOMIC);
+static _Atomic long fault_nth[BATON_FAULT_NR_KINDS] __rule(ATOMIC);
+static _Atomic long fault_times[BATON_FAULT_NR_KINDS] __rule(ATOMIC);
+static _Atomic long fault_nr_injected[BATON_FAULT_NR_KINDS] __rule(ATOMIC);
+static _Atomic(const char *) fault_last_site[BATON_FAULT_NR_KINDS] __rule(ATOMIC);
+static _Atomic(const char *) fault_seen_sites[BATON_FAULT_NR_KINDS][BATON_FAULT_MAX_SITES]
+	__rule(ATOMIC);
 
 static const char *const fault_kind_name[BATON_FAULT_NR_KINDS] = {
 	[BATON_FAULT_ALLOC] = "allocation",

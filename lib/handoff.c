@@ -90,7 +90,7 @@ void handoff_flush_to_main(struct baton_worker *w, struct llist_node *first,
  */
 void handoff_to_worker(struct baton_server *s, struct baton_client *c)
 {
-	struct baton_worker *w = c->worker;
+	struct baton_worker *w = client_worker(c);
 
 	assert_owner(c->owner);
 	if (c->out_unpub) {
@@ -125,48 +125,65 @@ void handoff_to_worker(struct baton_server *s, struct baton_client *c)
 void handoff_kick(struct baton_server *s, struct baton_client *c,
 		  unsigned int ctl)
 {
-	struct baton_worker *w = c->worker;
+	struct baton_worker *w = client_worker(c);
 
-	/* Release: pairs with the acquire in client_take_ctl(); orders the
-	 * posts and ctl_state main wrote before it. */
-	atomic_fetch_or_explicit(&c->pending_ctl, ctl, memory_order_release);
-	if (atomic_exchange_explicit(&c->kick_queued, 1, memory_order_acq_rel))
+	/*
+	 * Release (in seq_cst): pairs with the acquire in client_take_ctl();
+	 * orders the posts and ctl_state main wrote before it.  Seq_cst, with
+	 * the exchange below: when the exchange finds the kick still queued,
+	 * the worker's clearing of kick_queued and its load of pending_ctl
+	 * (both seq_cst, in worker_handle_kicks()) either come after both,
+	 * and the worker sees the bit, or the clearing comes first, and the
+	 * exchange sees it cleared and queues a new kick.
+	 */
+	atomic_fetch_or_explicit(&c->pending_ctl, ctl, memory_order_seq_cst);
+	if (atomic_exchange_explicit(&c->kick_queued, 1, memory_order_seq_cst))
 		return;		/* already on the list or the chain */
 	refcount_inc(&c->refs);
 	chain_prepend(&c->kick_node, &w->kick_first, &w->kick_last);
 }
 
 /**
- * handoff_flush_to_workers - publish main's chains to the workers
+ * handoff_flush_worker - publish main's chains to one worker
  * @s: the server
+ * @w: the worker
  *
- * Per worker, one llist_add_batch for the clients handed back and one for
- * the kicks, and one wake when either list was empty: at most one wake
- * per worker per main loop iteration.  The worker drains both lists
+ * One llist_add_batch for the clients handed back and one for the kicks,
+ * and one wake when either list was empty.  The worker drains both lists
  * after every wake, so a list that was not empty needs none: its earlier
  * producer's wake is pending or the worker has not drained it yet.
  *
  * Context: main thread.
  */
+void handoff_flush_worker(struct baton_server *s, struct baton_worker *w)
+{
+	bool wake = false;
+
+	if (w->out_first) {
+		wake |= llist_add_batch(w->out_first, w->out_last, &w->inbox);
+		w->out_first = w->out_last = NULL;
+	}
+	if (w->kick_first) {
+		wake |= llist_add_batch(w->kick_first, w->kick_last, &w->kicks);
+		w->kick_first = w->kick_last = NULL;
+	}
+	if (wake && !w->inline_io)
+		wake_up(&w->wake);
+}
+
+/**
+ * handoff_flush_to_workers - publish main's chains to every worker
+ * @s: the server
+ *
+ * Called once per main loop iteration: at most one wake per worker per
+ * iteration.
+ *
+ * Context: main thread.
+ */
 void handoff_flush_to_workers(struct baton_server *s)
 {
-	int i, n = s->nr_workers ? s->nr_workers : 1;
+	int i;
 
-	for (i = 0; i < n; i++) {
-		struct baton_worker *w = &s->workers[i];
-		bool wake = false;
-
-		if (w->out_first) {
-			wake |= llist_add_batch(w->out_first, w->out_last,
-						&w->inbox);
-			w->out_first = w->out_last = NULL;
-		}
-		if (w->kick_first) {
-			wake |= llist_add_batch(w->kick_first, w->kick_last,
-						&w->kicks);
-			w->kick_first = w->kick_last = NULL;
-		}
-		if (wake && !w->inline_io)
-			wake_up(&w->wake);
-	}
+	for (i = 0; i <= s->max_workers; i++)
+		handoff_flush_worker(s, &s->workers[i]);
 }

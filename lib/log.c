@@ -4,6 +4,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <baton/compiler.h>
 #include <baton/logging.h>
 
 /*
@@ -11,7 +12,7 @@
  * baton_log_set() pairs with the acquire load in log_emit() so a reader
  * that sees the new pointer also sees the struct it points to.
  */
-static _Atomic(const struct baton_log_ops *) baton_log_ops;
+static _Atomic(const struct baton_log_ops *) baton_log_ops __rule(ATOMIC);
 
 BATON_API void baton_log_set(const struct baton_log_ops *ops)
 {

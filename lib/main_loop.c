@@ -12,6 +12,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <baton/active_window.h>
+#include <baton/adapt.h>
 #include <baton/call.h>
 #include <baton/client_internal.h>
 #include <baton/client_table.h>
@@ -42,6 +43,7 @@
 static void main_execute(struct baton_server *s, struct baton_client *c)
 	__main_only
 {
+	bool release = s->proto.release_req;
 	unsigned int i;
 
 	if (c->nr_reqs)
@@ -52,17 +54,25 @@ static void main_execute(struct baton_server *s, struct baton_client *c)
 		if (c->flags & (CF_CLOSE_NOW | CF_CLOSE_AFTER_REPLY)) {
 			if (s->proto.free_req)
 				s->proto.free_req(c, req);
+			c->reqs[i] = NULL;
 			continue;
 		}
 		s->proto.execute(c, req);
 		s->st_requests++;
 	}
-	if (i < c->nr_reqs)
-		memmove(c->reqs, c->reqs + i, (c->nr_reqs - i) * sizeof(*c->reqs));
-	c->nr_reqs -= i;
+	if (release) {
+		/* The worker releases them, and moves the rest up, when it
+		 * takes the client back (client_release_done()). */
+		c->nr_done = i;
+	} else {
+		if (i < c->nr_reqs)
+			memmove(c->reqs, c->reqs + i,
+				(c->nr_reqs - i) * sizeof(*c->reqs));
+		c->nr_reqs -= i;
+	}
 
 	/* The error comes after every request before it was answered. */
-	if ((c->flags & CF_PROTO_ERROR) && !c->nr_reqs) {
+	if ((c->flags & CF_PROTO_ERROR) && c->nr_reqs == c->nr_done) {
 		c->flags &= ~CF_PROTO_ERROR;
 		s->st_proto_errors++;
 		if (c->err_len)
@@ -88,6 +98,7 @@ void main_process_inbox(struct baton_server *s)
 {
 	struct llist_node *node = llist_del_all(&s->inbox), *pos, *n;
 	uint64_t batch = 0;
+	unsigned int ctl;
 
 	node = llist_reverse_order(node);
 	llist_for_each_safe(pos, n, node) {
@@ -101,10 +112,21 @@ void main_process_inbox(struct baton_server *s)
 			main_finalize_client(s, c);
 			continue;
 		}
-		c->flags |= client_ctl_flags(client_take_ctl(c));
+		ctl = client_take_ctl(c);
+		c->flags |= client_ctl_flags(ctl);
 		client_take_posts(c);
 		post_take_chain(c);
 		main_execute(s, c);
+		if (c->flags & CF_MOVED) {
+			adapt_moved(s, c);
+			continue;
+		}
+		if (ctl & CTL_MOVE)
+			/* Only its worker can let it go: back to it with the
+			 * request, which the worker takes with the client.
+			 * Release: pairs with client_take_ctl()'s acquire. */
+			atomic_fetch_or_explicit(&c->pending_ctl, CTL_MOVE,
+						 memory_order_release);
 		handoff_to_worker(s, c);
 	}
 	if (batch) {
@@ -161,8 +183,7 @@ void main_finalize_client(struct baton_server *s, struct baton_client *c)
 	client_table_remove(s, c);
 	client_release_output(c);
 	close(c->fd);
-	if (c->worker)
-		c->worker->nr_clients--;
+	client_worker(c)->nr_clients--;
 	s->nr_clients--;
 	rcu_free(c, client_put_table_ref);
 }
@@ -217,9 +238,10 @@ static int collect_client(struct baton_client *c, void *arg)
 void main_close_all(struct baton_server *s)
 {
 	struct collect_ctx ctx;
-	unsigned int i, n = s->nr_workers ? s->nr_workers : 1;
+	unsigned int i, n = (unsigned int)s->max_workers + 1;
 
 	llist_del_all(&s->inbox);
+	s->moving = NULL;
 	for (i = 0; i < n; i++) {
 		llist_del_all(&s->workers[i].inbox);
 		main_drop_kicks(&s->workers[i]);
@@ -235,18 +257,6 @@ void main_close_all(struct baton_server *s)
 			main_finalize_client(s, ctx.batch[i]);
 		}
 	} while (ctx.nr);
-}
-
-/* Pick the worker with the fewest clients. */
-static struct baton_worker *least_loaded(struct baton_server *s) __main_only
-{
-	struct baton_worker *best = &s->workers[0];
-	int i;
-
-	for (i = 1; i < s->nr_workers; i++)
-		if (s->workers[i].nr_clients < best->nr_clients)
-			best = &s->workers[i];
-	return best;
 }
 
 static void refuse(struct baton_server *s, int fd) __main_only
@@ -268,7 +278,7 @@ static void accept_one(struct baton_server *s, int fd, const char *peer)
 		refuse(s, fd);
 		return;
 	}
-	w = least_loaded(s);
+	w = adapt_place(s);
 	c = client_alloc(s, fd, peer, w);
 	if (!c || client_table_insert(s, c)) {
 		free(c);
@@ -344,9 +354,9 @@ static void resume_listeners(struct baton_server *s) __main_only
  */
 void main_drain_deferred(struct baton_server *s)
 {
-	int i, n = s->nr_workers ? s->nr_workers : 1;
+	int i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i <= s->max_workers; i++)
 		defer_drain(&s->workers[i].defer);
 	defer_drain(&defer_global);
 }
@@ -355,25 +365,28 @@ void main_drain_deferred(struct baton_server *s)
 static void inline_borrow_io(struct baton_worker *w) __main_only
 	__acquires_role(role_io)
 {
-	role_borrow_io(0);
+	role_borrow_io(w->index);
 	w->io_now_ms = clock_now_ms();
 }
 
 /*
- * With no IO workers main plays the worker too: after its own events it
- * alternates the IO role (take handed-back clients, write, parse) and the
- * main role (execute) until both inboxes are quiet or a bound is hit.
+ * Main serves its own clients (the inline worker's) too: after its events
+ * it alternates the IO role (take handed-back clients, write, parse) and
+ * the main role (execute) until both inboxes are quiet or a bound is hit.
+ * With no inline client this is one main_process_inbox().
  */
 static void inline_io_rounds(struct baton_server *s) __main_only
 {
-	struct baton_worker *w = &s->workers[0];
+	struct baton_worker *w = s->inline_w;
 	int round;
 
 	for (round = 0; round < INLINE_ROUNDS; round++) {
 		struct llist_node *first = NULL, *last = NULL;
 
 		main_process_inbox(s);
-		main_flush(s);
+		/* The IO threads get theirs once, at the end of the iteration. */
+		post_flush(s);
+		handoff_flush_worker(s, w);
 		if (llist_empty(&w->inbox) && llist_empty(&w->kicks))
 			break;
 		inline_borrow_io(w);
@@ -386,18 +399,19 @@ static void inline_io_rounds(struct baton_server *s) __main_only
 static void main_handle_events(struct baton_server *s, struct epoll_event *evs,
 			       int n) __main_only
 {
-	struct baton_worker *w0 = &s->workers[0];
+	struct baton_worker *w0 = s->inline_w;
 	struct llist_node *first = NULL, *last = NULL;
 	struct signalfd_siginfo si;
 	int i;
 
+	s->st_iters++;
+	s->st_events += (uint64_t)n;
 	for (i = 0; i < n; i++) {
 		struct evsrc *src = evs[i].data.ptr;
 
 		switch (src->kind) {
 		case EVSRC_WAKE:
-			wake_consume(&s->wake);
-			break;
+			break;	/* edge-triggered: the inboxes are drained below */
 		case EVSRC_SIGNAL:
 			while (read(s->sigfd, &si, sizeof(si)) == sizeof(si))
 				atomic_store_explicit(&s->stop, true,
@@ -407,7 +421,7 @@ static void main_handle_events(struct baton_server *s, struct epoll_event *evs,
 			accept_clients(s, container_of(src, struct baton_listener, src));
 			break;
 		case EVSRC_CLIENT:
-			/* Only with no IO workers are clients in main's set. */
+			/* Clients in main's own set: the inline worker's. */
 			inline_borrow_io(w0);
 			worker_handle_event(w0, container_of(src, struct baton_client, src),
 					    evs[i].events, &first, &last);
@@ -427,9 +441,9 @@ static int next_timeout(struct baton_server *s) __main_only
 {
 	uint64_t now = clock_now_ms(), due = s->next_tick_ms;
 
-	if (s->nr_workers == 0 && (!llist_empty(&s->workers[0].inbox) ||
-				   !llist_empty(&s->workers[0].kicks) ||
-				   !llist_empty(&s->inbox)))
+	if (!llist_empty(&s->inline_w->inbox) ||
+	    !llist_empty(&s->inline_w->kicks) ||
+	    (s->inline_w->nr_clients && !llist_empty(&s->inbox)))
 		return 0;
 	if (timer_next_due(s) < due)
 		due = timer_next_due(s);
@@ -445,6 +459,7 @@ static void maybe_tick(struct baton_server *s) __main_only
 	s->next_tick_ms = now + 1000 / s->tick_hz;
 	resume_listeners(s);
 	idle_scan(s, now);
+	adapt_tick(s);
 	if (s->proto.tick)
 		s->proto.tick(s);
 }
@@ -464,7 +479,12 @@ int main_loop_run(struct baton_server *s)
 	s->next_tick_ms = clock_now_ms() + 1000 / s->tick_hz;
 	/* Acquire: pairs with the release in baton_server_stop(). */
 	while (!atomic_load_explicit(&s->stop, memory_order_acquire)) {
+		uint64_t t0 = clock_ns_now();
+
 		n = epoll_wait(s->epfd, evs, MAIN_EVENTS, next_timeout(s));
+		/* Main's busy fraction, for the auto mode: wall time outside
+		 * epoll_wait, preempted time included. */
+		s->st_wait_ns += clock_ns_now() - t0;
 		if (n < 0 && errno != EINTR) {
 			err = -errno;
 			pr_err("main loop: epoll_wait: %s", strerror(errno));
@@ -472,10 +492,8 @@ int main_loop_run(struct baton_server *s)
 		}
 		if (n > 0)
 			main_handle_events(s, evs, n);
-		if (s->nr_workers)
-			main_process_inbox(s);
-		else
-			inline_io_rounds(s);
+		inline_io_rounds(s);
+		adapt_retry_moves(s);
 		call_run(s);
 		timer_run(s, clock_now_ms());
 		maybe_tick(s);

@@ -33,10 +33,14 @@
  *                                    attached none; main frees it
  *
  * struct baton_obj's fields: @refs ATOMIC (the refcount_t contract);
- * @type IMMUTABLE; @flags IMMUTABLE from publication until the count
- * reaches zero, then written only by the owning freeing path; @next OWNER
- * (the link on a deferred-free queue, written by the pushing thread
- * before the release CAS, read by main after its acquire).
+ * @type IMMUTABLE; @flags OWNER: written only by a thread that owns the
+ * object alone -- its creator before publication (baton_obj_mark_rcu()),
+ * then the thread whose put took the count to zero (the acquire ordering
+ * of refcount_dec_and_test() hands it over), which may hand it on to main
+ * with the object through a deferred-free queue; no thread reads it while
+ * the object is shared; @next OWNER (the link on a deferred-free queue,
+ * written by the pushing thread before the release CAS, read by main
+ * after its acquire).
  */
 
 _Static_assert(sizeof(refcount_t) == sizeof(((struct baton_obj *)0)->refs),
@@ -44,7 +48,7 @@ _Static_assert(sizeof(refcount_t) == sizeof(((struct baton_obj *)0)->refs),
 _Static_assert(_Alignof(refcount_t) == _Alignof(unsigned int _Atomic),
 	       "baton_obj::refs must be aligned as a refcount_t");
 
-static atomic_bool obj_warned_unregistered_main;
+static atomic_bool obj_warned_unregistered_main __rule(ATOMIC);	/* log_once() */
 
 /*
  * The release store pairs with the acquire load in baton_obj_init(), so
@@ -56,16 +60,16 @@ BATON_API int baton_type_register(struct baton_type *type)
 	if (!type || !type->name || !type->free ||
 	    (type->flags & ~BATON_TYPE_FREE_ANY_THREAD))
 		return -EINVAL;
-	__atomic_store_n(&type->registered, BATON_TYPE_REGISTERED,
-			 __ATOMIC_RELEASE);
+	atomic_store_explicit(&type->registered, BATON_TYPE_REGISTERED,
+			      memory_order_release);
 	return 0;
 }
 
-BATON_API int baton_obj_init(struct baton_obj *obj,
+BATON_API int __init_fn baton_obj_init(struct baton_obj *obj,
 			     const struct baton_type *type)
 {
 	if (!obj || !type ||
-	    __atomic_load_n(&type->registered, __ATOMIC_ACQUIRE) !=
+	    atomic_load_explicit(&type->registered, memory_order_acquire) !=
 	    BATON_TYPE_REGISTERED)
 		return -EINVAL;
 	refcount_set(object_ref(obj), 1);

@@ -9,7 +9,7 @@
 #include <baton/rcu_read.h>
 
 /* The grace-period token of rcu_read.h: only its address is used. */
-char rcu_gp_token;
+char rcu_gp_token __rule(IMMUTABLE);
 
 /*
  * Thread-local: whether this thread went through baton_rcu_register_thread()

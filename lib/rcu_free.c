@@ -53,10 +53,11 @@
  * it could have, which is always safe.
  */
 
+/* One deferred free; owned with the block that holds it. */
 struct rcu_free_pair {
-	void (*fn)(void *ptr);
-	void *ptr;
-};
+	void (*fn)(void *ptr)	__rule(OWNER);
+	void *ptr		__rule(OWNER);
+} __shared_struct;
 
 /**
  * struct rcu_free_block - one call_rcu's worth of deferred frees
@@ -83,16 +84,16 @@ struct rcu_free_block {
 static __thread struct rcu_free_block *rcu_free_cur;
 
 /* pthread key whose destructor rescues a partial block at thread exit. */
-static pthread_key_t rcu_free_key;
+static pthread_key_t rcu_free_key __rule(IMMUTABLE);
 static pthread_once_t rcu_free_key_once = PTHREAD_ONCE_INIT;
-static bool rcu_free_key_ok;	/* written once under rcu_free_key_once */
+static bool rcu_free_key_ok __rule(IMMUTABLE);	/* written once under rcu_free_key_once */
 
 /*
  * PENDING: blocks whose thread exited before handing them over; any
  * registered thread's flush takes them (llist_add release / del_all
  * acquire hand the block's contents over).
  */
-static struct llist_head rcu_free_orphans = LLIST_HEAD_INIT;
+static struct llist_head rcu_free_orphans __rule(PENDING) = LLIST_HEAD_INIT;
 
 /*
  * ATOMIC counters.  rcu_free_batches is incremented before call_rcu, and
@@ -100,13 +101,13 @@ static struct llist_head rcu_free_orphans = LLIST_HEAD_INIT;
  * any block those pairs filled; the barrier reads done (acquire) before
  * batches, so done <= batches always holds for what it reads.
  */
-static _Atomic unsigned long rcu_free_batches;
-static _Atomic unsigned long rcu_free_done;
-static _Atomic unsigned long rcu_free_freed;
+static _Atomic unsigned long rcu_free_batches __rule(ATOMIC);
+static _Atomic unsigned long rcu_free_done __rule(ATOMIC);
+static _Atomic unsigned long rcu_free_freed __rule(ATOMIC);
 
-static atomic_bool rcu_free_warned_oom;
-static atomic_bool rcu_free_warned_barrier;
-static atomic_bool rcu_free_warned_key;
+static atomic_bool rcu_free_warned_oom __rule(ATOMIC);
+static atomic_bool rcu_free_warned_barrier __rule(ATOMIC);
+static atomic_bool rcu_free_warned_key __rule(ATOMIC);
 
 static void rcu_free_block_cb(struct rcu_head *head);
 
@@ -136,7 +137,7 @@ static void rcu_free_thread_exit(void *arg)
 	llist_add(&b->orphan, &rcu_free_orphans);
 }
 
-static void rcu_free_key_init(void)
+static void __init_fn rcu_free_key_init(void)
 {
 	rcu_free_key_ok = !pthread_key_create(&rcu_free_key,
 					      rcu_free_thread_exit);

@@ -6,7 +6,7 @@
 #include <baton/refcount.h>
 
 /* ATOMIC: one flag per kind of misuse, so each is reported once. */
-static atomic_bool refcount_reported[4];
+static atomic_bool refcount_reported[4] __rule(ATOMIC);
 
 /**
  * refcount_warn_saturate - pin a misused count and report it once

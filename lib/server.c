@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <baton/adapt.h>
 #include <baton/call.h>
 #include <baton/client_table.h>
 #include <baton/clock.h>
@@ -56,8 +57,9 @@ static int copy_sized(void *dst, size_t dst_sz, const void *src, size_t src_sz,
 	return 0;
 }
 
-static int server_configure(struct baton_server *s,
-			    const struct baton_server_opts *uopts) __main_only
+static int __init_fn server_configure(struct baton_server *s,
+				      const struct baton_server_opts *uopts)
+	__main_only
 {
 	struct baton_server_opts o = { 0 };
 
@@ -70,11 +72,17 @@ static int server_configure(struct baton_server *s,
 		return -EINVAL;
 	if (!s->proto.parse || !s->proto.execute)
 		return -EINVAL;
-	if (o.nr_io_workers < BATON_IO_WORKERS_DEFAULT ||
-	    o.nr_io_workers > MAX_IO_WORKERS)
+	if (o.nr_io_workers < BATON_IO_WORKERS_AUTO ||
+	    o.nr_io_workers > MAX_IO_WORKERS ||
+	    o.max_io_workers < 0 || o.max_io_workers > MAX_IO_WORKERS)
 		return -EINVAL;
-	s->nr_workers = o.nr_io_workers == BATON_IO_WORKERS_DEFAULT ?
-			default_nr_workers() : o.nr_io_workers;
+	s->io_mode = o.nr_io_workers == BATON_IO_WORKERS_DEFAULT ?
+		     default_nr_workers() : o.nr_io_workers;
+	s->max_workers = o.max_io_workers ? o.max_io_workers :
+			 default_nr_workers();
+	if (s->io_mode > s->max_workers)
+		s->max_workers = s->io_mode;
+	s->pin_cpus = o.pin_cpus;
 	s->max_clients = o.max_clients ? o.max_clients : DEFAULT_MAX_CLIENTS;
 	s->qbuf_limit = o.qbuf_limit ? o.qbuf_limit : DEFAULT_QBUF_LIMIT;
 	s->obuf_limit = o.obuf_limit ? o.obuf_limit : DEFAULT_OBUF_LIMIT;
@@ -91,7 +99,7 @@ static int server_configure(struct baton_server *s,
 	return 0;
 }
 
-static int server_signals(struct baton_server *s)
+static int __init_fn server_signals(struct baton_server *s)
 {
 	sigset_t set;
 
@@ -120,7 +128,7 @@ static void server_wait_callers(struct baton_server *s)
 static void server_free(struct baton_server *s) __main_only
 {
 	unsigned int i;
-	int n = s->nr_workers ? s->nr_workers : 1;
+	int n = s->max_workers + 1;
 
 	for (i = 0; i < s->nr_listeners; i++) {
 		close(s->listeners[i].fd);
@@ -165,14 +173,14 @@ static void server_join_workers(struct baton_server *s) __main_only
 	if (s->workers_joined || !s->workers)
 		return;
 	s->workers_joined = true;
-	for (i = 0; i < s->nr_workers; i++)
-		if (s->workers[i].thread)
+	for (i = 0; i < s->max_workers; i++)
+		if (s->workers[i].started)
 			worker_join(&s->workers[i]);
 	main_close_all(s);
 }
 
-BATON_API int baton_server_create(const struct baton_server_opts *opts,
-				  struct baton_server **out)
+BATON_API int __init_fn baton_server_create(const struct baton_server_opts *opts,
+					    struct baton_server **out)
 {
 	struct baton_server *s;
 	size_t defer_mark;
@@ -195,6 +203,7 @@ BATON_API int baton_server_create(const struct baton_server_opts *opts,
 	init_llist_head(&s->calls);
 	atomic_init(&s->stop, false);
 	atomic_init(&s->callers, 0);
+	atomic_init(&s->nr_active, 0);
 	err = server_configure(s, opts);
 	if (err)
 		goto out_free;
@@ -208,8 +217,7 @@ BATON_API int baton_server_create(const struct baton_server_opts *opts,
 	}
 	err = wake_init(&s->wake);
 	if (!err)
-		err = evsrc_epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->wake.fd,
-				      &s->wake.src, EPOLLIN);
+		err = wake_epoll_add(&s->wake, s->epfd);
 	if (!err && opts->sz > offsetof(struct baton_server_opts, stop_signals) &&
 	    opts->stop_signals)
 		err = server_signals(s);
@@ -218,23 +226,21 @@ BATON_API int baton_server_create(const struct baton_server_opts *opts,
 	if (err)
 		goto out_free;
 
-	n = s->nr_workers ? s->nr_workers : 1;
+	n = s->max_workers + 1;
 	err = -ENOMEM;
 	s->workers = bt_calloc((size_t)n, sizeof(*s->workers));
 	if (!s->workers)
 		goto out_free;
+	s->inline_w = &s->workers[s->max_workers];
 	for (i = 0; i < n; i++) {
-		err = worker_init(s, &s->workers[i], i, s->nr_workers == 0,
-				  opts->sz > offsetof(struct baton_server_opts, pin_cpus) &&
-				  opts->pin_cpus, defer_mark);
+		err = worker_init(s, &s->workers[i], i, i == s->max_workers,
+				  s->pin_cpus, defer_mark);
 		if (err)
 			goto out_free;
 	}
-	for (i = 0; i < s->nr_workers; i++) {
-		err = worker_start(&s->workers[i]);
-		if (err)
-			goto out_free;
-	}
+	err = adapt_init(s, s->io_mode);
+	if (err)
+		goto out_free;
 	role_leave_main();
 	*out = s;
 	return 0;
@@ -247,7 +253,7 @@ out_free:
 }
 
 static int server_add_listener(struct baton_server *s, int fd, const char *path)
-	__main_only
+	__main_only __init_fn
 {
 	struct baton_listener *l;
 	int err;
@@ -352,5 +358,7 @@ BATON_API void *baton_server_user(const struct baton_server *s)
 
 BATON_API int baton_server_nr_io_workers(const struct baton_server *s)
 {
-	return s->nr_workers;
+	/* Relaxed: a standalone count that main stores. */
+	return atomic_load_explicit(&((struct baton_server *)s)->nr_active,
+				    memory_order_relaxed);
 }

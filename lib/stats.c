@@ -5,15 +5,42 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <baton/rcu_free.h>
 #include <baton/active_window.h>
 #include <baton/defer.h>
 #include <baton/server_internal.h>
+#include <baton/worker.h>
 #include <uapi/baton/stats.h>
 
 static uint64_t ld(_Atomic uint64_t *v)
 {
 	return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+/* One worker's counters: atomics it writes, main's own view of it. */
+static void worker_stats(struct baton_worker *w, struct baton_worker_stats *ws)
+	__main_only
+{
+	ws->clients = w->nr_clients;
+	ws->reads = ld(&w->st_reads);
+	ws->bytes_in = ld(&w->st_bytes_in);
+	ws->bytes_out = ld(&w->st_bytes_out);
+	ws->to_main = ld(&w->st_to_main);
+	ws->wakes_sent = atomic_load_explicit(&w->wake.writes,
+					      memory_order_relaxed);
+	ws->wakeups = ld(&w->st_wakeups);
+	ws->active = w->active;
+	ws->cpu_ns = w->started ? worker_cpu_ns(w) : 0;
+}
+
+/* The calling (main) thread's CPU time. */
+static uint64_t main_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 BATON_API int baton_server_stats(struct baton_server *s, struct baton_stats *st)
@@ -40,7 +67,7 @@ BATON_API int baton_server_stats(struct baton_server *s, struct baton_stats *st)
 	st->obuf_limit_closes = s->st_obuf_closes;
 	st->protocol_errors = s->st_proto_errors;
 
-	n = s->nr_workers ? s->nr_workers : 1;
+	n = s->max_workers + 1;
 	for (i = 0; i < n; i++) {
 		struct baton_defer_queue *q = &s->workers[i].defer;
 
@@ -68,20 +95,23 @@ BATON_API int baton_server_stats(struct baton_server *s, struct baton_stats *st)
 
 	if (sz < offsetof(struct baton_stats, workers[1]))
 		return 0;
-	st->nr_workers = (unsigned int)(s->nr_workers < BATON_STATS_MAX_WORKERS ?
-					s->nr_workers : BATON_STATS_MAX_WORKERS);
+	st->nr_workers = (unsigned int)(s->max_workers < BATON_STATS_MAX_WORKERS ?
+					s->max_workers : BATON_STATS_MAX_WORKERS);
 	for (i = 0; i < (int)st->nr_workers; i++) {
-		struct baton_worker *w = &s->workers[i];
-		struct baton_worker_stats *ws = &st->workers[i];
-
-		ws->clients = w->nr_clients;
-		ws->reads = ld(&w->st_reads);
-		ws->bytes_in = ld(&w->st_bytes_in);
-		ws->bytes_out = ld(&w->st_bytes_out);
-		ws->to_main = ld(&w->st_to_main);
-		ws->wakes_sent = atomic_load_explicit(&w->wake.writes,
-						      memory_order_relaxed);
-		ws->wakeups = ld(&w->st_wakeups);
+		worker_stats(&s->workers[i], &st->workers[i]);
+		st->wakes += st->workers[i].wakes_sent;
 	}
+	if (sz < offsetof(struct baton_stats, inline_io) + sizeof(st->inline_io))
+		return 0;
+	st->nr_active_workers = (unsigned int)atomic_load_explicit(
+		&s->nr_active, memory_order_relaxed);
+	st->io_mode = s->io_mode;
+	st->main_cpu_ns = main_cpu_ns();
+	st->main_busy_pm = s->adapt.main_busy_pm;
+	st->wakes += atomic_load_explicit(&s->wake.writes, memory_order_relaxed);
+	st->moves = s->st_moves;
+	st->activations = s->adapt.activations;
+	st->parkings = s->adapt.parkings;
+	worker_stats(s->inline_w, &st->inline_io);
 	return 0;
 }

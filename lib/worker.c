@@ -6,7 +6,9 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
@@ -55,6 +57,30 @@ static void worker_detach(struct baton_worker *w, struct baton_client *c,
 	c->io_prev = c->io_next = NULL;
 	c->io_gone = true;
 	c->flags |= CF_GONE;
+	handoff_to_main(w, c, first, last);
+}
+
+/*
+ * Let @c go to another worker: out of this worker's epoll set and list,
+ * never touched by it again (io_gone), handed to main with CF_MOVED.  Its
+ * buffers, requests and output travel with it (see adapt.c).
+ */
+static void worker_release(struct baton_worker *w, struct baton_client *c,
+			   struct llist_node **first, struct llist_node **last)
+	__io_only
+{
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	if (c->io_prev)
+		c->io_prev->io_next = c->io_next;
+	else
+		w->io_clients = c->io_next;
+	if (c->io_next)
+		c->io_next->io_prev = c->io_prev;
+	c->io_prev = c->io_next = NULL;
+	if (c->io_want_out)
+		c->io_want_out = false;
+	c->io_gone = true;
+	c->flags |= CF_MOVED;
 	handoff_to_main(w, c, first, last);
 }
 
@@ -328,6 +354,10 @@ static bool worker_apply_ctl(struct baton_worker *w, struct baton_client *c,
 		worker_detach(w, c, first, last);
 		return false;
 	}
+	if (ctl & CTL_MOVE) {
+		worker_release(w, c, first, last);
+		return false;
+	}
 	if (!worker_flush(w, c, first, last))
 		return false;
 	if (from_main || (ctl & CTL_STATE))
@@ -343,6 +373,7 @@ static void worker_take_client(struct baton_worker *w, struct baton_client *c,
 	bool try_read;
 
 	assert_owner(c->owner);
+	client_release_done(c);
 	if (c->flags & CF_NEW) {
 		c->flags &= ~CF_NEW;
 		if (client_epoll(w, c, EPOLL_CTL_ADD, EV_IN) < 0) {
@@ -386,8 +417,9 @@ static void worker_handle_kicks(struct baton_worker *w,
 		struct baton_client *c =
 			container_of(pos, struct baton_client, kick_node);
 
-		/* The node's next was read above: main may now queue it again. */
-		atomic_store_explicit(&c->kick_queued, 0, memory_order_release);
+		/* The node's next was read above: main may now queue it again.
+		 * Seq_cst (a release, and more): see handoff_kick(). */
+		atomic_store_explicit(&c->kick_queued, 0, memory_order_seq_cst);
 		if (!c->io_at_main && !c->io_gone)
 			worker_apply_ctl(w, c, client_take_ctl(c), false,
 					 c->io_maybe_more, first, last);
@@ -435,6 +467,8 @@ void worker_handle_event(struct baton_worker *w, struct baton_client *c,
 			 uint32_t events, struct llist_node **first,
 			 struct llist_node **last)
 {
+	if (c->io_gone)
+		return;		/* let go earlier in this batch of events */
 	if (c->io_at_main) {
 		/* Release: pairs with the acquire exchange in take_client. */
 		atomic_store_explicit(&c->pending_read, 1, memory_order_release);
@@ -467,8 +501,7 @@ void worker_run_once(struct baton_worker *w, int timeout_ms)
 		struct evsrc *src = evs[i].data.ptr;
 
 		if (src->kind == EVSRC_WAKE) {
-			/* Reset before draining: a later wake stays pending. */
-			wake_consume(&w->wake);
+			/* Edge-triggered: nothing to reset (lib/wake.c). */
 			worker_handle_inbox(w, &first, &last);
 		} else {
 			worker_handle_event(w, container_of(src, struct baton_client, src),
@@ -523,8 +556,7 @@ int worker_init(struct baton_server *s, struct baton_worker *w, int index,
 		return -errno;
 	err = wake_init(&w->wake);
 	if (!err)
-		err = evsrc_epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wake.fd,
-				      &w->wake.src, EPOLLIN);
+		err = wake_epoll_add(&w->wake, w->epfd);
 	return err;
 }
 
@@ -586,9 +618,33 @@ static void *worker_main(void *arg)
  */
 int worker_start(struct baton_worker *w)
 {
+	char name[16];
 	int err = pthread_create(&w->thread, NULL, worker_main, w);
 
-	return -err;
+	if (err)
+		return -err;
+	/* "baton-io/N", as top -H, perf and /proc/PID/task/TID/comm show it,
+	 * named before anyone can see the thread's count go up. */
+	snprintf(name, sizeof(name), "baton-io/%d", w->index);
+	pthread_setname_np(w->thread, name);
+	return 0;
+}
+
+/**
+ * worker_cpu_ns - CPU time the worker's thread used so far
+ * @w: a started worker
+ *
+ * Context: main thread.
+ * Return: nanoseconds, 0 when the thread's clock cannot be read.
+ */
+uint64_t worker_cpu_ns(struct baton_worker *w)
+{
+	struct timespec ts;
+	clockid_t id;
+
+	if (pthread_getcpuclockid(w->thread, &id) || clock_gettime(id, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /**

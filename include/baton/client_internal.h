@@ -32,6 +32,7 @@ struct baton_worker;
 #define CF_PROTO_ERROR		(1u << 4)	/* parse rejected the input */
 #define CF_QBUF_LIMIT		(1u << 5)	/* closed for its query buffer */
 #define CF_OBUF_LIMIT		(1u << 6)	/* closed for its output buffer */
+#define CF_MOVED		(1u << 7)	/* worker -> main: released, to move */
 
 /*
  * Bits of a client's pending_ctl: what main asks of whoever owns the
@@ -42,6 +43,7 @@ struct baton_worker;
 #define CTL_CLOSE_AFTER_REPLY	(1u << 1)	/* baton_client_close() */
 #define CTL_POSTS		(1u << 2)	/* @posts went non-empty */
 #define CTL_STATE		(1u << 3)	/* @ctl_state changed */
+#define CTL_MOVE		(1u << 4)	/* let it go: it moves to another worker */
 
 /* Bits of a client's ctl_state: how main wants its input handled. */
 #define CS_PARKED		(1u << 0)	/* read and buffer, hand nothing over */
@@ -90,7 +92,9 @@ struct baton_client {
 	uint64_t id			__rule(IMMUTABLE);
 	int fd				__rule(IMMUTABLE);	/* closed by main after the worker detached */
 	struct baton_server *srv	__rule(IMMUTABLE);
-	struct baton_worker *worker	__rule(IMMUTABLE);	/* the one serving it */
+	/* The worker serving it: changed by main only while it owns the
+	 * client and no worker holds it (a move); read with relaxed loads. */
+	_Atomic(struct baton_worker *) worker	__rule(ATOMIC);
 	char peer[64]			__rule(IMMUTABLE);
 	refcount_t refs			__rule(ATOMIC);	/* table's + get_rcu's + kick's */
 	struct cds_lfht_node table_node	__rule(RCU);	/* in srv->table */
@@ -106,10 +110,12 @@ struct baton_client {
 	size_t qlen			__rule(OWNER);
 	size_t qcap			__rule(OWNER);
 
-	/* Requests parsed by the worker, executed by main. */
+	/* Requests parsed by the worker, executed by main; the first
+	 * nr_done of them ran and wait for proto.release_req (NULL: freed). */
 	void **reqs			__rule(OWNER);
 	unsigned int nr_reqs		__rule(OWNER);
 	unsigned int cap_reqs		__rule(OWNER);
+	unsigned int nr_done		__rule(OWNER);
 
 	/* Output: appended by its owner, sent by the worker, in order. */
 	struct out_chunk *out_head	__rule(OWNER);
@@ -182,6 +188,7 @@ struct baton_client {
 	size_t limit_soft		__rule(MAIN);
 	unsigned int limit_soft_secs	__rule(MAIN);
 	uint64_t soft_since_ms		__rule(MAIN);	/* over the soft limit since */
+	struct baton_client *move_next	__rule(MAIN);	/* on the server's moving list */
 	/* This iteration's posts, newest first, not yet on @posts (post.c). */
 	struct out_chunk *post_first	__rule(MAIN);
 	struct out_chunk *post_last	__rule(MAIN);
@@ -191,9 +198,10 @@ struct baton_client {
 
 /* lib/client.c: allocation, buffers, output. */
 struct baton_client *client_alloc(struct baton_server *s, int fd,
-				  const char *peer, struct baton_worker *w) __main_only;
+				  const char *peer, struct baton_worker *w) __main_only __init_fn;
 void client_release_output(struct baton_client *c);
 void client_free_reqs(struct baton_client *c) __main_only;
+void client_release_done(struct baton_client *c);
 void client_put_table_ref(void *c);
 void client_append_chunk(struct baton_client *c, struct out_chunk *ch);
 void client_chunk_release(struct out_chunk *ch);
@@ -202,8 +210,22 @@ struct out_chunk *client_chunk_ref(struct baton_obj *obj, const void *data,
 				   size_t len);
 size_t client_take_posts(struct baton_client *c);
 void client_kill(struct baton_client *c) __main_only;
+void client_reset_io_view(struct baton_client *c) __main_only;
 void client_close(struct baton_client *c) __main_only;
 bool client_owned_by_self(const struct baton_client *c);
+
+/**
+ * client_worker - the worker that serves @c
+ * @c: the client
+ *
+ * Context: any thread; only main changes it, while it owns @c.
+ * Return: the worker (the server's inline worker when main serves @c).
+ */
+static inline struct baton_worker *client_worker(const struct baton_client *c)
+{
+	return atomic_load_explicit(&((struct baton_client *)c)->worker,
+				    memory_order_relaxed);
+}
 
 /**
  * client_take_ctl - consume main's requests to the owner
@@ -218,6 +240,18 @@ bool client_owned_by_self(const struct baton_client *c);
  */
 static inline unsigned int client_take_ctl(struct baton_client *c)
 {
+	/*
+	 * Most handoffs find nothing: a plain load first spares them the
+	 * locked exchange.  What it can miss was set by main after the
+	 * handoff that gave the client to the caller (what main set before
+	 * it is ordered by the handoff itself); for that, main kicks the
+	 * client, and a kick still queued is handled by the worker with
+	 * seq_cst on both sides (see worker_handle_kicks() and
+	 * handoff_kick()), so the owner always looks again.  Seq_cst: that
+	 * is the load of that store-buffer pattern (a plain load on x86).
+	 */
+	if (!atomic_load_explicit(&c->pending_ctl, memory_order_seq_cst))
+		return 0;
 	return atomic_exchange_explicit(&c->pending_ctl, 0,
 					memory_order_acquire);
 }

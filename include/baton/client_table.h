@@ -12,8 +12,8 @@
 struct baton_server;
 struct baton_client;
 
-int client_table_init(struct baton_server *s);
-void client_table_destroy(struct baton_server *s);
+int client_table_init(struct baton_server *s) __init_fn;
+void client_table_destroy(struct baton_server *s) __fini_fn;
 int client_table_insert(struct baton_server *s, struct baton_client *c) __main_only;
 void client_table_remove(struct baton_server *s, struct baton_client *c) __main_only;
 struct baton_client *client_table_find(struct baton_server *s, uint64_t id);

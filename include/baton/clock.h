@@ -23,4 +23,18 @@ static inline uint64_t clock_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/**
+ * clock_ns_now - the monotonic clock in nanoseconds
+ *
+ * Context: any thread.
+ * Return: nanoseconds since an arbitrary point.
+ */
+static inline uint64_t clock_ns_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 #endif /* _BATON_CLOCK_H */

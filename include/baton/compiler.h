@@ -66,14 +66,30 @@
  *              a grace period.
  *   IMMUTABLE  written before the object is published, never after.
  *
+ * A global takes a rule the same way, after its declarator:
+ * "struct baton_defer_queue defer_global __rule(IMMUTABLE);".
+ *
  * Structs that follow the discipline are marked with __shared_struct
  * after their closing brace, "} __shared_struct;" (see defer.h);
  * tools/checkers/ownership.py fails `make check` when a field of such a
  * struct has no rule, an unknown one or two, when an ATOMIC or PENDING
- * field is not of an atomic type, and when Documentation/ownership.rst
- * does not list the field.
+ * field is not of an atomic type, when a struct another thread reaches
+ * lacks the marker, and when Documentation/ownership.rst does not list
+ * the field (Documentation/ownership.rst has the whole list).
  */
 #define __shared_struct
+
+/*
+ * __init_fn marks a function that builds an object before it is published
+ * to another thread, __fini_fn one that takes it apart after every other
+ * thread let go of it: only those may write IMMUTABLE fields (and
+ * globals); tools/checkers/ownership.py fails on such a write anywhere
+ * else.  Both expand to nothing.  Write one after the parameters of the
+ * function's prototype, like __main_only, or before the name of a
+ * definition that has none: "static int __init_fn wake_setup(...)".
+ */
+#define __init_fn
+#define __fini_fn
 #define __rule(r)		__rule_##r
 #define __rule_OWNER
 #define __rule_ATOMIC

@@ -46,7 +46,7 @@ struct baton_defer_queue {
 } __shared_struct;
 
 void defer_queue_init(struct baton_defer_queue *q, size_t high_mark,
-			    void (*wake)(void *arg), void *wake_arg);
+			    void (*wake)(void *arg), void *wake_arg) __init_fn;
 
 /* Push @obj (refcount already zero) for main to free. Context: any thread. */
 void defer_push(struct baton_defer_queue *q, struct baton_obj *obj);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <baton/compiler.h>
 
 /*
  * Every object registered in an epoll set starts with a struct evsrc so
@@ -21,9 +22,10 @@ enum evsrc_kind {
 	EVSRC_CLIENT,		/* a client connection */
 };
 
+/* kind is set before the fd is in an epoll set, never after. */
 struct evsrc {
-	enum evsrc_kind kind;
-};
+	enum evsrc_kind kind	__rule(IMMUTABLE);
+} __shared_struct;
 
 /**
  * evsrc_epoll_ctl - add, modify or delete @fd in @epfd, tagged with @src

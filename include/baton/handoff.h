@@ -20,6 +20,7 @@ void handoff_flush_to_main(struct baton_worker *w, struct llist_node *first,
 void handoff_to_worker(struct baton_server *s, struct baton_client *c) __main_only;
 void handoff_kick(struct baton_server *s, struct baton_client *c,
 		  unsigned int ctl) __main_only;
+void handoff_flush_worker(struct baton_server *s, struct baton_worker *w) __main_only;
 void handoff_flush_to_workers(struct baton_server *s) __main_only;
 
 #endif /* _BATON_HANDOFF_H */

@@ -44,13 +44,17 @@
 /*
  * The node is the public struct baton_llist_node (<baton/api.h>), so that
  * public structs that travel on baton's queues (struct baton_obj, struct
- * baton_call) embed the very node these functions link.
+ * baton_call) embed the very node these functions link.  A node's next is
+ * written by the thread that adds it, before the release CAS, and read by
+ * the thread whose del_all took it: whoever holds the node.  The head's
+ * first is only touched by the atomics below: the adds' release CAS and
+ * del_all's acquire exchange.
  */
 #define llist_node baton_llist_node
 
 struct llist_head {
-	_Atomic(struct llist_node *) first;
-};
+	_Atomic(struct llist_node *) first	__rule(ATOMIC);
+} __shared_struct;
 
 #define LLIST_HEAD_INIT	{ NULL }
 

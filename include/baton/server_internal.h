@@ -14,6 +14,7 @@
 #include <urcu/rculfhash.h>
 
 #include <baton/active_window.h>
+#include <baton/adapt.h>
 #include <baton/compiler.h>
 #include <baton/evsrc.h>
 #include <baton/llist.h>
@@ -42,8 +43,10 @@ struct baton_server {
 	size_t qbuf_limit		__rule(IMMUTABLE);
 	size_t obuf_limit		__rule(IMMUTABLE);
 	unsigned int tick_hz		__rule(IMMUTABLE);
-	int nr_workers			__rule(IMMUTABLE);	/* 0: main does IO */
-	struct baton_worker *workers	__rule(IMMUTABLE);	/* max(nr_workers, 1) */
+	int max_workers			__rule(IMMUTABLE);	/* IO thread slots */
+	struct baton_worker *workers	__rule(IMMUTABLE);	/* max_workers + 1 */
+	struct baton_worker *inline_w	__rule(IMMUTABLE);	/* the last: main's own */
+	bool pin_cpus			__rule(IMMUTABLE);
 	int epfd			__rule(IMMUTABLE);	/* main's epoll set */
 	int sigfd			__rule(IMMUTABLE);
 	struct evsrc sig_src		__rule(IMMUTABLE);
@@ -53,6 +56,7 @@ struct baton_server {
 	struct llist_head inbox		__rule(PENDING);	/* worker -> main clients */
 	_Atomic bool stop		__rule(PENDING);	/* baton_server_stop() */
 	struct llist_head calls		__rule(PENDING);	/* baton_server_call() */
+	_Atomic int nr_active		__rule(ATOMIC);	/* active IO threads (main stores) */
 	/* stop and call calls still touching the server (destroy waits) */
 	_Atomic unsigned int callers	__rule(ATOMIC);
 
@@ -71,6 +75,9 @@ struct baton_server {
 	struct baton_client *all_clients __rule(MAIN);	/* every client, newest first */
 	struct baton_client *idle_cursor __rule(MAIN);	/* where the idle scan goes on */
 	uint64_t idle_timeout_ms	__rule(MAIN);	/* 0: none */
+	int io_mode			__rule(MAIN);	/* a count, or BATON_IO_WORKERS_AUTO */
+	struct baton_client *moving	__rule(MAIN);	/* released, waiting to move */
+	struct adapt_state adapt	__rule(MAIN);	/* the auto mode's view */
 	struct baton_timer **timers	__rule(MAIN);	/* min-heap by expiry */
 	size_t nr_timers		__rule(MAIN);
 	size_t cap_timers		__rule(MAIN);
@@ -89,6 +96,10 @@ struct baton_server {
 	uint64_t st_posts		__rule(MAIN);
 	uint64_t st_limit_closes	__rule(MAIN);
 	uint64_t st_idle_closes		__rule(MAIN);
+	uint64_t st_moves		__rule(MAIN);	/* clients moved to another worker */
+	uint64_t st_iters		__rule(MAIN);	/* loop iterations that woke */
+	uint64_t st_events		__rule(MAIN);	/* epoll events they got */
+	uint64_t st_wait_ns		__rule(MAIN);	/* time main slept in epoll_wait */
 
 	/* Active-clients sliding window (seed example B): main only. */
 	int64_t win_sec[ACTIVE_WINDOW_SECS]	__rule(MAIN);

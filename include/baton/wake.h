@@ -22,9 +22,9 @@ struct baton_wake {
 	_Atomic unsigned long writes	__rule(ATOMIC);
 } __shared_struct;
 
-int wake_init(struct baton_wake *wk);
-void wake_destroy(struct baton_wake *wk);
+int wake_init(struct baton_wake *wk) __init_fn;
+int wake_epoll_add(struct baton_wake *wk, int epfd);
+void wake_destroy(struct baton_wake *wk) __fini_fn;
 void wake_up(struct baton_wake *wk);
-void wake_consume(struct baton_wake *wk);
 
 #endif /* _BATON_WAKE_H */

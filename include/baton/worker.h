@@ -24,9 +24,11 @@ struct baton_client;
 /**
  * struct baton_worker - one IO thread
  *
- * With nr_io_workers == 0 there is one worker struct whose code runs on
- * the main thread (thread == 0, inline == true); it still plays the IO
- * role while it runs worker code.
+ * The server has max_workers thread slots, started when first activated,
+ * and one more worker struct whose code runs on the main thread
+ * (inline_io: main serves those clients itself, playing the IO role while
+ * it runs worker code).  Which worker serves a client changes only while
+ * main owns it (see struct baton_client's worker).
  */
 struct baton_worker {
 	struct baton_server *srv	__rule(IMMUTABLE);
@@ -57,6 +59,9 @@ struct baton_worker {
 	uint64_t io_now_ms		__rule(IO);	/* clock_now_ms() of this loop */
 
 	unsigned int nr_clients ____cacheline_aligned	__rule(MAIN);	/* for least-loaded choice */
+	bool active			__rule(MAIN);	/* takes new clients */
+	bool started			__rule(MAIN);	/* its thread runs */
+	uint64_t cpu_ns_mark		__rule(MAIN);	/* thread CPU at the last tick */
 	struct llist_node *out_first	__rule(MAIN);	/* main's chain of clients */
 	struct llist_node *out_last	__rule(MAIN);	/* to hand back this loop */
 	struct llist_node *kick_first	__rule(MAIN);	/* main's chain of kicks */
@@ -64,8 +69,9 @@ struct baton_worker {
 } __shared_struct;
 
 int worker_init(struct baton_server *s, struct baton_worker *w, int index,
-		bool inline_io, bool pin, size_t defer_mark);
+		bool inline_io, bool pin, size_t defer_mark) __init_fn;
 void worker_fini(struct baton_worker *w);
+uint64_t worker_cpu_ns(struct baton_worker *w) __main_only;
 int worker_start(struct baton_worker *w) __main_only;
 void worker_join(struct baton_worker *w) __main_only;
 void worker_run_once(struct baton_worker *w, int timeout_ms) __io_only;

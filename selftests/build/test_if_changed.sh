@@ -20,6 +20,8 @@ src=${BATON_SRCTREE:?}
 make=${MAKE:-make}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/baton-ifch.XXXXXX") || exit 1
 trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+# A timeout's TERM (or a closed pipe) exits through the EXIT trap too.
+trap 'exit 1' HUP INT TERM PIPE
 b=$tmp/b
 
 fails=0

@@ -15,6 +15,8 @@ make=${MAKE:-make}
 # Not under O=: that may be inside the tree being copied.
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/baton-oot.XXXXXX") || exit 1
 trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+# A timeout's TERM (or a closed pipe) exits through the EXIT trap too.
+trap 'exit 1' HUP INT TERM PIPE
 
 fails=0
 ok()  { echo "ok   $1"; }

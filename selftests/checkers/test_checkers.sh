@@ -77,6 +77,140 @@ expect_fail "ownership: kernel-doc names another rule than __rule()" \
 	"^$fx/bad_doc_rule.h:9: fx_doc_rule.a: __rule\(IO\) but its comment says MAIN" \
 	$own $fx/bad_doc_rule.h
 
+# What another thread reaches must be marked (reach_good.h is reach_bad.h
+# with the markers).
+expect_pass "ownership: every reached struct is marked" \
+	$own $fx/reach_good.h
+expect_fail "ownership: a reached struct without its marker, with the way to it" \
+	"^$fx/reach_bad.h:12: struct fx_msg is reached from another thread through fx_queue.first \(OWNER\) but is not marked" \
+	$own $fx/reach_bad.h
+expect_fail "ownership: the walk goes on through an unmarked struct" \
+	"^$fx/reach_bad.h:17: struct fx_body is reached from another thread through fx_queue.first \(OWNER\) -> fx_msg.body" \
+	$own $fx/reach_bad.h
+expect_fail "ownership: a reached struct defined outside the scanned files" \
+	"^$fx/reach_bad.h:6: struct fx_lock is reached through fx_queue.lock \(IMMUTABLE\) but is defined outside" \
+	$own $fx/reach_bad.h
+expect_fail "ownership: a struct that embeds a refcounted object's header" \
+	"^$fx/reach_bad.h:29: struct fx_value embeds struct baton_obj \(obj\)" \
+	$own $fx/reach_bad.h
+for ok_tag in fx_stats cds_lfht_node fx_arg; do
+	if grep -q "struct $ok_tag " "$tmp/out"; then
+		bad "ownership: struct $ok_tag (private, allowed or code) was reported"
+	fi
+done
+# Taking the marker and the rules off a struct the tree reaches fails.
+sed '/^struct baton_wake {/,/^}/{s/__rule([A-Z]*)//;s/} __shared_struct;/};/}' \
+	"$src/include/baton/wake.h" >"$tmp/wake.h"
+expect_fail "ownership: baton_wake without its marker and rules" \
+	"wake.h:[0-9]+: struct baton_wake is reached from another thread through baton_[a-z]+.wake \(IMMUTABLE\)" \
+	$own $(ls include/baton/*.h | grep -v '/wake.h$') "$tmp/wake.h" \
+	include/uapi lib tools/kvd
+
+# Globals: one rule each, like a field, unless thread-local or const
+# (globals_good.c is globals_bad.c with the rules).
+expect_pass "ownership: globals with their rules, thread-local and const ones" \
+	$own $fx/globals_good.c
+for want in '9: fx_counter: a global without __rule\(\)' \
+	'11: fx_not_atomic: __rule\(ATOMIC\) on a global that is not atomic' \
+	'12: fx_unknown: unknown rule __rule\(SHARED\)' \
+	'15: fx_prefix: a global without __rule\(\)' \
+	'18: fx_b: a global without __rule\(\)' \
+	'23: fx_fn:calls: a global without __rule\(\)' \
+	'5: struct fx_plain is reached from another thread through [^ ]*globals_bad.c:fx_reached \(IMMUTABLE\)'; do
+	expect_fail "ownership: globals_bad.c:$want" "^$fx/globals_bad.c:$want" \
+		$own $fx/globals_bad.c
+done
+for fine in fx_hits fx_tls fx_names fx_main_only 'fx_fn:limit'; do
+	if grep -q ": $fine:" "$tmp/out"; then
+		bad "ownership: $fine (ruled, thread-local or const) was reported"
+	fi
+done
+if $own --table $fx/globals_good.c 2>&1 | grep -q '^     - ``fx_fn:calls``$' &&
+		$own --table $fx/globals_good.c | grep -A2 '``fx_d``' | grep -q MAIN; then
+	ok "ownership: the table lists the globals, one comment rules a declaration"
+else
+	bad "ownership: the globals of globals_good.c are not in the table"
+fi
+expect_fail "ownership: lib/ globals must use the macro too" \
+	"^lib/fx_lib.c:7: a __rule\(\) comment on a variable" \
+	python3 $src/tools/checkers/ownership.py --srctree $fx/tree
+
+# Where the code touches the fields (access_good.c is access_bad.c with
+# every access made right).
+expect_pass "ownership: init/fini writes, atomics, writes through a pointer" \
+	$own $fx/access_good.c
+for want in \
+	'30: fx_conn_rename: writes fx_conn.name, IMMUTABLE, in a function not marked __init_fn' \
+	'37: fx_io_read: fx_conn.pending_read is PENDING: touch it only through atomic operations' \
+	'38: fx_io_read: fx_conn.hits is ATOMIC: touch it only through atomic' \
+	'39: fx_io_read: writes fx_conn.fd, IMMUTABLE' \
+	'42: fx_io_read: writes fx_inner.x, IMMUTABLE' \
+	'43: fx_io_read: fx_flag is ATOMIC: touch it only through atomic' \
+	'44: fx_io_read: writes fx_limit, IMMUTABLE'; do
+	expect_fail "ownership: access_bad.c:$want" "^$fx/access_bad.c:$want" \
+		$own $fx/access_bad.c
+done
+for line in 40 41; do
+	if grep -q "access_bad.c:$line:" "$tmp/out"; then
+		bad "ownership: access_bad.c:$line (a write through a pointer field, a MAIN field) was reported"
+	fi
+done
+
+# MAIN and IO are clang's: the same flags as `make CC=clang` must reject
+# a MAIN field written by an __io_only function and an IO field written by
+# a __main_only one, and accept each role writing its own.
+clang=${CLANG:-clang}
+if command -v "$clang" >/dev/null 2>&1; then
+	cflags="-std=gnu11 -fsyntax-only -Wthread-safety -Werror=thread-safety -Iinclude -Iinclude/uapi"
+	# shellcheck disable=SC2086
+	expect_pass "clang: each role writes its own fields" \
+		$clang $cflags $fx/clang_roles_ok.c
+	# shellcheck disable=SC2086
+	expect_fail "clang: a MAIN field written from an __io_only function" \
+		"^$fx/clang_main_from_io.c:18:[0-9]+: error: writing variable 'nr_clients' requires holding role 'role_main'" \
+		$clang $cflags $fx/clang_main_from_io.c
+	# shellcheck disable=SC2086
+	expect_fail "clang: an IO field written from a __main_only function" \
+		"^$fx/clang_io_from_main.c:18:[0-9]+: error: writing variable 'reads' requires holding role 'role_io'" \
+		$clang $cflags $fx/clang_io_from_main.c
+else
+	echo "skip clang: $clang is not installed (the MAIN/IO compile tests)"
+fi
+
+# The comment form, for headers that cannot include <baton/compiler.h>.
+expect_pass "ownership: the comment form, C++ view left out" \
+	$own $fx/comment_good.h
+if $own --table $fx/comment_good.h 2>&1 | grep -q '^     - a counter (relaxed)$' &&
+		[ "$($own --table $fx/comment_good.h | grep -c '``refs``')" = 1 ]; then
+	ok "ownership: a comment rule's text is the field's comment, once"
+else
+	bad "ownership: the table of comment_good.h lacks refs's text or has it twice"
+fi
+expect_fail "ownership: a comment-form field without a rule" \
+	"^$fx/comment_bad.h:5: fx_comment_bad.b: no __rule\(\)" \
+	$own $fx/comment_bad.h
+expect_fail "ownership: an unknown rule in a comment" \
+	"^$fx/comment_bad.h:6: fx_comment_bad.c: unknown rule __rule\(SHARED\)" \
+	$own $fx/comment_bad.h
+expect_fail "ownership: a rule comment that belongs to no member" \
+	"^$fx/comment_bad.h:7: fx_comment_bad: a __rule\(\) comment on a line where no member" \
+	$own $fx/comment_bad.h
+
+# The default paths: include/, lib/ and tools/ of the tree, less
+# tools/bench and tools/fuzz.  tree/ breaks a rule in tools/kvd and
+# writes comments in lib/; tree_ok/ breaks one only in the excluded dirs.
+expect_fail "ownership: tools/kvd is scanned" \
+	"^tools/kvd/fx_kvd.h:5: fx_kvd.cap: no __rule\(\)" \
+	python3 $src/tools/checkers/ownership.py --srctree $fx/tree
+if grep -q 'fx_bench' "$tmp/out"; then
+	bad "ownership: tools/bench was scanned"
+fi
+expect_fail "ownership: lib/ must use the macros, not comments" \
+	"^lib/fx_lib.c:3: struct fx_lib: annotations written as comments" \
+	python3 $src/tools/checkers/ownership.py --srctree $fx/tree
+expect_pass "ownership: tools/bench and tools/fuzz are not scanned" \
+	python3 $src/tools/checkers/ownership.py --srctree $fx/tree_ok
+
 # The field table: good.rst is what --update-doc writes for good.h.
 expect_pass "ownership: --check-doc passes on an up-to-date table" \
 	$own --check-doc $fx/good.rst $fx/good.h

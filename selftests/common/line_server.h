@@ -19,6 +19,8 @@
  *   STATS        reply "requests accepted active handoffs_to_main"
  *   LIST         reply how many clients baton_client_for_each() walked,
  *                and whether each had a sane worker index and lookup
+ *   WORKERS <n>  baton_server_set_io_workers(n) (-2: auto); reply
+ *                "WORKERS <0 or -errno>"
  * A line starting with '!' is a protocol error: "ERR proto" and close.
  */
 #ifndef _BATON_SELFTEST_LINE_SERVER_H
@@ -55,6 +57,7 @@ struct line_server {
 	int create_err;
 	int listen_err;
 	int run_err;
+	long burn_us;		/* CPU each request costs main (busy loop) */
 	_Atomic int connects;
 	_Atomic int closes;
 	_Atomic int executed;
@@ -140,6 +143,15 @@ static inline void ls_execute(struct baton_client *c, void *req)
 	long v;
 
 	atomic_fetch_add(&ls->executed, 1);
+	if (ls->burn_us) {
+		struct timespec t0, t;
+
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+		do
+			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+		while ((t.tv_sec - t0.tv_sec) * 1000000L +
+		       (t.tv_nsec - t0.tv_nsec) / 1000 < ls->burn_us);
+	}
 	if (!strcmp(line, "QUIT\n")) {
 		baton_client_write(c, "BYE\n", 4);
 		baton_client_close(c);
@@ -191,6 +203,8 @@ static inline void ls_execute(struct baton_client *c, void *req)
 		baton_client_for_each(s, ls_list_one, &ctx);
 		n = snprintf(out, sizeof(out), "%ld %ld\n", ctx.n, ctx.bad);
 		baton_client_write(c, out, (size_t)n);
+	} else if (sscanf(line, "WORKERS %ld", &v) == 1) {
+		ls_reply(c, "WORKERS ", baton_server_set_io_workers(s, (int)v));
 	} else if (!strcmp(line, "CLIENTS\n")) {
 		struct baton_stats st = { .sz = sizeof(st) };
 

@@ -207,8 +207,14 @@ def info_sections(port, io_threads):
         check(sec in text, 'INFO has %s' % sec)
     check(f['redis_version'] == '7.0.0', 'redis_version')
     check(int(f['io_workers']) == io_threads, 'io_workers')
-    check(sum(1 for k in f if k.startswith('io_worker') and k != 'io_workers')
-          == io_threads, 'one line per IO worker')
+    check(int(f['io_worker_slots']) >= io_threads, 'io_worker_slots')
+    check(sum(1 for k in f if k.startswith('io_worker') and
+              k not in ('io_workers', 'io_worker_slots'))
+          == int(f['io_worker_slots']), 'one line per IO worker slot')
+    check(sum(1 for k in f if k.startswith('io_worker') and
+              k not in ('io_workers', 'io_worker_slots') and
+              'active=1' in f[k]) == io_threads, 'the active ones')
+    check('io_main' in f and f['io_mode'] == str(io_threads), 'io_main, io_mode')
     text, f = info(port, 'keyspace')
     check(text.startswith('# Keyspace\r\n'), 'INFO keyspace only')
     check(command(port, 'INFO', 'nosuchsection') == b'', 'unknown section')

@@ -87,7 +87,7 @@ runs=(
 	"handoff-eventfd|handoff/bench_handoff -k 1 -r 1 -d $secs -m eventfd"
 	"handoff-baton|handoff/bench_handoff -k 1 -r 1 -d $secs -m baton"
 	"handoff-mutex|handoff/bench_handoff -k 1 -r 1 -d $secs -m mutex"
-	"handoff-baton_et|handoff/bench_handoff -k 1 -r 1 -d $secs -m baton_et"
+	"handoff-baton_lt|handoff/bench_handoff -k 1 -r 1 -d $secs -m baton_lt"
 	"handoff-baton-k16|handoff/bench_handoff -k 16 -r 1 -d $secs -m baton"
 	"table-floor|table/bench_table -t 1 -r 1 -d $secs -m floor"
 	"table-rcu|table/bench_table -t 2 -r 1 -d $secs -m rcu"

@@ -404,3 +404,136 @@ def is_function_pointer(toks):
             return any(x.text == '*' for x in toks[k + 1:close]) and \
                 close + 1 < len(toks) and toks[close + 1].text == '('
     return False
+
+
+# ---------------------------------------------------------------- the C view
+
+_COND_RE = re.compile(r'^#\s*(if|ifdef|ifndef|elif|else|endif)\b\s*(.*)$')
+
+
+def _cxx_test(directive, arg):
+    """For a conditional directive: True when its first branch is C++-only
+    (#ifdef __cplusplus, #if defined(__cplusplus)), False when it is
+    C-only (#ifndef __cplusplus, #if !defined(__cplusplus)), None when it
+    does not test __cplusplus alone."""
+    arg = ' '.join(arg.split())
+    if directive == 'ifdef' and arg == '__cplusplus':
+        return True
+    if directive == 'ifndef' and arg == '__cplusplus':
+        return False
+    if directive == 'if':
+        if arg in ('defined(__cplusplus)', 'defined __cplusplus',
+                   '__cplusplus'):
+            return True
+        if arg in ('!defined(__cplusplus)', '!defined __cplusplus',
+                   '!__cplusplus'):
+            return False
+    return None
+
+
+def c_view(tokens):
+    """The tokens a C compiler sees, roughly: directives dropped, and the
+    C++-only branch of an `#ifdef __cplusplus` (or its `#else` for
+    `#ifndef`) left out.  Other conditionals keep every branch."""
+    out = []
+    stack = []      # per open conditional: None, or True while skipping
+    for t in tokens:
+        if t.kind != 'pp':
+            if not any(stack):
+                out.append(t)
+            continue
+        m = _COND_RE.match(t.text)
+        if not m:
+            continue
+        d = m.group(1)
+        if d in ('if', 'ifdef', 'ifndef'):
+            stack.append(_cxx_test(d, m.group(2)))
+        elif d in ('else', 'elif') and stack and stack[-1] is not None:
+            stack[-1] = not stack[-1]
+        elif d == 'endif' and stack:
+            stack.pop()
+    return out
+
+
+def skip_attr_back(toks, k):
+    """From toks[k] going left, step over attribute groups (__name,
+    __name(...), __attribute__((...))); the index of the first token
+    that is not part of one."""
+    while k >= 0:
+        t = toks[k]
+        if t.kind == 'ident' and t.text.startswith('__'):
+            k -= 1
+            continue
+        if t.text == ')':
+            o = match_open(toks, k)
+            if o > 0 and toks[o - 1].kind == 'ident' and \
+                    toks[o - 1].text.startswith('__'):
+                k = o - 2
+                continue
+        break
+    return k
+
+
+class ExternalDecl:
+    """One file-scope declaration or function definition in a C view:
+    toks[start:end] is the declaration up to its ';' (excluded), or for a
+    function, up to its body's '{' (excluded); body is (lbrace, rbrace)
+    for a function definition, else None."""
+    __slots__ = ('start', 'end', 'body')
+
+    def __init__(self, start, end, body=None):
+        self.start = start
+        self.end = end
+        self.body = body
+
+
+def external_decls(toks):
+    """The file-scope declarations and function definitions of a C view,
+    in order."""
+    out = []
+    i = 0
+    n = len(toks)
+    while i < n:
+        j = i
+        done = False
+        while j < n:
+            t = toks[j]
+            if t.kind == 'punct' and t.text in ('(', '['):
+                j = match_close(toks, j) + 1
+                continue
+            if t.kind == 'punct' and t.text == '{':
+                k = skip_attr_back(toks, j - 1)
+                if k >= i and toks[k].text == ')' and not any(
+                        x.text == '=' for x in toks[i:k]):
+                    close = match_close(toks, j)
+                    out.append(ExternalDecl(i, j, (j, close)))
+                    i = close + 1
+                    done = True
+                    break
+                j = match_close(toks, j) + 1
+                continue
+            if t.kind == 'punct' and t.text == ';':
+                if j > i:
+                    out.append(ExternalDecl(i, j))
+                i = j + 1
+                done = True
+                break
+            j += 1
+        if not done:
+            break
+    return out
+
+
+def function_name(toks, start, end):
+    """The name of the function a declaration toks[start:end] declares or
+    defines (the identifier before its parameter list), or None when it
+    declares no function."""
+    if any(t.text == '=' for t in toks[start:end]):
+        return None
+    k = skip_attr_back(toks, end - 1)
+    if k < start or toks[k].text != ')':
+        return None
+    o = match_open(toks, k)
+    if o - 1 >= start and toks[o - 1].kind == 'ident':
+        return toks[o - 1].text
+    return None

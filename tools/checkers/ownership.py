@@ -1,20 +1,28 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""ownership.py - check that every field of every `} __shared_struct;`
-struct carries exactly one known __rule(), that ATOMIC and PENDING fields
-are atomic types, and that Documentation/ownership.rst lists them all.
+"""ownership.py - check the ownership rules of Documentation/ownership.rst:
+every field of every `} __shared_struct;` struct and every global carries
+exactly one known __rule(), ATOMIC and PENDING ones are atomic types,
+every struct another thread reaches is marked, the code touches IMMUTABLE,
+ATOMIC and PENDING fields only as their rules allow (ownership_access.py),
+and Documentation/ownership.rst lists every field and global.
 
 Usage:
-  ownership.py [PATH...]                   check (default: include lib)
+  ownership.py [PATH...]                   check (default: include lib tools)
   ownership.py --table [PATH...]           print the field table (reST)
   ownership.py --check-doc DOC [PATH...]   check, and compare DOC's table
   ownership.py --update-doc DOC [PATH...]  rewrite DOC's table
 
 PATHs are files or directories (searched for *.h and *.c); the default
 ones are in the source tree (--srctree, default: two levels above this
-script), and messages name files relative to it.
+script), less EXCLUDED_DIRS, and messages name files relative to it.
 Problems are printed as file:line: message; the exit status is 1 when
 there is any.
+
+Code that cannot include <baton/compiler.h> (the public headers, and
+applications built on them such as tools/kvd) writes the same
+annotations as comments: `/* __rule(NAME): text */` at the end of the
+line where a member's declaration ends, and `} /* __shared_struct */;`.
 """
 
 import argparse
@@ -26,12 +34,67 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import csource  # noqa: E402
+import ownership_access  # noqa: E402
 
 RULES = ('OWNER', 'MAIN', 'IO', 'ATOMIC', 'PENDING', 'RCU', 'IMMUTABLE')
 ATOMIC_RULES = ('ATOMIC', 'PENDING')
 # Types that are atomic by construction (their only members are atomics).
 ATOMIC_TYPES = (('struct', 'llist_head'), ('refcount_t',))
 MARKER = '__shared_struct'
+# The directories scanned when no PATH is given, relative to the tree.
+DEFAULT_PATHS = ('include', 'lib', 'tools')
+# Not part of the product, so not scanned by default: a benchmark copies
+# the layout of a product struct to compare implementations of it on one
+# thread pair at a time, and a fuzz harness drives the code from one
+# thread.  Their structs are not shared structs of baton or baton-kvd.
+EXCLUDED_DIRS = ('tools/bench', 'tools/fuzz')
+# Where the annotations must be the macros of <baton/compiler.h> (which
+# clang turns into thread-safety attributes): the comment form is only
+# for code that cannot include that header.
+MACRO_ONLY_DIRS = ('include/baton/', 'lib/')
+# The comment form of a rule: "__rule(NAME)", then the field's text.
+COMMENT_RULE_RE = re.compile(r'^__rule\(\s*(\w*)\s*\)\s*:?\s*(.*)$', re.S)
+# The rules that keep what a field reaches on one thread.
+PRIVATE_RULES = ('MAIN', 'IO')
+# Structs a shared struct may embed or point to (under a rule that is not
+# private) without being marked themselves, and why that is safe.  Only
+# types defined outside the scanned tree belong here.
+UNMARKED_OK = {
+    'cds_lfht': "liburcu's RCU hash table: it orders its own readers and "
+                "writers",
+    'cds_lfht_node': "liburcu's hash-table link: cds_lfht_add/del publish "
+                     "and unpublish it for RCU readers",
+    'rcu_head': "liburcu's call_rcu link: written by call_rcu, read by its "
+                "callback thread after liburcu's queue ordering",
+}
+# Struct tags that a macro renames: the checker follows the real struct.
+TAG_ALIASES = {
+    # include/baton/llist.h: "#define llist_node baton_llist_node", so
+    # that public structs can embed the node (include/uapi/baton/api.h).
+    'llist_node': 'baton_llist_node',
+}
+# Links that another thread follows back to the struct embedding them
+# (container_of), so that a struct embedding one is reached by that
+# thread and must be marked.
+LINK_TYPES = {
+    'baton_obj': 'any thread may drop the last reference, and an IO worker '
+                 'reads the object a reply refers to',
+    'llist_node': 'the thread that takes a lock-less list gets the nodes',
+    'baton_llist_node': 'the same node under its public name (api.h)',
+    'rcu_head': "call_rcu's thread runs the callback on it",
+    'cds_lfht_node': 'RCU readers find it in the hash table',
+}
+# Globals (file-scope or static local variables) that need no rule, and
+# why.  Thread-local and const ones never need one.
+GLOBALS_OK = {
+    'role_main': 'a clang capability token: named in attributes, never '
+                 'read or written',
+    'role_io': 'a clang capability token: named in attributes, never read '
+               'or written',
+    'rcu_free_key_once': "a pthread_once_t: pthread_once() is its only "
+                         "use, and orders itself",
+}
+THREAD_LOCAL = ('__thread', '_Thread_local', 'thread_local')
 BEGIN = '.. BEGIN FIELD TABLE'
 END = '.. END FIELD TABLE'
 
@@ -41,7 +104,11 @@ class Problem(Exception):
 
 
 class Field:
-    """One checked field: owner struct, dotted name, rule, where, text."""
+    """One field: owner struct, dotted name, rule (None in a struct that
+    is not marked), where, text; and its type as far as the checks need
+    it: the struct or union tag it is or points to (None for others),
+    how many '*' and '[]' it has, whether it is a function pointer, and
+    for a named nested struct or union the prefix of its members."""
 
     def __init__(self, struct, name, rule, path, line, comment):
         self.struct = struct
@@ -50,6 +117,35 @@ class Field:
         self.path = path
         self.line = line
         self.comment, self.from_doc = comment
+        self.tag = None
+        self.ptr = 0
+        self.arrays = 0
+        self.fnptr = False
+        self.inline = None
+        self.table = True       # a row of the field table
+
+    def typed(self, tag=None, ptr=0, arrays=0, fnptr=False, inline=None):
+        self.tag = tag
+        self.ptr = ptr
+        self.arrays = arrays
+        self.fnptr = fnptr
+        self.inline = inline
+        return self
+
+
+class StructDef:
+    """A struct or union defined at file scope: its tag, where, whether
+    it is marked, and its fields (of every nesting level, by dotted
+    name)."""
+
+    def __init__(self, name, kind, path, line, marked):
+        self.name = name
+        self.kind = kind
+        self.path = path
+        self.line = line
+        self.marked = marked
+        self.fields = []
+        self.by_name = {}
 
 
 class Checker:
@@ -59,6 +155,9 @@ class Checker:
         self.fields = []
         self.nstructs = 0
         self.shared_names = set()
+        self.structs = {}       # tag -> StructDef (the first definition)
+        self.globals = []       # Fields, .struct is the file
+        self.global_files = {}  # file -> StructDef holding its globals
 
     def error(self, path, line, msg):
         self.problems.append('%s:%d: %s' % (self.rel(path), line, msg))
@@ -67,20 +166,28 @@ class Checker:
         rp = os.path.relpath(path, self.srctree)
         return path if rp.startswith('..') else rp
 
+    def macro_only(self, path):
+        """Whether @path must use the macros, not the comment form."""
+        rp = self.rel(path)
+        return any(rp.startswith(d) for d in MACRO_ONLY_DIRS)
+
     # ------------------------------------------------------------ scanning
     def collect_names(self, path):
         """First pass: the names of every __shared_struct struct."""
         src = csource.Source(path)
-        toks = [t for t in src.tokens if t.kind != 'pp']
+        toks = csource.c_view(src.tokens)
+        markers = marker_comment_lines(src)
         for k, t in enumerate(toks):
-            if t.text == MARKER and k > 0 and toks[k - 1].text == '}':
-                o = csource.match_open(toks, k - 1)
+            if t.text == '}' and (
+                    (k + 1 < len(toks) and toks[k + 1].text == MARKER) or
+                    t.line in markers):
+                o = csource.match_open(toks, k)
                 if o > 0 and toks[o - 1].kind == 'ident':
                     self.shared_names.add(toks[o - 1].text)
 
     def scan(self, path):
         src = csource.Source(path)
-        toks = [t for t in src.tokens if t.kind != 'pp']
+        toks = csource.c_view(src.tokens)
         docs = csource.kernel_docs(src)
         i = 0
         while i < len(toks):
@@ -103,6 +210,7 @@ class Checker:
                     i = end + 1
                     continue
             i += 1
+        self.scan_globals(src, toks)
 
     def top_struct(self, src, toks, docs, kw, name, lbrace, rbrace):
         """A top-level struct or union body toks[lbrace..rbrace]."""
@@ -112,12 +220,36 @@ class Checker:
             if toks[k].text == MARKER:
                 marked = True
             k += 1
-        has_rules = any(t.text == '__rule' for t in toks[lbrace:rbrace])
+        end_line = toks[k].line if k < len(toks) else toks[rbrace].line
+        first, last = toks[lbrace].line, toks[rbrace].line
+        markers = marker_comment_lines(src)
+        by_comment = any(last <= ln <= end_line for ln in markers)
+        rule_comments = [c for c in src.comments
+                         if first <= c.line <= last and
+                         COMMENT_RULE_RE.match(comment_text(c.text))]
+        has_rules = any(t.text == '__rule' for t in toks[lbrace:rbrace]) \
+            or bool(rule_comments)
         tag = '%s %s' % (kw.text, name or '(anonymous)')
+        if (by_comment or rule_comments) and self.macro_only(src.path):
+            self.error(src.path, kw.line, '%s: annotations written as '
+                       'comments; under %s use the macros of '
+                       '<baton/compiler.h> (__rule(), %s)' % (
+                           tag, ' and '.join(MACRO_ONLY_DIRS), MARKER))
+        marked = marked or by_comment
+        sd = StructDef(name, kw.text, src.path, kw.line, marked)
+        if name and name not in self.structs:
+            self.structs[name] = sd
         if not marked:
             if has_rules:
                 self.error(src.path, kw.line, '%s has __rule() annotations '
                            'but is not marked "} %s;"' % (tag, MARKER))
+            # its fields' types still matter to what reaches what;
+            # everything else about them is not checked
+            ctx = Context(src, None, name or '(anonymous)', quiet=True)
+            mark = len(self.problems)
+            self.add_fields(sd, self.members(ctx, toks, lbrace + 1, rbrace,
+                                             prefix=''))
+            del self.problems[mark:]
             return
         if not name:
             self.error(src.path, kw.line, 'an anonymous %s is marked %s'
@@ -127,9 +259,155 @@ class Checker:
         doc = csource.doc_before(src, kw.line, docs)
         if doc is not None and doc.name != name:
             doc = None
-        ctx = Context(src, doc, name)
-        for f in self.members(ctx, toks, lbrace + 1, rbrace, prefix=''):
-            self.fields.append(f)
+        ctx = Context(src, doc, name, rule_comments)
+        self.add_fields(sd, self.members(ctx, toks, lbrace + 1, rbrace,
+                                         prefix=''))
+        self.fields += [f for f in sd.fields if f.table]
+        for c in rule_comments:
+            if c not in ctx.used:
+                self.error(src.path, c.line, '%s: a __rule() comment on a '
+                           'line where no member declaration ends' % name)
+
+    # ------------------------------------------------------------ globals
+    def scan_globals(self, src, toks):
+        """The variables defined at file scope, and the static ones
+        defined in function bodies: each needs one rule like a field,
+        unless it is thread-local, const or in GLOBALS_OK."""
+        rule_comments = [c for c in src.comments
+                         if COMMENT_RULE_RE.match(comment_text(c.text))]
+        rel = self.rel(src.path)
+        ctx = Context(src, None, rel, rule_comments)
+        for d in csource.external_decls(toks):
+            if d.body is None:
+                self.global_decl(ctx, toks, d.start, d.end, None)
+                continue
+            # static locals: a statement that starts with 'static'
+            fname = csource.function_name(toks, d.start, d.end)
+            lb, rb = d.body
+            for k in range(lb + 1, rb):
+                if toks[k].text == 'static' and \
+                        toks[k - 1].text in (';', '{', '}'):
+                    e = k
+                    while e < rb and toks[e].text != ';':
+                        if toks[e].text in ('(', '[', '{'):
+                            e = csource.match_close(toks, e)
+                        e += 1
+                    self.global_decl(ctx, toks, k, e, fname)
+        used = ctx.used
+        if rule_comments and self.macro_only(src.path):
+            for c in used:
+                self.error(src.path, c.line, 'a __rule() comment on a '
+                           'variable; under %s use the macro __rule()' %
+                           ' and '.join(MACRO_ONLY_DIRS))
+
+    def global_decl(self, ctx, toks, a, b, func):
+        """The declaration toks[a:b] (its ';' excluded), at file scope or,
+        when @func is set, a static one in that function's body."""
+        first = toks[a].text if a < b else ''
+        texts = {t.text for t in toks[a:b]}
+        if first in ('typedef', '_Static_assert', 'static_assert') or \
+                'extern' in texts:
+            return
+        if csource.function_name(toks, a, b) is not None:
+            return
+        # a struct, union or enum body (a '{' before the initializer's
+        # '=') is not part of a declarator
+        decl = []
+        k = a
+        init = False
+        while k < b:
+            if toks[k].text == '=':
+                init = True
+            if toks[k].text == '{' and not init:
+                k = csource.match_close(toks, k) + 1
+                continue
+            decl.append(toks[k])
+            k += 1
+        thread_local = bool(texts & set(THREAD_LOCAL))
+        end_line = toks[b].line if b < len(toks) else toks[b - 1].line
+        # a rule comment covers every declarator of the declaration
+        commented = []
+        for c in ctx.rule_comments:
+            if c.line in (toks[a].line, end_line):
+                ctx.used.add(c)
+                commented.append(COMMENT_RULE_RE.match(
+                    comment_text(c.text)).group(1))
+        specifiers = None
+        for part in csource.split_commas(decl):
+            # the initializer is not part of the declarator
+            for k, t in enumerate(part):
+                if t.text == '=':
+                    part = part[:k]
+                    break
+            if not part:
+                continue
+            clean = csource.strip_attrs(part)
+            name, name_idx = csource.declarator_name(clean)
+            if name is None:
+                continue
+            if specifiers is None:
+                specifiers = leading_specifiers(clean[:name_idx])
+                before = clean[:name_idx]
+                raw_before = part[:part.index(clean[name_idx])]
+                raw_specifiers = raw_before
+            else:
+                before = specifiers + clean[:name_idx]
+                raw_before = raw_specifiers + \
+                    part[:part.index(clean[name_idx])]
+            if thread_local or is_const_object(before):
+                continue
+            line = part[0].line
+            full = '%s:%s' % (func, name) if func else name
+            found = []
+            for k, t in enumerate(part):
+                if t.text == '__rule' and k + 1 < len(part) and \
+                        part[k + 1].text == '(':
+                    close = csource.match_close(part, k + 1)
+                    found.append(text_of(part[k + 2:close]))
+            found += commented
+            where = ctx.struct
+            if not found:
+                if name not in GLOBALS_OK:
+                    self.error(ctx.path, line, '%s: a global without '
+                               '__rule() (one of %s); only thread-local and '
+                               'const ones need none' % (
+                                   full, ', '.join(RULES)))
+                continue
+            if name in GLOBALS_OK:
+                self.error(ctx.path, line, '%s: has a rule and is in '
+                           'GLOBALS_OK; drop one' % full)
+            bad = [r for r in found if r not in RULES]
+            if bad:
+                self.error(ctx.path, line, '%s: unknown rule __rule(%s); the '
+                           'rules are %s' % (full, bad[0], ', '.join(RULES)))
+                continue
+            if len(found) > 1:
+                self.error(ctx.path, line, '%s: %d __rule() annotations (%s);'
+                           ' exactly one is allowed' % (
+                               full, len(found), ', '.join(found)))
+                continue
+            rule = found[0]
+            if rule in ATOMIC_RULES and not is_atomic(before):
+                self.error(ctx.path, line, '%s: __rule(%s) on a global that '
+                           'is not atomic ("%s"); use _Atomic, an atomic_* '
+                           'type, struct llist_head or refcount_t' % (
+                               full, rule,
+                               text_of(before + [clean[name_idx]])))
+            g = Field(where, full, rule, ctx.path, line,
+                      ctx.comment(full, line, end_line))
+            g.typed(**member_type(raw_before, before, clean, name_idx))
+            self.globals.append(g)
+            holder = self.global_files.get(where)
+            if holder is None:
+                holder = StructDef(where, 'file', ctx.path, 1, True)
+                self.global_files[where] = holder
+            self.add_fields(holder, [g])
+
+    @staticmethod
+    def add_fields(sd, fields):
+        for f in fields:
+            sd.fields.append(f)
+            sd.by_name.setdefault(f.name, f)
 
     # ------------------------------------------------------------ members
     def members(self, ctx, toks, a, b, prefix, covered=None):
@@ -182,8 +460,9 @@ class Checker:
         kw = next(t for t in toks[decl[0]:lbrace]
                   if t.text in ('struct', 'union'))
         after = toks[rbrace + 1:decl[1]]
+        end_line = toks[decl[1]].line if decl[1] < len(toks) else kw.line
         rules = self.rules_in(ctx, after, prefix + (text_of(
-            strip_rules(after)) or '(%s)' % kw.text))
+            strip_rules(after)) or '(%s)' % kw.text), end_line)
         if None in rules:
             return
         declarators = csource.split_commas(strip_rules(after))
@@ -204,15 +483,28 @@ class Checker:
             self.error(ctx.path, kw.line, '%s: declare one %s member per '
                        'declaration' % (ctx.struct, kw.text))
         name = names[0] if names else None
+        ptr = sum(1 for t in strip_rules(after) if t.text == '*')
         if rule and name:
             # the whole member is ruled: one row for it, none inside
-            yield Field(ctx.struct, prefix + name, rule, ctx.path, kw.line,
+            yield Field(ctx.struct, prefix + name, rule,
+                        ctx.path, kw.line,
                         ctx.comment(prefix + name, toks[decl[0]].line,
                                     toks[decl[1]].line if decl[1] < len(toks)
-                                    else kw.line))
-            list(self.members(ctx, toks, lbrace + 1, rbrace,
-                              prefix + name + '.', covered=rule))
+                                    else kw.line)).typed(
+                ptr=ptr, inline=prefix + name + '.')
+            for f in self.members(ctx, toks, lbrace + 1, rbrace,
+                                  prefix + name + '.',
+                                  covered=rule):
+                f.table = False
+                yield f
             return
+        if name:
+            # no row of its own (its fields have theirs); known for the
+            # way to them
+            f = Field(ctx.struct, prefix + name, covered, ctx.path, kw.line,
+                      ('', False)).typed(ptr=ptr, inline=prefix + name + '.')
+            f.table = False
+            yield f
         inner_prefix = prefix + name + '.' if name else prefix
         yield from self.members(ctx, toks, lbrace + 1, rbrace, inner_prefix,
                                 covered=rule or covered)
@@ -221,10 +513,13 @@ class Checker:
         """One declaration `type d1 __rule(X), d2 __rule(Y);`."""
         parts = csource.split_commas(toks[a:b])
         specifiers = None
+        at = a
         for part in parts:
+            at += len(part) + 1     # the ',' or ';' that ends this part
             if not part:
                 continue
             line = part[0].line
+            end_line = toks[at - 1].line if at - 1 < len(toks) else line
             clean = csource.strip_attrs(part)
             name, name_idx = csource.declarator_name(clean)
             if name is None:
@@ -233,23 +528,30 @@ class Checker:
                 continue
             # the type specifiers are written once, before the first
             # declarator: `unsigned int a : 1, b : 3;`
+            raw_before = part[:part.index(clean[name_idx])]
             if specifiers is None:
                 specifiers = leading_specifiers(clean[:name_idx])
+                raw_specifiers = raw_before
                 before = clean[:name_idx]
             else:
                 before = specifiers + clean[:name_idx]
-            rules = self.rules_in(ctx, part, prefix + name)
+                raw_before = raw_specifiers + raw_before
+            typ = member_type(raw_before, before, clean, name_idx)
+            rules = self.rules_in(ctx, part, prefix + name, end_line)
             if None in rules:
                 continue
             full = prefix + name
-            end_line = toks[b].line if b < len(toks) else line
             if covered:
                 if rules:
                     self.error(ctx.path, line, '%s.%s: has __rule(%s) inside '
                                'a member already ruled %s' % (
                                    ctx.struct, full, rules[0], covered))
                 yield Field(ctx.struct, full, covered, ctx.path, line,
-                            ctx.comment(full, line, end_line))
+                            ctx.comment(full, line, end_line)).typed(**typ)
+                continue
+            if not rules and ctx.quiet:
+                yield Field(ctx.struct, full, None, ctx.path, line,
+                            ('', False)).typed(**typ)
                 continue
             if not rules:
                 self.error(ctx.path, line, '%s.%s: no __rule() (one of %s)'
@@ -270,7 +572,7 @@ class Checker:
                                text_of(before + [clean[name_idx]]),
                                self.embedded_hint(before)))
             yield Field(ctx.struct, full, rule, ctx.path, line,
-                        ctx.comment(full, line, end_line))
+                        ctx.comment(full, line, end_line)).typed(**typ)
 
     def embedded_hint(self, before):
         """For a member whose type is itself a __shared_struct: say that
@@ -284,10 +586,12 @@ class Checker:
                         'publication)' % (texts[k + 1], MARKER))
         return ''
 
-    def rules_in(self, ctx, toks, what):
+    def rules_in(self, ctx, toks, what, end_line):
         """The rule names of every __rule(X) in toks (the declaration of
-        member @what); an unknown one is reported and returned as None."""
-        out = []
+        member @what) and of a __rule(X) comment on @end_line, the line
+        where that declaration ends; an unknown one is reported and
+        returned as None."""
+        found = []
         for k, t in enumerate(toks):
             if t.text != '__rule':
                 continue
@@ -295,14 +599,71 @@ class Checker:
             if k + 1 < len(toks) and toks[k + 1].text == '(':
                 close = csource.match_close(toks, k + 1)
                 arg = text_of(toks[k + 2:close])
+            found.append((arg, t.line))
+        for c in ctx.rule_comments:
+            if c.line == end_line:
+                ctx.used.add(c)
+                found.append((COMMENT_RULE_RE.match(
+                    comment_text(c.text)).group(1), c.line))
+        out = []
+        for arg, line in found:
             if arg in RULES:
                 out.append(arg)
             else:
-                self.error(ctx.path, t.line, '%s.%s: unknown rule __rule(%s);'
+                self.error(ctx.path, line, '%s.%s: unknown rule __rule(%s);'
                            ' the rules are %s' % (ctx.struct, what, arg,
                                                   ', '.join(RULES)))
                 out.append(None)
         return out
+
+    # ------------------------------------------------------------ reach
+    def reachability(self):
+        """Every struct that a marked struct embeds or points to, under a
+        rule that is not private to one thread, must be marked too (or be
+        in UNMARKED_OK); so must every struct that embeds a link of
+        LINK_TYPES.  The walk goes on through an unmarked struct it
+        reports, so each report names the way it was reached."""
+        queue = [(sd, []) for sd in self.structs.values() if sd.marked]
+        queue += [(sd, []) for sd in self.global_files.values()]
+        seen = set()
+        while queue:
+            sd, path = queue.pop(0)
+            for f in sd.fields:
+                if f.fnptr or not f.tag or f.inline or \
+                        (sd.marked and f.rule in PRIVATE_RULES):
+                    continue
+                tag = TAG_ALIASES.get(f.tag, f.tag)
+                target = self.structs.get(tag)
+                if (target and target.marked) or tag in UNMARKED_OK or \
+                        f.tag in seen:
+                    continue
+                seen.add(f.tag)
+                way = path + ['%s%s%s%s' % (
+                    sd.name, ':' if sd.kind == 'file' else '.', f.name,
+                    ' (%s)' % f.rule if f.rule else '')]
+                if target is None:
+                    self.error(f.path, f.line, 'struct %s is reached through '
+                               '%s but is defined outside the scanned files: '
+                               'mark it where it is defined, or list it in '
+                               'UNMARKED_OK with why it needs no rules' % (
+                                   f.tag, ' -> '.join(way)))
+                    continue
+                self.error(target.path, target.line, '%s %s is reached from '
+                           'another thread through %s but is not marked %s'
+                           % (target.kind, target.name, ' -> '.join(way),
+                              MARKER))
+                queue.append((target, way))
+        for sd in self.structs.values():
+            if sd.marked or not sd.name:
+                continue
+            for f in sd.fields:
+                if f.tag in LINK_TYPES and not f.ptr and not f.fnptr and \
+                        sd.name not in seen:
+                    self.error(sd.path, sd.line, '%s %s embeds struct %s '
+                               '(%s): %s, so another thread reaches it; mark '
+                               'it %s' % (sd.kind, sd.name, f.tag, f.name,
+                                          LINK_TYPES[f.tag], MARKER))
+                    break
 
     # ------------------------------------------------------------ output
     def kerneldoc_mismatches(self):
@@ -323,12 +684,15 @@ class Context:
     """Where members are being parsed: file, struct, its kernel-doc and
     the comments of the file, to find each field's description."""
 
-    def __init__(self, src, doc, struct):
+    def __init__(self, src, doc, struct, rule_comments=(), quiet=False):
+        self.quiet = quiet
         self.src = src
         self.path = src.path
         self.doc = doc
         self.struct = struct
         self.token_lines = {t.line for t in src.tokens}
+        self.rule_comments = rule_comments
+        self.used = set()
 
     def comment(self, name, line, end_line):
         """(description, from kernel-doc?) of a field: its @name in the
@@ -338,7 +702,9 @@ class Context:
             return ' '.join(self.doc.params[name].split()), True
         for c in self.src.comments:
             if c.line == end_line and not c.text.startswith('/**'):
-                return comment_text(c.text), False
+                text = comment_text(c.text)
+                m = COMMENT_RULE_RE.match(text)
+                return (m.group(2) if m else text), False
         for c in self.src.comments:
             if c.end_line == line - 1 and not c.text.startswith('/**') \
                     and c.line not in self.token_lines:
@@ -360,6 +726,13 @@ def comment_text(text):
     return ' '.join(' '.join(lines).split())
 
 
+def marker_comment_lines(src):
+    """The lines of the comments that say __shared_struct (the comment
+    form of the marker)."""
+    return {c.line for c in src.comments
+            if re.match(r'^%s\b' % MARKER, comment_text(c.text))}
+
+
 def strip_rules(toks):
     out = []
     k = 0
@@ -373,6 +746,24 @@ def strip_rules(toks):
     return out
 
 
+def member_type(raw_before, before, clean, name_idx):
+    """The type facts Field.typed() takes, of the declarator @clean whose
+    name is clean[name_idx]: @before are the cleaned tokens before the
+    name, @raw_before the same with attributes and _Atomic(T) kept (so a
+    struct inside _Atomic(struct x *) is seen)."""
+    fnptr = csource.is_function_pointer(clean)
+    tag = None
+    texts = [t.text for t in strip_rules(raw_before)]
+    for k in range(len(texts) - 1):
+        if texts[k] in ('struct', 'union') and texts[k + 1] != '{':
+            tag = texts[k + 1]
+            break
+    ptr = sum(1 for t in raw_before if t.text == '*')
+    arrays = sum(1 for t in clean[name_idx + 1:] if t.text == '[')
+    return dict(tag=None if fnptr else tag, ptr=ptr, arrays=arrays,
+                fnptr=fnptr)
+
+
 def leading_specifiers(toks):
     """The type specifiers of a declaration: its first declarator's tokens
     before any '*' or '('."""
@@ -382,6 +773,16 @@ def leading_specifiers(toks):
             break
         out.append(t)
     return out
+
+
+def is_const_object(before):
+    """Whether the variable declared by the cleaned tokens before its name
+    is itself const: a const after the last '*', or, without a '*', in
+    its specifiers (`const char *p` is a variable, `char *const p` and
+    `const char s[]` are not)."""
+    stars = [k for k, t in enumerate(before) if t.text == '*']
+    after = before[stars[-1] + 1:] if stars else before
+    return any(t.text == 'const' for t in after)
 
 
 def is_atomic(before):
@@ -412,9 +813,9 @@ def rst_escape(s):
     return re.sub(r'(\w)_(?=\W|$)', r'\1\\_', s)
 
 
-def table(fields):
+def table(fields, globals_=()):
     """The reST list-table of every field, by struct name then declaration
-    order."""
+    order; then, if there are any, the table of the globals by file."""
     rows = sorted(fields, key=lambda f: (f.struct,))
     out = [BEGIN,
            '.. This table is generated by tools/checkers/ownership.py;',
@@ -433,6 +834,21 @@ def table(fields):
                 '     - ``%s``' % f.name,
                 '     - %s' % f.rule,
                 ('     - %s' % rst_escape(strip_rule_prefix(f))).rstrip()]
+    if globals_:
+        out += ['',
+                '.. list-table:: Globals',
+                '   :header-rows: 1',
+                '   :widths: 22 22 10 46',
+                '',
+                '   * - file',
+                '     - variable',
+                '     - rule',
+                '     - comment']
+        for f in sorted(globals_, key=lambda f: (f.struct,)):
+            out += ['   * - ``%s``' % f.struct,
+                    '     - ``%s``' % f.name,
+                    '     - %s' % f.rule,
+                    ('     - %s' % rst_escape(strip_rule_prefix(f))).rstrip()]
     out += ['', END]
     return '\n'.join(out) + '\n'
 
@@ -470,14 +886,14 @@ def doc_rows(region, start_line):
     return rows
 
 
-def check_doc(chk, path, fields):
+def check_doc(chk, path, fields, globals_=()):
     with open(path, encoding='utf-8') as f:
         text = f.read()
     b, e = doc_region(text, path)
     region = text[b:e]
     start = text[:b].count('\n') + 1
     have = {(s, n): (r, line) for s, n, r, line in doc_rows(region, start)}
-    want = {(f.struct, f.name): f for f in fields}
+    want = {(f.struct, f.name): f for f in list(fields) + list(globals_)}
     for key, f in want.items():
         if key not in have:
             chk.error(f.path, f.line, '%s.%s: not in %s\'s field table' % (
@@ -489,8 +905,9 @@ def check_doc(chk, path, fields):
     for key, (rule, line) in have.items():
         if key not in want:
             chk.error(path, line, '%s.%s: in the field table but no such '
-                      'field of a %s struct' % (key[0], key[1], MARKER))
-    if not chk.problems and region != table(fields):
+                      'field of a %s struct, nor such a global' % (
+                          key[0], key[1], MARKER))
+    if not chk.problems and region != table(fields, globals_):
         chk.error(path, start, 'the field table is out of date (a comment '
                   'changed); run `make ownership-table`')
     elif chk.problems:
@@ -498,23 +915,26 @@ def check_doc(chk, path, fields):
                             'the table' % chk.rel(path))
 
 
-def update_doc(path, fields):
+def update_doc(path, fields, globals_=()):
     with open(path, encoding='utf-8') as f:
         text = f.read()
     b, e = doc_region(text, path)
-    new = text[:b] + table(fields) + text[e:]
+    new = text[:b] + table(fields, globals_) + text[e:]
     if new != text:
         with open(path, 'w', encoding='utf-8') as f:
             f.write(new)
         print('  GEN     %s' % path)
 
 
-def source_files(paths):
+def source_files(paths, excluded=()):
+    """The *.h and *.c files of @paths; directories are walked, except
+    those in @excluded (absolute paths)."""
     out = []
     for p in paths:
         if os.path.isdir(p):
             for root, dirs, files in os.walk(p):
-                dirs.sort()
+                dirs[:] = sorted(d for d in dirs if os.path.join(root, d)
+                                 not in excluded)
                 for name in sorted(files):
                     if name.endswith(('.h', '.c')):
                         out.append(os.path.join(root, name))
@@ -531,7 +951,8 @@ def main(argv):
         description='Check the field ownership rules of __shared_struct '
                     'structs.')
     ap.add_argument('paths', nargs='*', metavar='PATH',
-                    help='files or directories (default: include lib)')
+                    help='files or directories (default: %s, less %s)'
+                    % (' '.join(DEFAULT_PATHS), ' '.join(EXCLUDED_DIRS)))
     ap.add_argument('--srctree', default=os.path.dirname(os.path.dirname(
         here)), help='the source tree (default: %(default)s)')
     mode = ap.add_mutually_exclusive_group()
@@ -549,27 +970,33 @@ def main(argv):
     if args.paths:
         paths = [os.path.abspath(p) for p in args.paths]
     else:
-        paths = [os.path.join(srctree, p) for p in ('include', 'lib')]
+        paths = [os.path.join(srctree, p) for p in DEFAULT_PATHS]
+    excluded = {os.path.join(srctree, d) for d in EXCLUDED_DIRS}
     chk = Checker(srctree)
     try:
-        files = source_files(paths)
+        files = source_files(paths, excluded)
         for path in files:
             chk.collect_names(path)
         for path in files:
             chk.scan(path)
+        chk.reachability()
+        acc = ownership_access.AccessChecker(chk)
+        for path in files:
+            acc.read(path)
+        acc.run()
         chk.kerneldoc_mismatches()
         if args.table:
             if chk.problems:
                 raise Problem('\n'.join(chk.problems))
-            sys.stdout.write(table(chk.fields))
+            sys.stdout.write(table(chk.fields, chk.globals))
             return 0
         if args.update_doc:
             if chk.problems:
                 raise Problem('\n'.join(chk.problems))
-            update_doc(args.update_doc, chk.fields)
+            update_doc(args.update_doc, chk.fields, chk.globals)
             return 0
         if args.check_doc:
-            check_doc(chk, args.check_doc, chk.fields)
+            check_doc(chk, args.check_doc, chk.fields, chk.globals)
     except (Problem, ValueError, OSError) as e:
         print(e, file=sys.stderr)
         return 1
@@ -578,8 +1005,8 @@ def main(argv):
             print(p, file=sys.stderr)
         return 1
     if not args.quiet:
-        print('ownership: %d structs, %d fields, every field has one rule'
-              % (chk.nstructs, len(chk.fields)))
+        print('ownership: %d structs, %d fields, %d globals, each has one '
+              'rule' % (chk.nstructs, len(chk.fields), len(chk.globals)))
     return 0
 
 

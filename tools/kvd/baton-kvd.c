@@ -15,10 +15,10 @@
 #include <sys/stat.h>
 #include "kvd.h"
 
-struct kvd_config kvd_cfg = {
+struct kvd_config kvd_cfg = {	/* __rule(IMMUTABLE): its fields carry their own rules */
 	.bind = "127.0.0.1",
 	.port = KVD_DEFAULT_PORT,
-	.io_threads = BATON_IO_WORKERS_DEFAULT,
+	.io_threads = BATON_IO_WORKERS_AUTO,
 	.maxclients = 10000,
 	.proto_max_bulk_len = KVD_MAX_BULK_DEFAULT,
 	.qbuf_limit = KVD_QBUF_DEFAULT,
@@ -91,8 +91,10 @@ static void usage(FILE *f)
 "  --bind ADDR               numeric IPv4/IPv6 address (default 127.0.0.1)\n"
 "  --unixsocket PATH         also listen on a Unix socket\n"
 "  --unixsocketperm OCTAL    its permissions (e.g. 700; default 0: umask's)\n"
-"  --io-threads N            IO worker threads, 0-%d (0: the main thread\n"
-"                            does the IO; default: online CPUs - 1, >= 1)\n"
+"  --io-threads N|auto       IO worker threads, 0-%d (0: the main thread\n"
+"                            does the IO), or auto (the default): the main\n"
+"                            thread does the IO until it is busy, then IO\n"
+"                            threads join, up to online CPUs - 1\n"
 "  --maxclients N            refuse connections beyond N (default 10000)\n"
 "  --requirepass PASS        clients must AUTH with PASS first\n"
 "  --proto-max-bulk-len B    longest string in a request (default 512m)\n"
@@ -211,7 +213,7 @@ int kvd_parse_yesno(const char *s, bool *out)
  * Context: main thread, before the server exists.
  * Return: 0 to run, 1 after --help, -EINVAL after printing what is wrong.
  */
-static int parse_options(int argc, char **argv)
+static int parse_options(int argc, char **argv)	/* __init_fn */
 {
 	unsigned long long v;
 	int opt;
@@ -231,6 +233,10 @@ static int parse_options(int argc, char **argv)
 			kvd_cfg.unixsocket = optarg;
 			break;
 		case OPT_IO_THREADS:
+			if (!strcmp(optarg, "auto")) {
+				kvd_cfg.io_threads = BATON_IO_WORKERS_AUTO;
+				break;
+			}
 			err = parse_num(optarg, 0, BATON_STATS_MAX_WORKERS, &v);
 			kvd_cfg.io_threads = (int)v;
 			break;
@@ -359,8 +365,12 @@ static void print_banner(void)
 		       kvd_cfg.port);
 	if (kvd_cfg.unixsocket)
 		printf("%s%s", kvd_cfg.port ? " and " : "", kvd_cfg.unixsocket);
-	printf(" (%d io thread%s); Ctrl-C or SIGTERM to stop\n",
-	       kvd_cfg.io_threads, kvd_cfg.io_threads == 1 ? "" : "s");
+	if (kvd_cfg.io_threads == BATON_IO_WORKERS_AUTO)
+		printf(" (io threads: auto)");
+	else
+		printf(" (%d io thread%s)", kvd_cfg.io_threads,
+		       kvd_cfg.io_threads == 1 ? "" : "s");
+	printf("; Ctrl-C or SIGTERM to stop\n");
 	fflush(stdout);
 }
 
@@ -410,8 +420,6 @@ int main(int argc, char **argv)
 		kvd_store_free(&kvd_db);
 		return 1;
 	}
-	/* Only main reads io_threads; the workers read proto_max_bulk_len. */
-	kvd_cfg.io_threads = baton_server_nr_io_workers(s);
 	err = start_listening(s);
 	if (!err) {
 		print_banner();

@@ -58,6 +58,8 @@ static const char *config_value(enum config_key key, char *buf, size_t size)
 		snprintf(buf, size, "%u", kvd_cfg.maxclients);
 		return buf;
 	case CONF_IO_THREADS:
+		if (kvd_cfg.io_threads == BATON_IO_WORKERS_AUTO)
+			return "auto";
 		snprintf(buf, size, "%d", kvd_cfg.io_threads + 1);
 		return buf;
 	case CONF_REQUIREPASS:

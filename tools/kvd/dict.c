@@ -14,7 +14,7 @@
 #define DICT_MIN	4	/* buckets of the smallest table */
 #define DICT_SHRINK	8	/* shrink below one entry per this many buckets */
 
-static uint64_t rand_state;
+static uint64_t rand_state;	/* __rule(MAIN): random picks run on main */
 
 /**
  * kvd_rand64 - a pseudo-random number (xorshift64*), seeded at first use

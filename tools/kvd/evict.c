@@ -84,11 +84,11 @@ struct pool_slot {
 	char inline_key[POOL_KEY_INLINE];
 };
 
-static struct pool_slot pool[POOL_SIZE];	/* by @idle, ascending */
-static unsigned int pool_len;
-static uint64_t rng_state;
-static int64_t exceeded_since_us;		/* 0: under the limit */
-static uint64_t exceeded_total_us;
+static struct pool_slot pool[POOL_SIZE];	/* __rule(MAIN): by @idle, ascending */
+static unsigned int pool_len;			/* __rule(MAIN) */
+static uint64_t rng_state;			/* __rule(MAIN) */
+static int64_t exceeded_since_us;		/* __rule(MAIN): 0 when under */
+static uint64_t exceeded_total_us;		/* __rule(MAIN) */
 
 /**
  * now_us - the monotonic clock in microseconds

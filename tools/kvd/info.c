@@ -217,6 +217,8 @@ static void info_stats(struct kvd_buf *b, const struct baton_stats *st)
 		in += st->workers[i].bytes_in;
 		out += st->workers[i].bytes_out;
 	}
+	in += st->inline_io.bytes_in;
+	out += st->inline_io.bytes_out;
 	exceeded = kvd_evict_exceeded_ms(&exceeded_now);
 	section_header(b, "Stats");
 	kvd_buf_printf(b, "total_connections_received:%llu\r\n"
@@ -268,6 +270,29 @@ static void info_keyspace(struct kvd_buf *b)
 }
 
 /**
+ * info_io_line - one line of an IO thread's counters
+ * @b: the text
+ * @name: the field name ("io_main", "io_worker0", ...)
+ * @w: its counters
+ *
+ * Context: main thread.
+ */
+static void info_io_line(struct kvd_buf *b, const char *name,
+			 const struct baton_worker_stats *w)
+{
+	kvd_buf_printf(b, "%s:active=%u,clients=%llu,cpu_sec=%.6f,reads=%llu,"
+		       "bytes_in=%llu,bytes_out=%llu,to_main=%llu,"
+		       "wakes_sent=%llu,wakeups=%llu\r\n", name, w->active,
+		       (unsigned long long)w->clients, (double)w->cpu_ns / 1e9,
+		       (unsigned long long)w->reads,
+		       (unsigned long long)w->bytes_in,
+		       (unsigned long long)w->bytes_out,
+		       (unsigned long long)w->to_main,
+		       (unsigned long long)w->wakes_sent,
+		       (unsigned long long)w->wakeups);
+}
+
+/**
  * info_baton - the baton section: the library's own counters
  * @b: the text
  * @s: the server
@@ -281,7 +306,19 @@ static void info_baton(struct kvd_buf *b, struct baton_server *s,
 	unsigned int i;
 
 	section_header(b, "Baton");
+	if (st->io_mode == BATON_IO_WORKERS_AUTO)
+		kvd_buf_printf(b, "io_mode:auto\r\n");
+	else
+		kvd_buf_printf(b, "io_mode:%d\r\n", st->io_mode);
 	kvd_buf_printf(b, "io_workers:%u\r\n"
+		       "io_worker_slots:%u\r\n"
+		       "io_activations:%llu\r\n"
+		       "io_parkings:%llu\r\n"
+		       "client_moves:%llu\r\n"
+		       "main_cpu_sec:%.6f\r\n"
+		       "main_busy_permille:%u\r\n"
+		       "wakes:%llu\r\n"
+		       "wakes_per_request:%.4f\r\n"
 		       "requests:%llu\r\n"
 		       "handoffs_to_main:%llu\r\n"
 		       "handoffs_to_io:%llu\r\n"
@@ -295,6 +332,14 @@ static void info_baton(struct kvd_buf *b, struct baton_server *s,
 		       "rcu_batches:%llu\r\n"
 		       "rcu_freed:%llu\r\n",
 		       (unsigned int)baton_server_nr_io_workers(s),
+		       st->nr_workers,
+		       (unsigned long long)st->activations,
+		       (unsigned long long)st->parkings,
+		       (unsigned long long)st->moves,
+		       (double)st->main_cpu_ns / 1e9,
+		       st->main_busy_pm,
+		       (unsigned long long)st->wakes,
+		       st->requests ? (double)st->wakes / (double)st->requests : 0.0,
 		       (unsigned long long)st->requests,
 		       (unsigned long long)st->handoffs_to_main,
 		       (unsigned long long)st->handoffs_to_io,
@@ -307,18 +352,12 @@ static void info_baton(struct kvd_buf *b, struct baton_server *s,
 		       (unsigned long long)st->deferred_high_water,
 		       (unsigned long long)st->rcu_batches,
 		       (unsigned long long)st->rcu_freed);
+	info_io_line(b, "io_main", &st->inline_io);
 	for (i = 0; i < st->nr_workers; i++) {
-		const struct baton_worker_stats *w = &st->workers[i];
+		char name[32];
 
-		kvd_buf_printf(b, "io_worker%u:clients=%llu,reads=%llu,"
-			       "bytes_in=%llu,bytes_out=%llu,to_main=%llu,"
-			       "wakeups=%llu\r\n", i,
-			       (unsigned long long)w->clients,
-			       (unsigned long long)w->reads,
-			       (unsigned long long)w->bytes_in,
-			       (unsigned long long)w->bytes_out,
-			       (unsigned long long)w->to_main,
-			       (unsigned long long)w->wakeups);
+		snprintf(name, sizeof(name), "io_worker%u", i);
+		info_io_line(b, name, &st->workers[i]);
 	}
 }
 

@@ -58,7 +58,7 @@ enum kvd_evict_policy {
  * @qbuf_limit: unparsed bytes one client may have buffered
  * @obuf_limit: reply bytes one client may have queued
  * @protected_mode: refuse non-loopback peers while no password is set
- * @maxmemory: the limit on kvd_stats.used_memory, 0 for none
+ * @maxmemory: the limit on kvd_mem_used(), 0 for none
  * @maxmemory_policy: what to evict past it
  * @maxmemory_samples: keys sampled per eviction round (LRU and LFU)
  * @lfu_log_factor: how slowly an LFU counter grows (Redis's default 10)
@@ -71,23 +71,23 @@ enum kvd_evict_policy {
  * may change later on main.
  */
 struct kvd_config {
-	const char *bind;
-	unsigned int port;
-	const char *unixsocket;
-	unsigned int unixsocketperm;
-	int io_threads;
-	unsigned int maxclients;
-	const char *requirepass;
-	long long proto_max_bulk_len;
-	size_t qbuf_limit;
-	size_t obuf_limit;
-	bool protected_mode;
-	unsigned long long maxmemory;
-	enum kvd_evict_policy maxmemory_policy;
-	int maxmemory_samples;
-	int lfu_log_factor;
-	int lfu_decay_time;
-};
+	const char *bind;		/* __rule(IMMUTABLE) */
+	unsigned int port;		/* __rule(IMMUTABLE) */
+	const char *unixsocket;		/* __rule(IMMUTABLE) */
+	unsigned int unixsocketperm;	/* __rule(IMMUTABLE) */
+	int io_threads;			/* __rule(MAIN) */
+	unsigned int maxclients;	/* __rule(IMMUTABLE) */
+	const char *requirepass;	/* __rule(IMMUTABLE) */
+	long long proto_max_bulk_len;	/* __rule(IMMUTABLE) */
+	size_t qbuf_limit;		/* __rule(IMMUTABLE) */
+	size_t obuf_limit;		/* __rule(IMMUTABLE) */
+	bool protected_mode;		/* __rule(MAIN) */
+	unsigned long long maxmemory;	/* __rule(MAIN) */
+	enum kvd_evict_policy maxmemory_policy;	/* __rule(MAIN) */
+	int maxmemory_samples;		/* __rule(MAIN) */
+	int lfu_log_factor;		/* __rule(MAIN) */
+	int lfu_decay_time;		/* __rule(MAIN) */
+} /* __shared_struct */;
 
 extern struct kvd_config kvd_cfg;
 
@@ -138,9 +138,9 @@ struct kvd_req {
  * that moves the client orders one's writes before the other's reads.
  */
 struct kvd_pstate {
-	bool authed;
-	bool auth_pending;
-};
+	bool authed;			/* __rule(OWNER) */
+	bool auth_pending;		/* __rule(OWNER) */
+} /* __shared_struct */;
 
 #define KVD_PREAUTH_MAX_ARGS	10	/* Redis 7.0's, before AUTH */
 #define KVD_PREAUTH_MAX_BULK	16384
@@ -169,11 +169,11 @@ enum kvd_type {
  *	no reply in flight covers, so a worker's read never races a write
  */
 struct kvd_str {
-	struct baton_obj obj;
-	size_t len;
-	size_t cap;
-	char bytes[];
-};
+	struct baton_obj obj;		/* __rule(IMMUTABLE) */
+	size_t len;			/* __rule(MAIN) */
+	size_t cap;			/* __rule(IMMUTABLE) */
+	char bytes[];			/* __rule(IMMUTABLE) */
+} /* __shared_struct */;
 
 /**
  * struct kvd_list - a list value: a ring of string references
@@ -333,7 +333,7 @@ extern struct kvd_stats kvd_stats;
 int64_t kvd_now_ms(void);
 int64_t kvd_wall_ms(void);
 int kvd_types_register(void);
-struct kvd_str *kvd_str_new(const char *bytes, size_t len, size_t cap);
+struct kvd_str *kvd_str_new(const char *bytes, size_t len, size_t cap); /* __init_fn */
 void kvd_str_put(struct kvd_str *s);
 struct kvd_list *kvd_list_new(void);
 int kvd_list_push(struct kvd_list *l, struct kvd_str *s, bool left);

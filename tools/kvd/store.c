@@ -16,10 +16,10 @@
 #define TABLE_MIN	16
 #define LIST_MIN	8
 
-struct kvd_db kvd_db;
-struct kvd_stats kvd_stats;
+struct kvd_db kvd_db;		/* __rule(MAIN) */
+struct kvd_stats kvd_stats;	/* __rule(MAIN) */
 
-static uint64_t hash_k0, hash_k1;
+static uint64_t hash_k0, hash_k1;	/* __rule(MAIN): the hash's random key */
 
 /**
  * kvd_now_ms - kvd's clock: monotonic milliseconds
@@ -106,7 +106,7 @@ static void kvd_str_free(struct baton_obj *obj)
 	free(s);
 }
 
-static struct baton_type kvd_str_type = {
+static struct baton_type kvd_str_type = {	/* __rule(IMMUTABLE) */
 	.name = "kvd-string",
 	.free = kvd_str_free,
 };

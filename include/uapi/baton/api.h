@@ -21,8 +21,8 @@
  * primitive's node.
  */
 struct baton_llist_node {
-	struct baton_llist_node *next;
-};
+	struct baton_llist_node *next;	/* __rule(OWNER): the holder of the node */
+} /* __shared_struct */;
 
 #define BATON_VERSION_MAJOR	0
 #define BATON_VERSION_MINOR	1

@@ -47,10 +47,10 @@ typedef void (*baton_log_fn)(enum baton_log_level level, const char *msg,
  * @max_level: messages above this level are dropped before formatting
  */
 struct baton_log_ops {
-	baton_log_fn fn;
-	void *arg;
-	enum baton_log_level max_level;
-};
+	baton_log_fn fn;			/* __rule(IMMUTABLE) */
+	void *arg;				/* __rule(IMMUTABLE) */
+	enum baton_log_level max_level;		/* __rule(IMMUTABLE) */
+} /* __shared_struct */;
 
 /**
  * baton_log_set - choose where baton's messages go

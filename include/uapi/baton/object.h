@@ -38,12 +38,16 @@ struct baton_obj;
  * writes the struct's private field, so it cannot be const.
  */
 struct baton_type {
-	const char *name;
-	void (*free)(struct baton_obj *obj);
-	unsigned int flags;
+	const char *name;			/* __rule(IMMUTABLE) */
+	void (*free)(struct baton_obj *obj);	/* __rule(IMMUTABLE) */
+	unsigned int flags;			/* __rule(IMMUTABLE) */
 	/* private: set by baton_type_register() */
-	unsigned int registered;
-};
+#ifdef __cplusplus
+	unsigned int registered;	/* _Atomic in C: same size and alignment */
+#else
+	unsigned int _Atomic registered;	/* __rule(ATOMIC): see object.c */
+#endif
+} /* __shared_struct */;
 
 /**
  * struct baton_obj - embed this in a reference-counted application object
@@ -55,12 +59,12 @@ struct baton_obj {
 #ifdef __cplusplus
 	unsigned int refs;		/* _Atomic in C: same size and alignment */
 #else
-	unsigned int _Atomic refs;	/* ATOMIC: refcount_t contract */
+	unsigned int _Atomic refs;	/* __rule(ATOMIC): refcount_t contract */
 #endif
-	unsigned int flags;		/* IMMUTABLE once shared, see object.c */
-	const struct baton_type *type;	/* IMMUTABLE */
-	struct baton_obj *next;		/* OWNER: link on a free queue */
-};
+	unsigned int flags;		/* __rule(OWNER): see object.c */
+	const struct baton_type *type;	/* __rule(IMMUTABLE) */
+	struct baton_obj *next;		/* __rule(OWNER): link on a free queue */
+} /* __shared_struct */;
 
 /**
  * baton_type_register - validate a type and make it usable

@@ -34,8 +34,9 @@ struct baton_client;
  *	(baton_client_data() included); may call baton_client_id(),
  *	baton_client_peer() and baton_client_set_error().
  * @execute: run one request and write its reply with baton_client_write()
- *	or baton_client_write_ref().  @req is the callback's to free.
- *	Context: main thread; @c is owned by main.
+ *	or baton_client_write_ref().  @req is the callback's to free, unless
+ *	the protocol has @release_req.  Context: main thread; @c is owned by
+ *	main.
  * @free_req: free a request that will not be executed (its client closed
  *	first).  Context: main thread.  May be NULL when @req needs no free.
  * @connect: a client was accepted; return 0 to keep it or a negative errno
@@ -50,26 +51,39 @@ struct baton_client;
  *	(baton_client_set_idle_timeout()); write a goodbye if the protocol
  *	has one, and close it (baton_client_close()).  May be NULL: the
  *	client is then closed.  Context: main thread.
+ * @release_req: free a request @execute ran, on the thread that parsed it:
+ *	allocators such as glibc's are fastest when memory goes back to the
+ *	thread that allocated it, and main then frees nothing of the
+ *	requests.  With it, @execute leaves @req alone and baton calls this
+ *	once per executed request when the client's IO worker takes the
+ *	client back (or when the client closes).  Context: the IO worker that
+ *	owns @c (main when it serves @c itself), or main when @c closes:
+ *	must be thread-safe and touch no main-owned state.  May be NULL:
+ *	@execute frees.
  */
 struct baton_proto {
-	size_t sz;
+	size_t sz;						/* __rule(IMMUTABLE) */
 	ssize_t (*parse)(struct baton_client *c, const char *buf, size_t len,
-			 void **req);
-	void (*execute)(struct baton_client *c, void *req);
-	void (*free_req)(struct baton_client *c, void *req);
-	int (*connect)(struct baton_client *c);
-	void (*close)(struct baton_client *c);
-	void (*tick)(struct baton_server *s);
-	const char *busy_msg;
-	void (*idle)(struct baton_client *c);
-};
+			 void **req);				/* __rule(IMMUTABLE) */
+	void (*execute)(struct baton_client *c, void *req);	/* __rule(IMMUTABLE) */
+	void (*free_req)(struct baton_client *c, void *req);	/* __rule(IMMUTABLE) */
+	int (*connect)(struct baton_client *c);			/* __rule(IMMUTABLE) */
+	void (*close)(struct baton_client *c);			/* __rule(IMMUTABLE) */
+	void (*tick)(struct baton_server *s);			/* __rule(IMMUTABLE) */
+	const char *busy_msg;					/* __rule(IMMUTABLE) */
+	void (*idle)(struct baton_client *c);			/* __rule(IMMUTABLE) */
+	void (*release_req)(struct baton_client *c, void *req);	/* __rule(IMMUTABLE) */
+} /* __shared_struct */;
 
 /**
  * struct baton_server_opts - how to build a server
  * @sz: sizeof(struct baton_server_opts), so the struct can grow
  * @proto: the protocol (required); must outlive the server
- * @nr_io_workers: IO worker threads; BATON_IO_WORKERS_DEFAULT (-1) means
- *	online CPUs - 1, at least 1; 0 means main does the IO itself
+ * @nr_io_workers: IO worker threads serving clients: a count (0 means
+ *	main does the IO itself), BATON_IO_WORKERS_DEFAULT (-1) for online
+ *	CPUs - 1, at least 1, or BATON_IO_WORKERS_AUTO (-2): main does the IO
+ *	while it is lightly loaded and activates workers as it gets busy,
+ *	parking them when the load falls (baton_server_set_io_workers())
  * @pin_cpus: pin worker i to CPU (i + 1) % online CPUs
  * @max_clients: connections above this are refused; 0 = 10000
  * @qbuf_limit: bytes a client may have buffered unparsed; 0 = 1 MiB
@@ -87,6 +101,9 @@ struct baton_proto {
  *	(baton_client_set_limits())
  * @limit_soft: every client's soft output limit, 0 = none
  * @limit_soft_secs: how long a client may stay above @limit_soft
+ * @max_io_workers: the most IO workers the server may ever run (threads
+ *	start when first needed); 0 = online CPUs - 1, at least 1, and at
+ *	least @nr_io_workers
  */
 struct baton_server_opts {
 	size_t sz;
@@ -105,9 +122,11 @@ struct baton_server_opts {
 	size_t limit_hard;
 	size_t limit_soft;
 	unsigned int limit_soft_secs;
+	int max_io_workers;
 };
 
 #define BATON_IO_WORKERS_DEFAULT	(-1)
+#define BATON_IO_WORKERS_AUTO		(-2)
 
 /**
  * baton_server_create - build a server and start its IO workers
@@ -185,10 +204,9 @@ BATON_API void baton_server_destroy(struct baton_server *s);
  */
 struct baton_call {
 	/* private: */
-	struct baton_llist_node node;	/* PENDING: on the server's call queue */
-	void (*fn)(struct baton_call *call);	/* OWNER: the queueing thread's
-						 * until the node is queued */
-};
+	struct baton_llist_node node;	/* __rule(OWNER): the queue's holder */
+	void (*fn)(struct baton_call *call);	/* __rule(OWNER): likewise */
+} /* __shared_struct */;
 
 /**
  * baton_server_call - run @fn(@call) on the main thread, soon
@@ -223,6 +241,35 @@ BATON_API int baton_server_set_idle_timeout(struct baton_server *s,
 					    uint64_t ms);
 
 /**
+ * baton_server_set_io_workers - change how many IO workers serve clients
+ * @s: the server
+ * @n: a count from 0 (main does the IO) to the server's @max_io_workers,
+ *	or BATON_IO_WORKERS_AUTO
+ *
+ * Workers are activated (their thread started the first time) or parked
+ * (they sleep, using no CPU) and clients move to the workers that stay,
+ * through the same handoffs every request takes: none is dropped, and
+ * each client's replies keep their order.  The moves complete over the
+ * next loop iterations.
+ *
+ * Context: main thread.
+ * Return: 0; -EINVAL for a count out of range; -EPERM on another thread;
+ * or the -errno of a thread that could not be started (fewer workers
+ * are active then).
+ */
+BATON_API int baton_server_set_io_workers(struct baton_server *s, int n);
+
+/**
+ * baton_server_io_workers_mode - the mode set at create or since
+ * @s: the server
+ *
+ * Context: main thread.
+ * Return: the fixed count, BATON_IO_WORKERS_AUTO, or -EPERM on another
+ * thread.
+ */
+BATON_API int baton_server_io_workers_mode(struct baton_server *s);
+
+/**
  * baton_server_user - the @user pointer given in the options
  * @s: the server
  *
@@ -232,11 +279,11 @@ BATON_API int baton_server_set_idle_timeout(struct baton_server *s,
 BATON_API void *baton_server_user(const struct baton_server *s);
 
 /**
- * baton_server_nr_io_workers - how many IO workers the server runs
+ * baton_server_nr_io_workers - how many IO workers serve clients now
  * @s: the server
  *
- * Context: any thread.
- * Return: the number (0 when main does the IO).
+ * Context: any thread (a count main keeps; it may change at once).
+ * Return: the number of active workers (0 when main does the IO).
  */
 BATON_API int baton_server_nr_io_workers(const struct baton_server *s);
 

@@ -26,6 +26,9 @@ struct baton_server;
  * @to_main: clients handed to main
  * @wakes_sent: eventfd writes sent to wake this worker (by main)
  * @wakeups: times it woke up with work in its inbox
+ * @active: 1 while it takes clients, 0 while parked (or never started)
+ * @cpu_ns: CPU time its thread used so far (0 for main's own IO, which
+ *	@main_cpu_ns counts)
  */
 struct baton_worker_stats {
 	uint64_t clients;
@@ -35,6 +38,8 @@ struct baton_worker_stats {
 	uint64_t to_main;
 	uint64_t wakes_sent;
 	uint64_t wakeups;
+	unsigned int active;
+	uint64_t cpu_ns;
 };
 
 /**
@@ -59,8 +64,22 @@ struct baton_worker_stats {
  * @deferred_high_water: most objects in one drain
  * @rcu_batches: grace-period blocks handed to call_rcu
  * @rcu_freed: objects freed after a grace period
- * @nr_workers: valid entries in @workers
+ * @nr_workers: valid entries in @workers: the server's IO thread slots
+ *	(@max_io_workers), active or parked
  * @workers: per-worker counters
+ * @nr_active_workers: workers taking clients now
+ * @io_mode: the fixed worker count, or BATON_IO_WORKERS_AUTO
+ * @main_cpu_ns: CPU time the main thread used (while in baton_server_run())
+ * @main_busy_pm: main's busy fraction over the last tick, per mille: wall
+ *	time outside epoll_wait (what the auto mode decides on)
+ * @wakes: eventfd writes that woke a sleeping thread, all threads together
+ * @moves: clients moved from one worker to another
+ * @activations: workers activated (at create, by the auto mode, or by
+ *	baton_server_set_io_workers())
+ * @parkings: workers parked
+ * @inline_io: the counters of main's own IO (the clients main serves
+ *	itself: all of them with 0 workers, none while the auto mode has
+ *	workers active)
  */
 struct baton_stats {
 	size_t sz;
@@ -84,6 +103,15 @@ struct baton_stats {
 	uint64_t rcu_freed;
 	unsigned int nr_workers;
 	struct baton_worker_stats workers[BATON_STATS_MAX_WORKERS];
+	unsigned int nr_active_workers;
+	int io_mode;
+	uint64_t main_cpu_ns;
+	unsigned int main_busy_pm;
+	uint64_t wakes;
+	uint64_t moves;
+	uint64_t activations;
+	uint64_t parkings;
+	struct baton_worker_stats inline_io;
 };
 
 /**

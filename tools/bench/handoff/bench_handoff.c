@@ -16,21 +16,17 @@
  *            read; no queue at all (the K tokens ride as the counter's
  *            value).
  *   baton    the real mechanism: include/baton/llist.h inboxes, struct
- *            baton_wake (lib/wake.c: wake_up/consume), an epoll set
- *            per thread, the consumer resets the eventfd before
- *            llist_del_all and the producer wakes only when its add found
- *            the inbox empty (Documentation/design.rst).
+ *            baton_wake (lib/wake.c: wake_up), an epoll set per
+ *            thread with the eventfd edge-triggered and never read (every
+ *            write is a new edge), the producer waking only when its add
+ *            found the inbox empty (Documentation/design.rst).
  *   mutex    Redis 8's scheme: a pthread-mutex-protected list per
  *            direction, the same eventfd wakes and epoll sets; the
  *            producer appends its batch under the lock and always writes
  *            the eventfd, as Redis triggers its notifier after each join.
- *   baton_et a variant of baton measured as a proposed change, not what
- *            lib/ does today: the eventfd is in the epoll set
- *            edge-triggered and never read.  Every eventfd write is a new
- *            edge, so a wake sent after epoll_wait returned is reported by
- *            the next epoll_wait just as a readable eventfd would be, and
- *            the consumer saves the read() system call per wake (its
- *            counter only grows; 2^64 - 2 wakes are out of reach).
+ *   baton_lt baton as lib/ did it before: the eventfd level-triggered,
+ *            reset with a read() before each llist_del_all: one system
+ *            call more per wake, kept to show what the edge saves.
  *
  * Each point (mode, K) is measured in -r repetitions that alternate with
  * the other modes, so a change in the machine's load hits every mode
@@ -57,13 +53,13 @@
 #include <baton/wake.h>
 #include "../common/bench.h"
 
-enum mode { MODE_EVENTFD, MODE_BATON, MODE_MUTEX, MODE_BATON_ET, NR_MODES };
+enum mode { MODE_EVENTFD, MODE_BATON, MODE_MUTEX, MODE_BATON_LT, NR_MODES };
 
 static const char *const mode_name[NR_MODES] = {
 	[MODE_EVENTFD] = "eventfd",
 	[MODE_BATON] = "baton",
 	[MODE_MUTEX] = "mutex",
-	[MODE_BATON_ET] = "baton_et",
+	[MODE_BATON_LT] = "baton_lt",
 };
 
 #define MAX_BATCH	4096
@@ -132,7 +128,7 @@ static struct llist_node *chain(struct llist_node *t, unsigned int n,
 
 /*
  * Sleep in @s's epoll set until its eventfd is readable, then reset it
- * (baton_et: nothing to reset, the next write is a new edge).
+ * (baton: nothing to reset, the next write is a new edge).
  */
 static int side_sleep(const struct run *r, struct side *s)
 {
@@ -145,8 +141,12 @@ static int side_sleep(const struct run *r, struct side *s)
 	if (n < 0)
 		return -errno;
 	/* Reset before taking the list: a wake sent after this stays. */
-	if (r->mode != MODE_BATON_ET)
-		wake_consume(&s->wake);
+	if (r->mode != MODE_BATON) {
+		uint64_t v;
+
+		while (read(s->wake.fd, &v, sizeof(v)) < 0 && errno == EINTR)
+			;
+	}
 	return 0;
 }
 
@@ -179,7 +179,7 @@ static struct llist_node *mlist_take(struct mlist *ml)
 static void hand(const struct run *r, struct side *to,
 		 struct llist_node *first, struct llist_node *last)
 {
-	if (r->mode == MODE_BATON || r->mode == MODE_BATON_ET) {
+	if (r->mode == MODE_BATON || r->mode == MODE_BATON_LT) {
 		/* Release of the tokens; wake only on empty -> non-empty. */
 		if (llist_add_batch(first, last, &to->inbox))
 			wake_up(&to->wake);
@@ -195,7 +195,7 @@ static struct llist_node *take(const struct run *r, struct side *s,
 {
 	struct llist_node *first, *n;
 
-	if (r->mode == MODE_BATON || r->mode == MODE_BATON_ET) {
+	if (r->mode == MODE_BATON || r->mode == MODE_BATON_LT) {
 		first = llist_del_all(&s->inbox);
 		first = llist_reverse_order(first);
 	} else {
@@ -321,7 +321,7 @@ static int side_init(struct side *s, enum mode mode)
 	if (s->epfd < 0)
 		return -errno;
 	ev.data.ptr = &s->wake.src;
-	if (mode == MODE_BATON_ET)
+	if (mode == MODE_BATON)
 		ev.events |= EPOLLET;
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->wake.fd, &ev) < 0)
 		return -errno;
@@ -393,8 +393,8 @@ static void usage(FILE *f)
 		"         (default 1,16); 1 = no batching\n"
 		"  -d S   seconds per point and mode (default 1)\n"
 		"  -r N   repetitions per point, alternating the modes (default 5)\n"
-		"  -m M   one mode: eventfd (the floor), baton, mutex, baton_et\n"
-		"         (edge-triggered, no read: a proposed change); default all\n"
+		"  -m M   one mode: eventfd (the floor), baton, mutex, baton_lt\n"
+		"         (level-triggered with a read per wake: lib/ before); default all\n"
 		"  -a     pin the worker to CPU 0 and main to CPU 1\n"
 		"  -o F   also write the CSV to F\n"
 		"Prints a table, then the same results as CSV.\n");

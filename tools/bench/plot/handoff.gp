@@ -13,7 +13,7 @@ set key bottom left
 plot rows(f, "eventfd") using 2:8:($6/$2):($7/$2) with yerrorlines ls 7 lw 2 title "eventfd ping-pong (floor)", \
      rows(f, "baton")   using 2:8:($6/$2):($7/$2) with yerrorlines ls 1 title "baton: llist + baton_wake + epoll", \
      rows(f, "mutex")   using 2:8:($6/$2):($7/$2) with yerrorlines ls 2 title "mutex list + eventfd (Redis 8)", \
-     rows(f, "baton_et") using 2:8:($6/$2):($7/$2) with yerrorlines ls 3 title "baton, edge-triggered eventfd, no read (proposed)"
+     rows(f, "baton_lt") using 2:8:($6/$2):($7/$2) with yerrorlines ls 3 title "baton before: level-triggered eventfd, a read per wake"
 unset logscale
 set title "round-trip latency percentiles, batch 1"
 set xlabel "percentile"
@@ -29,5 +29,5 @@ set boxwidth 0.2
 plot for [i=9:12] b1("eventfd")  using (i-9-0.3):(column(i)/1000) with boxes lc rgb '#7f7f7f' title (i==9 ? "eventfd (floor)" : ""), \
      for [i=9:12] b1("baton")    using (i-9-0.1):(column(i)/1000) with boxes lc rgb '#1f77b4' title (i==9 ? "baton" : ""), \
      for [i=9:12] b1("mutex")    using (i-9+0.1):(column(i)/1000) with boxes lc rgb '#d62728' title (i==9 ? "mutex + eventfd" : ""), \
-     for [i=9:12] b1("baton_et") using (i-9+0.3):(column(i)/1000) with boxes lc rgb '#2ca02c' title (i==9 ? "baton_et (proposed)" : "")
+     for [i=9:12] b1("baton_lt") using (i-9+0.3):(column(i)/1000) with boxes lc rgb '#2ca02c' title (i==9 ? "baton_lt (before)" : "")
 unset multiplot
