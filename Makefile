@@ -222,7 +222,14 @@ $(deps-stamp): $(srctree)/scripts/deps.sh
 deps: $(deps-stamp)
 
 # Library objects are built hidden: only BATON_API symbols are exported.
-obj-flags = $(if $(filter $@,$(lib-objs)),-fvisibility=hidden -DBATON_BUILD)
+obj-flags = $(if $(filter $@,$(lib-objs)),$(sdt-flags) -fvisibility=hidden -DBATON_BUILD)
+
+# USDT probes (include/baton/probe.h) in the library objects: on when
+# the compiler finds <sys/sdt.h> (Debian: systemtap-sdt-dev, optional),
+# off with SDT=0.  Asked once per make run, on first use.
+sdt-flags = $(if $(sdt-cache),,$(eval sdt-cache := : $(sdt-query)))$(filter-out :,$(sdt-cache))
+sdt-query = $(if $(filter 0,$(SDT)),,$(if $(shell printf '$(pound)include <sys/sdt.h>\n' | \
+	$(CC) -E -x c - >/dev/null 2>&1 && echo y),-DBATON_HAVE_SDT))
 
 # Every object gets the library packages' --cflags, a program's object
 # its program's packages' too, then its own CFLAGS_<obj>.  With C=1
@@ -298,9 +305,11 @@ check: all selftests
 		SAN='$(SAN)' MAKE='$(MAKE)' \
 		sh $(srctree)/selftests/run.sh $(test-progs)
 
-# `make bench`: every micro-benchmark, kvd against redis-server, plots
+# `make bench`: every micro-benchmark, kvd against redis-server, the
+# thread split (CPU per request by thread, kvd and redis-server), plots
 # and the targets of Documentation/performance.rst, under $(O)/bench.
-# `make perf`: the micro-benchmarks under perf stat, under $(O)/perf.
+# `make perf`: the micro-benchmarks under perf stat, and baton-kvd's
+# USDT probes counted under redis-benchmark (as root), under $(O)/perf.
 # Neither is part of check: a benchmark never hides inside a test.
 .PHONY: bench perf
 bench: all
@@ -381,8 +390,9 @@ help:
 #help:   check      build everything, run the selftests and source checkers
 #help:   run        build baton-kvd and start it on 127.0.0.1:6380 (ARGS=options)
 #help:   bench      run the benchmarks, plots and targets into $(O)/bench
-#help:              (BENCH_ARGS='-q' quick, '-E' no kvd vs redis-server)
-#help:   perf       run the micro-benchmarks under perf stat into $(O)/perf
+#help:              (BENCH_ARGS='-q' quick, '-E' no end-to-end runs, '-S' no thread split)
+#help:   perf       run the micro-benchmarks under perf stat, count kvd's
+#help:              USDT probes (root), into $(O)/perf (PERF_ARGS='-M' '-U')
 #help:   fuzz       libFuzzer harnesses (clang) for FUZZ_TIME s each (default 60)
 #help:   soak       baton-kvd soak: SOAK_TIME s (default 120), SOAK_ARGS=options
 #help:   selftests  build the selftest binaries;  tools  build the tools
@@ -404,6 +414,7 @@ help:
 #help:   DEBUG=1    ownership / role assertions on
 #help:   FAULT=1    fault injection compiled in
 #help:   SAN=address|thread   ASan+UBSan+LSan or TSan build
+#help:   SDT=0      no USDT probes (default: on when <sys/sdt.h> is found)
 #help:   CFLAGS=, LDFLAGS=    added before the flags baton requires
 #help:   CFLAGS_lib/llist.o=, LDFLAGS_tools/kvd/baton-kvd=
 #help:              flags of one object or one link (path under $(O))

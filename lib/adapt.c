@@ -11,6 +11,7 @@
 #include <baton/client_internal.h>
 #include <baton/handoff.h>
 #include <baton/logging.h>
+#include <baton/probe.h>
 #include <baton/server_internal.h>
 #include <baton/worker.h>
 
@@ -105,6 +106,7 @@ static int worker_activate(struct baton_server *s, struct baton_worker *w)
 	w->active = true;
 	set_nr_active(s, 1);
 	s->adapt.activations++;
+	BATON_PROBE(worker_activate, w->index, w->nr_clients);
 	return 0;
 }
 
@@ -145,6 +147,7 @@ static void worker_park(struct baton_server *s, struct baton_worker *w)
 	w->active = false;
 	set_nr_active(s, -1);
 	s->adapt.parkings++;
+	BATON_PROBE(worker_park, w->index, w->nr_clients);
 	move_clients_of(s, w, UINT32_MAX);
 }
 
@@ -205,6 +208,7 @@ static void move_now(struct baton_server *s, struct baton_client *c)
 	atomic_store_explicit(&c->worker, to, memory_order_relaxed);
 	c->flags |= CF_NEW;
 	s->st_moves++;
+	BATON_PROBE(client_move, c->id, from->index, to->index);
 	handoff_to_worker(s, c);
 }
 

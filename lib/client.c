@@ -11,6 +11,7 @@
 #include <baton/logging.h>
 #include <baton/rcu_free.h>
 #include <baton/rcu_read.h>
+#include <baton/chunk_cache.h>
 #include <baton/client_internal.h>
 #include <baton/clock.h>
 #include <baton/handoff.h>
@@ -27,7 +28,6 @@
  * references (the "\r\n" after a value and the next header), so the
  * chunk that follows one is small.
  */
-#define OUT_CHUNK_SIZE		(16 * 1024 - sizeof(struct out_chunk))
 #define OUT_CHUNK_AFTER_REF	(256 - sizeof(struct out_chunk))
 /* References to fewer bytes than this are copied: cheaper than a chunk,
  * a reference and its put, and the bytes sent are the same. */
@@ -347,6 +347,24 @@ static enum client_writer client_writer(const struct baton_client *c)
 }
 
 /*
+ * A recycled standard chunk (chunk_cache.c) holding a copy of @len bytes,
+ * or NULL when none is cached.  Main only: the cache is main's.
+ */
+static struct out_chunk *client_chunk_reuse(struct baton_server *s,
+					    const void *buf, size_t len)
+	__no_role_analysis
+{
+	struct out_chunk *ch = chunk_cache_get(s);
+
+	if (!ch)
+		return NULL;
+	ch->data = ch->buf;
+	ch->len = len;
+	memcpy(ch->buf, buf, len);
+	return ch;
+}
+
+/*
  * Append @len copied bytes to the output queue of @c, owned by the
  * caller: into the last chunk when it has room, else a new chunk.
  */
@@ -371,7 +389,11 @@ static int client_append_copy(struct baton_client *c, const void *buf,
 		}
 	}
 	cap = tail && tail->ref ? OUT_CHUNK_AFTER_REF : OUT_CHUNK_SIZE;
-	tail = client_chunk_copy(buf, len, cap);
+	tail = NULL;
+	if (cap == OUT_CHUNK_SIZE && len <= cap && role_current() == BATON_ROLE_MAIN)
+		tail = client_chunk_reuse(c->srv, buf, len);
+	if (!tail)
+		tail = client_chunk_copy(buf, len, cap);
 	if (!tail)
 		return client_reply_nomem(c);
 	client_append_chunk(c, tail);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <baton/defer.h>
 #include <baton/object_internal.h>
+#include <baton/probe.h>
 #include <baton/role.h>
 
 /**
@@ -157,6 +158,7 @@ size_t defer_drain(struct baton_defer_queue *q)
 	q->batches++;
 	if (n > q->high_water)
 		q->high_water = n;
+	BATON_PROBE(defer_drain, n);
 	return n;
 }
 

@@ -6,6 +6,7 @@
 #include <baton/client_internal.h>
 #include <baton/refcount.h>
 #include <baton/handoff.h>
+#include <baton/probe.h>
 #include <baton/server_internal.h>
 #include <baton/worker.h>
 
@@ -75,6 +76,7 @@ void handoff_flush_to_main(struct baton_worker *w, struct llist_node *first,
 
 	if (!first)
 		return;
+	BATON_PROBE(handoff_to_main, w->index, chain_len(first));
 	atomic_fetch_add_explicit(&w->st_to_main, chain_len(first),
 				  memory_order_relaxed);
 	if (llist_add_batch(first, last, &s->inbox) && !w->inline_io)
@@ -160,10 +162,12 @@ void handoff_flush_worker(struct baton_server *s, struct baton_worker *w)
 	bool wake = false;
 
 	if (w->out_first) {
+		BATON_PROBE(handoff_to_worker, w->index, chain_len(w->out_first));
 		wake |= llist_add_batch(w->out_first, w->out_last, &w->inbox);
 		w->out_first = w->out_last = NULL;
 	}
 	if (w->kick_first) {
+		BATON_PROBE(handoff_kicks, w->index, chain_len(w->kick_first));
 		wake |= llist_add_batch(w->kick_first, w->kick_last, &w->kicks);
 		w->kick_first = w->kick_last = NULL;
 	}

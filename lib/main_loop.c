@@ -14,6 +14,7 @@
 #include <baton/active_window.h>
 #include <baton/adapt.h>
 #include <baton/call.h>
+#include <baton/chunk_cache.h>
 #include <baton/client_internal.h>
 #include <baton/client_table.h>
 #include <baton/clock.h>
@@ -25,6 +26,7 @@
 #include <baton/main_loop.h>
 #include <baton/net.h>
 #include <baton/post.h>
+#include <baton/probe.h>
 #include <baton/rcu_free.h>
 #include <baton/rcu_read.h>
 #include <baton/server_internal.h>
@@ -130,6 +132,7 @@ void main_process_inbox(struct baton_server *s)
 		handoff_to_worker(s, c);
 	}
 	if (batch) {
+		BATON_PROBE(main_batch, batch);
 		s->st_to_main += batch;
 		s->st_main_batches++;
 		if (batch > s->st_max_batch)
@@ -392,6 +395,7 @@ static void inline_io_rounds(struct baton_server *s) __main_only
 		inline_borrow_io(w);
 		worker_handle_inbox(w, &first, &last);
 		handoff_flush_to_main(w, first, last);
+		chunk_cache_flush(w);
 		role_return_io();
 	}
 }
@@ -402,6 +406,7 @@ static void main_handle_events(struct baton_server *s, struct epoll_event *evs,
 	struct baton_worker *w0 = s->inline_w;
 	struct llist_node *first = NULL, *last = NULL;
 	struct signalfd_siginfo si;
+	bool io = false;
 	int i;
 
 	s->st_iters++;
@@ -426,12 +431,14 @@ static void main_handle_events(struct baton_server *s, struct epoll_event *evs,
 			worker_handle_event(w0, container_of(src, struct baton_client, src),
 					    evs[i].events, &first, &last);
 			role_return_io();
+			io = true;
 			break;
 		}
 	}
-	if (first) {
+	if (io) {
 		inline_borrow_io(w0);
 		handoff_flush_to_main(w0, first, last);
+		chunk_cache_flush(w0);
 		role_return_io();
 	}
 }
@@ -492,6 +499,7 @@ int main_loop_run(struct baton_server *s)
 		}
 		if (n > 0)
 			main_handle_events(s, evs, n);
+		chunk_cache_refill(s);
 		inline_io_rounds(s);
 		adapt_retry_moves(s);
 		call_run(s);

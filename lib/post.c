@@ -10,6 +10,7 @@
 #include <baton/fault.h>
 #include <baton/handoff.h>
 #include <baton/post.h>
+#include <baton/probe.h>
 #include <baton/server_internal.h>
 #include <uapi/baton/object.h>
 
@@ -246,6 +247,7 @@ void post_forget(struct baton_client *c)
 static void post_publish(struct baton_server *s, struct baton_client *c)
 	__main_only
 {
+	BATON_PROBE(post_publish, c->id);
 	if (llist_add_batch(&c->post_first->pnode, &c->post_last->pnode,
 			    &c->posts))
 		handoff_kick(s, c, CTL_POSTS);

@@ -10,6 +10,7 @@
 #include <baton/fault.h>
 #include <baton/llist.h>
 #include <baton/logging.h>
+#include <baton/probe.h>
 #include <baton/rcu_free.h>
 #include <baton/rcu_read.h>
 #include <baton/role.h>
@@ -158,6 +159,7 @@ static void rcu_free_track(struct rcu_free_block *b)
 /* Hand @b to call_rcu.  Context: a registered thread that owns @b. */
 static void rcu_free_hand(struct rcu_free_block *b)
 {
+	BATON_PROBE(rcu_free_batch, b->nr);
 	/* Release: the pairs written above are visible to the callback. */
 	atomic_store_explicit(&b->handed, 1, memory_order_release);
 	atomic_fetch_add_explicit(&rcu_free_batches, 1, memory_order_relaxed);

@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <baton/adapt.h>
 #include <baton/call.h>
+#include <baton/chunk_cache.h>
 #include <baton/client_table.h>
 #include <baton/clock.h>
 #include <baton/defer.h>
@@ -154,6 +155,7 @@ static void server_free(struct baton_server *s) __main_only
 	while (defer_drain(&defer_global));
 	client_table_destroy(s);
 	timer_fini(s);
+	chunk_cache_fini(s);
 	free(s->workers);
 	wake_destroy(&s->wake);
 	if (s->sigfd >= 0)
@@ -201,6 +203,7 @@ BATON_API int __init_fn baton_server_create(const struct baton_server_opts *opts
 	s->epfd = s->sigfd = s->wake.fd = -1;
 	init_llist_head(&s->inbox);
 	init_llist_head(&s->calls);
+	init_llist_head(&s->chunk_returns);
 	atomic_init(&s->stop, false);
 	atomic_init(&s->callers, 0);
 	atomic_init(&s->nr_active, 0);

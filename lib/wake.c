@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <baton/probe.h>
 #include <baton/wake.h>
 
 /*
@@ -92,5 +93,6 @@ void wake_up(struct baton_wake *wk)
 	/* EAGAIN means the counter is saturated: the owner is awake anyway. */
 	while (write(wk->fd, &one, sizeof(one)) < 0 && errno == EINTR)
 		;
+	BATON_PROBE(wake_up, wk->fd);
 	atomic_fetch_add_explicit(&wk->writes, 1, memory_order_relaxed);
 }

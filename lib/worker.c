@@ -14,6 +14,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <baton/chunk_cache.h>
 #include <baton/client_internal.h>
 #include <baton/clock.h>
 #include <baton/defer.h>
@@ -310,7 +311,7 @@ static int worker_write(struct baton_worker *w, struct baton_client *c)
 			c->out_head = ch->next;
 			if (!c->out_head)
 				c->out_tail = NULL;
-			client_chunk_release(ch);
+			chunk_cache_done(w, ch);
 		}
 	}
 	if (c->io_want_out && client_epoll(w, c, EPOLL_CTL_MOD, EV_IN) == 0)
@@ -509,6 +510,7 @@ void worker_run_once(struct baton_worker *w, int timeout_ms)
 		}
 	}
 	handoff_flush_to_main(w, first, last);
+	chunk_cache_flush(w);
 	rcu_free_flush();
 }
 

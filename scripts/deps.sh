@@ -10,6 +10,9 @@
 #   SAN (address|thread), C (1: sparse).
 #   --all: everything any variant and `make check` need (gcc, clang,
 #   sparse, sanitizer runtimes); .ci/run uses it on a fresh machine.
+#   It also installs, as root, the optional systemtap-sdt-dev (the
+#   library's USDT probes, include/baton/probe.h); without root it only
+#   says so: the build works without it.
 set -e
 
 all=
@@ -109,7 +112,24 @@ for c in $compilers; do
 	done
 done
 
-[ -z "$need" ] && exit 0
+# Optional: <sys/sdt.h> turns the USDT probes on.  Only with --all, so
+# that a build directory's first make never reaches for the network;
+# after the required packages (their apt-get update comes first).
+optional() {
+	[ -n "$all" ] && [ -n "$probe" ] || return 0
+	have_header "$probe" sys/sdt.h && return 0
+	if [ "$(id -u)" = 0 ] && have_cmd apt-get; then
+		echo "  DEPS   apt-get install -y --no-install-recommends systemtap-sdt-dev (optional)"
+		DEBIAN_FRONTEND=noninteractive apt-get -q install -y \
+			--no-install-recommends systemtap-sdt-dev >/dev/null 2>&1 ||
+			echo "baton: could not install systemtap-sdt-dev (optional: the build has no USDT probes)" >&2
+	else
+		echo "baton: optional: systemtap-sdt-dev (USDT probes); run: sudo apt-get install systemtap-sdt-dev" >&2
+	fi
+	return 0
+}
+
+[ -z "$need" ] && { optional; exit 0; }
 
 cmd="apt-get install -y --no-install-recommends$need"
 if [ "$(id -u)" = 0 ] && have_cmd apt-get; then
@@ -119,6 +139,7 @@ if [ "$(id -u)" = 0 ] && have_cmd apt-get; then
 	if apt-get -q update >"$log" 2>&1 &&
 	   apt-get -q install -y --no-install-recommends $need >>"$log" 2>&1; then
 		rm -f "$log"
+		optional
 		exit 0
 	fi
 	tail -n 20 "$log" >&2

@@ -56,6 +56,7 @@ struct baton_server {
 	struct llist_head inbox		__rule(PENDING);	/* worker -> main clients */
 	_Atomic bool stop		__rule(PENDING);	/* baton_server_stop() */
 	struct llist_head calls		__rule(PENDING);	/* baton_server_call() */
+	struct llist_head chunk_returns	__rule(PENDING);	/* sent chunks, for main */
 	_Atomic int nr_active		__rule(ATOMIC);	/* active IO threads (main stores) */
 	/* stop and call calls still touching the server (destroy waits) */
 	_Atomic unsigned int callers	__rule(ATOMIC);
@@ -72,6 +73,8 @@ struct baton_server {
 	size_t limit_soft		__rule(MAIN);
 	unsigned int limit_soft_secs	__rule(MAIN);
 	struct baton_client *posting	__rule(MAIN);	/* clients with unflushed posts */
+	struct out_chunk *chunk_free	__rule(MAIN);	/* recycled output chunks */
+	unsigned int nr_chunk_free	__rule(MAIN);
 	struct baton_client *all_clients __rule(MAIN);	/* every client, newest first */
 	struct baton_client *idle_cursor __rule(MAIN);	/* where the idle scan goes on */
 	uint64_t idle_timeout_ms	__rule(MAIN);	/* 0: none */

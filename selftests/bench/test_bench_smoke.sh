@@ -1,14 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # test_bench_smoke.sh - every micro-benchmark runs for about 0.1 s, exits 0
-# and prints its CSV header: a functional check of the programs, not a
-# timing test (no figure is judged; `make bench` measures).
+# and prints its CSV header, and the thread split's quick pass writes a
+# line for every server and test with the expected columns: a functional
+# check of the programs, not a timing test (no figure is judged; `make
+# bench` measures).
 #
 # Under a sanitizer bench_llist runs baton's llist only: TSan cannot see
 # liburcu's inline-assembly atomics in the cds/wfcq rows and UBSan stops
 # on cds_lfs_push()'s &head->node with a NULL head (see the comment at
 # the top of tools/bench/llist/bench_llist.c).
 obj=${BATON_OBJTREE:?}
+src=${BATON_SRCTREE:?}
 b=$obj/tools/bench
 fail=0
 tmp=$(mktemp -d) || exit 1
@@ -64,4 +67,70 @@ for n in handoff table refcount; do
 		fail=1
 	fi
 done
+# The thread split (tools/bench/e2e/thread_split.sh -q, a few seconds):
+# thread-split.csv has the expected header and one line per server and
+# test, each with a request rate and CPU figures that are numbers.
+split_check() {
+	kvd=$obj/tools/kvd/baton-kvd
+	if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
+		echo "skip thread-split: redis-server or redis-benchmark is missing"
+		return
+	fi
+	servers="kvd-io0 kvd-io1 redis-io1 redis-io2"
+	"$kvd" --help 2>&1 | grep -q 'io-threads N|auto' &&
+		servers="kvd-io0 kvd-io1 kvd-auto redis-io1 redis-io2"
+	if ! bash "$src/tools/bench/e2e/thread_split.sh" -q -o "$tmp/split" \
+		-k "$kvd" >"$tmp/split.out" 2>&1; then
+		echo "FAIL thread-split: exit status $?"
+		tail -5 "$tmp/split.out"
+		fail=1
+		return
+	fi
+	if python3 - "$tmp/split/thread-split.csv" $servers <<'PYEOF'
+import csv
+import sys
+
+path, servers = sys.argv[1], sys.argv[2:]
+head = ("server,test,clients,pipeline,reps,rps,total_us_per_req,"
+        "min_total_us,max_total_us,main_us_per_req,io_us_per_req,"
+        "other_us_per_req,x_total_vs_single,io_workers_end,activations,"
+        "busy_reps").split(",")
+tests = [(t, c, p) for t in ("SET", "GET")
+         for c, p in (("1", "1"), ("10", "1"), ("50", "1"), ("50", "16"))]
+with open(path, newline="") as f:
+    r = csv.reader(f)
+    got_head = next(r)
+    lines = list(r)
+bad = []
+if got_head != head:
+    bad.append(f"header {got_head}")
+want = [(s,) + t for s in servers for t in tests]
+have = [tuple(x[:4]) for x in lines]
+if sorted(have) != sorted(want):
+    bad.append(f"lines {sorted(set(have) ^ set(want))} missing or extra")
+for x in lines:
+    row = dict(zip(head, x))
+    if len(x) != len(head):
+        bad.append(f"{x[:4]}: {len(x)} columns")
+        continue
+    for k in ("rps", "total_us_per_req", "main_us_per_req", "io_us_per_req"):
+        try:
+            float(row[k])
+        except ValueError:
+            bad.append(f"{x[:4]}: {k} is {row[k]!r}")
+    if row["server"].startswith("kvd") and not row["io_workers_end"]:
+        bad.append(f"{x[:4]}: no io_workers_end")
+for b in bad:
+    print("    " + b)
+sys.exit(1 if bad else 0)
+PYEOF
+	then
+		echo "ok   thread-split: $(echo $servers | wc -w) servers x 8 tests"
+	else
+		echo "FAIL thread-split: thread-split.csv is not what it should be"
+		fail=1
+	fi
+}
+split_check
+
 exit $fail

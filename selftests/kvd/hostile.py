@@ -110,6 +110,21 @@ def protected_mode(io_threads):
               '--protected-mode no serves 127.0.0.2')
         check(info(srv.port, 'stats')['rejected_connections'] == '0',
               'nothing rejected without protected mode')
+        check(command(srv.port, 'CONFIG', 'GET', 'protected-mode') ==
+              [b'protected-mode', b'no'], 'CONFIG GET protected-mode')
+        # From a loopback client, as Redis's text advises, and back.
+        check(command(srv.port, 'CONFIG', 'SET', 'protected-mode', 'YES') ==
+              '+OK', 'CONFIG SET protected-mode yes')
+        check(denied(connect_from('127.0.0.2', srv.port)),
+              'protected mode set at run time refuses 127.0.0.2')
+        check(command(srv.port, 'CONFIG', 'SET', 'protected-mode', 'no') ==
+              '+OK', 'CONFIG SET protected-mode no')
+        check(served(connect_from('127.0.0.2', srv.port)),
+              'and turned off again serves it')
+        check(command(srv.port, 'CONFIG', 'SET', 'protected-mode', 'maybe') ==
+              "-ERR CONFIG SET failed (possibly related to argument "
+              "'protected-mode') - argument must be 'yes' or 'no'",
+              'protected-mode maybe refused')
     with kvdlib.Server('protected-pass', io_threads,
                        ['--requirepass', 'pw']) as srv:
         r = connect_from('127.0.0.2', srv.port)

@@ -72,7 +72,7 @@ class Server:
         self.args = list(args)
         self.proc = None
         self.port = None
-        self.log_path = os.path.join(log_dir(), '%s-io%d.log' %
+        self.log_path = os.path.join(log_dir(), '%s-io%s.log' %
                                      (name, io_threads))
 
     def start(self, timeout=20.0):
@@ -82,7 +82,8 @@ class Server:
                 continue
             log = open(self.log_path, 'w')
             cmd = [kvd_binary(), '--port', str(port),
-                   '--io-threads', str(self.io_threads)] + self.args
+                   ] + (['--io-threads', str(self.io_threads)]
+                        if self.io_threads is not None else []) + self.args
             self.proc = subprocess.Popen(cmd, stdout=log,
                                          stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL)
@@ -102,6 +103,11 @@ class Server:
         raise TestFailure('%s: no free port found' % self.name)
 
     def _wait_ready(self, timeout):
+        """Whether this server answers on its port.  Another process may
+        hold the port (the box is shared): only this server's banner for
+        the port, printed once it listens, says the answer is its own."""
+        host = '[%s]' % self.host if ':' in self.host else self.host
+        banner = 'listening on %s:%d ' % (host, self.port)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -111,7 +117,8 @@ class Server:
                                               timeout=1.0) as s:
                     s.sendall(b'PING\r\n')
                     if s.recv(64) in (b'+PONG\r\n',
-                                      b'-NOAUTH Authentication required.\r\n'):
+                                      b'-NOAUTH Authentication required.\r\n') \
+                            and banner in self.log():
                         return True
             except OSError:
                 pass
@@ -250,6 +257,15 @@ def command(port_or_reader, *args):
     with connect(port_or_reader) as s:
         s.sendall(encode(*args))
         return Reader(s).reply()
+
+
+def wait_for(cond, timeout, what):
+    """Poll cond() every 10 ms until it is true; fail after @timeout s."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise TestFailure('%s: not within %g s' % (what, timeout))
+        time.sleep(0.01)
 
 
 def check(cond, what):

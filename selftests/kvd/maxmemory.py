@@ -123,6 +123,14 @@ def noeviction(io_threads):
                     ['HINCRBY', 'hash', 'i', '1'], ['SADD', 'set', 'c'],
                     ['SINTERSTORE', 'dst', 'set']):
             check(call(r, *cmd) == OOM, '%s refused with -OOM' % cmd[0])
+        # Inside MULTI every command but EXEC, DISCARD, QUIT and RESET is
+        # refused, and the transaction aborts (redis-server 7.0.15's
+        # replies).
+        check(pipeline(r, [['MULTI'], ['GET', 'k:1'], ['PING'], ['EXEC']]) ==
+              ['+OK', OOM, OOM, '-EXECABORT Transaction discarded because '
+               'of previous errors.'], 'MULTI over the limit')
+        check(pipeline(r, [['MULTI'], ['GET', 'k:1'], ['DISCARD']]) ==
+              ['+OK', OOM, '+OK'], 'DISCARD over the limit')
         # ... the other commands run, reads, deletes and writes alike.
         check(call(r, 'GET', 'k:1') == VALUE, 'GET over the limit')
         check(call(r, 'EXPIRE', 'k:1', '1000') == 1, 'EXPIRE over the limit')
@@ -176,6 +184,20 @@ def frequent_vs_recent(io_threads, policy):
         check(fill(r, 'freq', 100) == [], 'keys stored')
         for _ in range(50):
             pipeline(r, [['GET', 'freq:%d' % i] for i in range(100)])
+        freq = call(r, 'OBJECT', 'FREQ', 'freq:0')
+        idle = call(r, 'OBJECT', 'IDLETIME', 'freq:0')
+        note = ('Please note that when switching between policies at '
+                'runtime LRU and LFU data will take some time to adjust.')
+        if policy.endswith('lfu'):
+            check(isinstance(freq, int) and 6 <= freq <= 255,
+                  'OBJECT FREQ after 50 reads: %r' % freq)
+            check(idle == '-ERR An LFU maxmemory policy is selected, idle '
+                  'time not tracked. ' + note, 'OBJECT IDLETIME under LFU')
+        else:
+            check(freq == '-ERR An LFU maxmemory policy is not selected, '
+                  'access frequency not tracked. ' + note,
+                  'OBJECT FREQ under LRU')
+            check(idle == 0, 'OBJECT IDLETIME under LRU: %r' % idle)
         check(fill(r, 'new', 3 * LIMIT // len(VALUE)) == [],
               '%s: every SET is accepted' % policy)
         within_5_percent(r, policy)
@@ -302,6 +324,82 @@ def client_output_counts(io_threads):
         check(int(info(r, 'memory')['mem_clients_normal']) < 4096,
               'the sent reply no longer counts')
         slow.close()
+        # An EXEC whose queue holds a denyoom command, once over the limit.
+        other = Reader(kvdlib.connect(srv.port))
+        check(pipeline(r, [['MULTI'], ['SET', 'k:0', 'y'], ['GET', 'k:0']]) ==
+              ['+OK', '+QUEUED', '+QUEUED'], 'a transaction under the limit')
+        check(call(other, 'CONFIG', 'SET', 'maxmemory', '1') == '+OK',
+              'the limit lowered meanwhile')
+        check(call(r, 'EXEC') == '-EXECABORT Transaction discarded because '
+              'of: ' + OOM[1:], 'EXEC of a SET over the limit')
+        check(pipeline(r, [['MULTI'], ['GET', 'k:0']]) == ['+OK', OOM] and
+              call(other, 'CONFIG', 'SET', 'maxmemory', str(LIMIT)) == '+OK'
+              and call(r, 'EXEC') == '-EXECABORT Transaction discarded '
+              'because of previous errors.', 'a refused GET aborts EXEC')
+        other.sock.close()
+        r.sock.close()
+
+
+def config_set(io_threads):
+    """CONFIG SET and GET of the maxmemory parameters, with Redis's
+    parsing and error texts; a limit lowered at run time is enforced."""
+    fail = "-ERR CONFIG SET failed (possibly related to argument '%s') - %s"
+    with kvdlib.Server('maxmemory-config', io_threads) as srv:
+        r = Reader(kvdlib.connect(srv.port))
+
+        def get(name):
+            return call(r, 'CONFIG', 'GET', name)[1].decode()
+
+        check(get('maxmemory') == '0' and get('maxmemory-policy') ==
+              'noeviction' and get('maxmemory-samples') == '5' and
+              get('lfu-log-factor') == '10' and get('lfu-decay-time') == '1',
+              'the defaults')
+        for value, bytes_ in (('1k', 1000), ('1KB', 1024), ('2mb', 2 << 20),
+                              ('3g', 3000000000), ('0', 0), ('7b', 7),
+                              ('k', 0)):
+            check(call(r, 'CONFIG', 'SET', 'maxmemory', value) == '+OK' and
+                  get('maxmemory') == str(bytes_), 'maxmemory %s' % value)
+        for bad in ('1.5k', '-1', '1t', '1 k'):
+            check(call(r, 'CONFIG', 'SET', 'maxmemory', bad) ==
+                  fail % ('maxmemory', 'argument must be a memory value'),
+                  'maxmemory %s refused' % bad)
+        check(call(r, 'CONFIG', 'SET', 'maxmemory-policy', 'ALLKEYS-LFU') ==
+              '+OK' and get('maxmemory-policy') == 'allkeys-lfu', 'a policy')
+        check(call(r, 'CONFIG', 'SET', 'maxmemory-policy', 'bogus') ==
+              fail % ('maxmemory-policy', 'argument(s) must be one of the '
+                      'following: volatile-lru, volatile-lfu, '
+                      'volatile-random, volatile-ttl, allkeys-lru, '
+                      'allkeys-lfu, allkeys-random, noeviction'),
+              'a bad policy')
+        check(call(r, 'CONFIG', 'SET', 'maxmemory-samples', '0') ==
+              fail % ('maxmemory-samples', 'argument must be between 1 and '
+                      '2147483647 inclusive'), 'maxmemory-samples 0')
+        check(call(r, 'CONFIG', 'SET', 'maxmemory-samples', '64') == '+OK'
+              and get('maxmemory-samples') == '64', 'maxmemory-samples 64')
+        check(call(r, 'CONFIG', 'SET', 'lfu-log-factor', '-1') ==
+              fail % ('lfu-log-factor', 'argument must be between 0 and '
+                      '2147483647 inclusive'), 'lfu-log-factor -1')
+        check(call(r, 'CONFIG', 'SET', 'unixsocketperm', '700') ==
+              fail % ('unixsocketperm', "can't set immutable config"),
+              'unixsocketperm is immutable')
+        # A limit lowered below the memory in use is enforced.
+        check(call(r, 'CONFIG', 'SET', 'maxmemory', '0', 'maxmemory-policy',
+                   'allkeys-random') == '+OK', 'no limit')
+        check(fill(r, 'k', 2000) == [], '2000 keys without a limit')
+        limit = 2000 * len(VALUE) // 4
+        check(call(r, 'CONFIG', 'SET', 'maxmemory', str(limit)) == '+OK',
+              'a limit below the memory in use')
+        deadline = time.monotonic() + 30
+        while used(r) > limit:
+            check(time.monotonic() < deadline, 'still over a lowered limit')
+            time.sleep(0.01)
+        n = call(r, 'DBSIZE')
+        check(300 < n < 600, '%d keys left under a quarter of the memory' % n)
+        # RESETSTAT zeroes evicted_keys.
+        check(int(info(r, 'stats')['evicted_keys']) == 2000 - n,
+              'evicted_keys counts them')
+        check(call(r, 'CONFIG', 'RESETSTAT') == '+OK' and
+              info(r, 'stats')['evicted_keys'] == '0', 'RESETSTAT')
         r.sock.close()
 
 
@@ -325,6 +423,7 @@ def main():
     ap.add_argument('--io-threads', type=int, default=1)
     a = ap.parse_args()
     noeviction(a.io_threads)
+    config_set(a.io_threads)
     budget_then_tick(a.io_threads)
     client_output_counts(a.io_threads)
     nothing_to_evict(a.io_threads)

@@ -187,6 +187,27 @@ def garbage(port):
         still_serving(port)
 
 
+def max_bulk_at_run_time(port):
+    """CONFIG SET proto-max-bulk-len reaches the IO workers' parsers: a
+    bulk one byte over the new limit is refused, one at it is parsed; and
+    APPEND's limit follows it.  The old limit comes back at the end."""
+    new = 1024 * 1024
+    check(kvdlib.command(port, 'CONFIG', 'SET', 'proto-max-bulk-len',
+                         str(new)) == '+OK', 'CONFIG SET proto-max-bulk-len')
+    exchange(port, b'*1\r\n$%d\r\n' % (new + 1),
+             PE + b'invalid bulk length\r\n', True)
+    exchange(port, encode('SET', 'big', b'x' * new), b'+OK\r\n', False)
+    check(kvdlib.command(port, 'APPEND', 'big', 'y') ==
+          '-ERR string exceeds maximum allowed size (proto-max-bulk-len)',
+          'APPEND past the new limit')
+    check(kvdlib.command(port, 'CONFIG', 'SET', 'proto-max-bulk-len',
+                         str(MAX_BULK)) == '+OK', 'CONFIG SET it back')
+    exchange(port, b'*1\r\n$%d\r\n' % (new + 1), b'', False)
+    check(kvdlib.command(port, 'APPEND', 'big', 'y') == new + 1,
+          'APPEND under the old limit again')
+    check(kvdlib.command(port, 'DEL', 'big') == 1, 'DEL big')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--io-threads', type=int, default=1)
@@ -206,6 +227,7 @@ def main():
         big_value_in_pieces(srv.port)
         many_args_in_pieces(srv.port)
         query_buffer_limit(srv.port)
+        max_bulk_at_run_time(srv.port)
         info = kvdlib.command(srv.port, 'INFO', 'stats').decode()
         check('protocol_errors:' in info and 'protocol_errors:0\r' not in info,
               'INFO counts protocol errors')

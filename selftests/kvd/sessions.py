@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """sessions.py - baton-kvd with several connections at once: CLIENT LIST
 and KILL (by ID and ADDR, old and new form, self), max clients, a value
-deleted while an IO worker still writes it out (the deferred free), a
+deleted while an IO worker still writes it out (the deferred free), or
+written in place (copy on write), a
 slow reader past the output-buffer limit, INFO, SCAN across a table that
 grows, a long pipeline, concurrent clients, a Unix socket.
 
@@ -140,6 +141,57 @@ def deferred_free(port):
     check(int(after['deferred_freed']) == int(after['deferred_queued']),
           'every deferred free ran on main')
     command(writer, 'DEL', 'big')
+
+
+def copy_on_write(port):
+    """SETRANGE, SETBIT and APPEND of a value a reply is still sending:
+    the reply gets the old bytes intact (the writes went to a copy, or
+    past its end), later readers the new ones.  Without a reply in
+    flight SETRANGE writes in place: no copy, so the memory peak (reset
+    by CONFIG RESETSTAT) does not move."""
+    size = 16 * 1024 * 1024
+    value = bytes(range(256)) * (size // 256)
+    writer = open_client(port)
+    check(command(writer, 'SET', 'cow', value) == '+OK', 'SET cow')
+    check(command(writer, 'CONFIG', 'RESETSTAT') == '+OK', 'RESETSTAT')
+    check(command(writer, 'SETRANGE', 'cow', '0', 'XY') == size, 'SETRANGE')
+    _, after = info(port, 'memory')
+    # used_memory counts the replies still queued too, so the peak may
+    # have caught a few bytes of them; a copy would add 16 MiB.
+    check(int(after['used_memory_peak']) - int(after['used_memory']) < 65536,
+          'SETRANGE with no reply in flight writes in place: peak %s, '
+          'used %s' % (after['used_memory_peak'], after['used_memory']))
+    value = b'XY' + value[2:]
+    reader = open_client(port, rcvbuf=4096)
+    reader.sock.sendall(encode('GET', 'cow'))
+    head = b''
+    while b'\r\n' not in head:    # the GET ran: its reply has started
+        head += reader.sock.recv(1)
+    check(head == b'$%d\r\n' % size, 'GET header %r' % head)
+    # 16 MiB cannot all be in a 4 KiB receive window and a send buffer:
+    # the reply still references the value, and its end is not sent yet.
+    end = size - 1000
+    check(command(writer, 'SETRANGE', 'cow', str(end), 'ab') == size,
+          'SETRANGE')
+    check(command(writer, 'SETBIT', 'cow', str(8 * (end + 10) + 7), '1')
+          == 0, 'SETBIT')
+    check(command(writer, 'SETRANGE', 'cow', str(size - 1), 'zz') == size + 1,
+          'SETRANGE past the end')
+    check(command(writer, 'APPEND', 'cow', 'tail') == size + 5, 'APPEND')
+    reader.timeout = 60
+    reader.buf = b''
+    rest = b''
+    while len(rest) < size + 2:
+        reader._fill(time.monotonic() + 60)
+        rest, reader.buf = rest + reader.buf, b''
+    check(rest[:size] == value, 'the reply in flight got the old bytes')
+    got = command(writer, 'GET', 'cow')
+    want = bytearray(value)
+    want[end:end + 2] = b'ab'
+    want[end + 10] |= 1
+    want = bytes(want[:size - 1]) + b'zztail'
+    check(got == want, 'the writes are there for the next reader')
+    command(writer, 'DEL', 'cow')
 
 
 def pipeline(port):
@@ -306,6 +358,7 @@ def main():
     with kvdlib.Server('sessions', a.io_threads) as srv:
         client_kill(srv.port)
         deferred_free(srv.port)
+        copy_on_write(srv.port)
         pipeline(srv.port)
         concurrent(srv.port)
         scan_while_growing(srv.port)

@@ -2,16 +2,16 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # test_kvd.sh - baton-kvd end to end, driven by real Redis clients
 # (redis-cli and redis-benchmark from Debian's redis-tools): the redis-cli
-# transcripts, bad and hard input, several connections at once, hash and
-# set values (memory, zero-copy, scans), the differential test against
-# redis-server and the redis-benchmark smoke test, each with 0, 1 and 2
-# IO threads; then the command-line options.
+# transcripts, bad and hard input, several connections at once, the
+# server commands, WATCH across clients, the glob matcher's limits, hash
+# and set values (memory, zero-copy, scans) and the redis-benchmark smoke
+# test, each with 0, 1 and 2 IO threads; then the command-line options.
+# test_differential.sh compares kvd with redis-server.
 # Every server is stopped with SIGTERM and must exit 0 with no sanitizer
 # report in its log (selftests/logs/kvd/).
 #
 # Environment: BATON_OBJTREE, BATON_SRCTREE, SAN.  Exit 4 (skip) when
-# redis-cli is missing and cannot be installed; without redis-server
-# only the differential test is skipped.
+# redis-cli is missing and cannot be installed.
 
 obj=${BATON_OBJTREE:?}
 src=${BATON_SRCTREE:?}
@@ -59,10 +59,14 @@ for t in 0 1 2; do
 	run "$dir/transcripts.py" --io-threads $t "$dir"/transcripts/*.txt
 	run "$dir/protocol.py" --io-threads $t
 	run "$dir/sessions.py" --io-threads $t
+	run "$dir/server.py" --io-threads $t
+	run "$dir/watch.py" --io-threads $t
+	run "$dir/glob.py" --io-threads $t
 	run "$dir/values.py" --io-threads $t
-	run "$dir/differential.py" --io-threads $t
 	run "$dir/bench.py" --io-threads $t
 done
+
+run "$dir/iothreads.py"
 
 # Options: --help, bad values (usage and exit 2), a port in use (exit 1).
 echo "== options"
@@ -71,7 +75,7 @@ for bad in "--port x" "--port 70000" "--io-threads -1" "--io-threads 65" \
 	   "--maxclients 0" "--nosuch" "extra" "--port 0" \
 	   "--protected-mode maybe" "--protected-mode" \
 	   "--unixsocketperm 800" "--unixsocketperm 1000" "--unixsocketperm x" \
-	   "--maxmemory 1.5k" "--maxmemory -1" "--maxmemory 1t" "--maxmemory k" \
+	   "--maxmemory 1.5k" "--maxmemory -1" "--maxmemory 1t" "--maxmemory 1kk" \
 	   "--maxmemory 99999999999999999999" "--maxmemory-policy lru" \
 	   "--maxmemory-samples 0" "--lfu-log-factor -1" "--lfu-decay-time x"; do
 	# shellcheck disable=SC2086 # the options are words

@@ -13,6 +13,9 @@ followed by the output `redis-cli --no-raw` must print for it:
     ~ \\(integer\\) \\d+             a line that must match this regex
     >~ KEYS *                      a command whose output lines are
                                    compared as a set ("N) " dropped)
+    >+ SET k v                     a command sent without a marker before
+                                   it (inside MULTI, where the marker would
+                                   abort the transaction)
     !sleep 0.2                     wait; the redis-cli session ends here
     !kvd one database only         the next command is one where kvd
                                    knowingly differs from Redis (the
@@ -24,8 +27,11 @@ followed by the output `redis-cli --no-raw` must print for it:
 Each session is one redis-cli process reading the commands on stdin, on
 one connection; the runner puts a marker before each command to cut the
 output into per-command pieces: an unknown command named __kvd_mark_N__,
-whose error reply works before AUTH too.  Each transcript gets a fresh
-server.
+whose error reply works before AUTH too.  A ">+" command gets no marker:
+it and the command before it are taken to print one line each, except
+the last of a run of ">+" commands, which gets the rest of the piece
+(MULTI's OK and +QUEUED are one line; EXEC's array is the rest).  Each
+transcript gets a fresh server.
 
 Usage: transcripts.py --io-threads N [--redis-port P [--record]] FILE...
   --redis-port P   run against a server already on port P (a reference
@@ -48,12 +54,16 @@ MARK = '__kvd_mark_%d__'
 
 
 class Step:
-    def __init__(self, line_no, cmd, unordered, kvd_only=False):
+    def __init__(self, line_no, cmd, unordered, kvd_only=False, nomark=False):
         self.line_no = line_no
         self.cmd = cmd
         self.unordered = unordered
         self.kvd_only = kvd_only
+        self.nomark = nomark
         self.expect = []
+
+    def prefix(self):
+        return '>+ ' if self.nomark else '>~ ' if self.unordered else '> '
 
 
 def parse(path):
@@ -75,6 +85,15 @@ def parse(path):
                 sessions.append(cur)
                 cur = []
             sessions.append(float(line.split()[1]))
+        elif line.startswith('>+ '):
+            if not cur:
+                raise kvdlib.TestFailure('%s:%d: ">+" needs a command before '
+                                         'it in its session' % (path, no))
+            cur.append(Step(no, line[3:], False, kvd_only, True))
+            kvd_only = False
+            if line[3:].strip().lower() == 'quit':
+                sessions.append(cur)
+                cur = []
         elif line == '!kvd' or line.startswith('!kvd '):
             kvd_only = True
         elif line.startswith('>~ ') or line.startswith('> '):
@@ -102,7 +121,8 @@ def run_session(port, steps):
     """Run the steps in one redis-cli; return each step's output lines."""
     script = []
     for i, st in enumerate(steps):
-        script.append(MARK % i)
+        if not st.nomark:
+            script.append(MARK % i)
         script.append(st.cmd)
     try:
         p = subprocess.run(['redis-cli', '-h', '127.0.0.1', '-p', str(port),
@@ -123,6 +143,18 @@ def run_session(port, steps):
             pieces[cur] = []
         elif cur is not None:
             pieces[cur].append(line)
+    # A marked step followed by ">+" steps: one line each, the last the rest.
+    for i in sorted(pieces):
+        run = 1
+        while i + run < len(steps) and steps[i + run].nomark:
+            run += 1
+        if run == 1:
+            continue
+        lines = pieces[i]
+        for k in range(run - 1):
+            pieces[i + k] = lines[k:k + 1] if k < len(lines) else None
+        pieces[i + run - 1] = lines[run - 1:] if run - 1 <= len(lines) \
+            else None
     return [pieces.get(i) for i in range(len(steps))], p.stderr
 
 
@@ -158,7 +190,7 @@ def run_file(path, port, record):
             continue
         got, err = run_session(port, sess)
         for st, out in zip(sess, got):
-            recorded.append(('>~ ' if st.unordered else '> ') + st.cmd)
+            recorded.append(st.prefix() + st.cmd)
             recorded.extend(out or [])
             if not record and not matches(st, out):
                 failures.append('%s:%d: > %s\n  expected:\n%s\n  got:\n%s%s'

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# test_model.sh - model-check the client handoff, wakeup, kill and free
-# protocol (tools/model/baton.pml) with spin: every configuration must
+# test_model.sh - model-check the client handoff, wakeup, post, kill,
+# close and free protocol (tools/model/baton.pml) with spin: every
+# configuration must
 # pass exhaustively (assertions, end states, and pan -l: no cycle), and
 # spin must catch every deliberately broken variant, each with the
 # violation it is meant to cause.  Documentation/model.rst explains it.
@@ -96,7 +97,10 @@ echo "$(spin -V), pan.c built with $hostcc"
 #   EXPECT  pass, or the violation spin must find:
 #           lost (the lost-wakeup invariant), owner (an OWNER access by
 #           a thread that is not the owner), uaf (an access after free),
-#           live (the liveness check: work left when all is asleep),
+#           live (a liveness check: work or output left when all is
+#           asleep), output (the output liveness check: a reply or post
+#           that never reached its live peer), order (an item of output
+#           queued out of the order main wrote it, twice or skipped),
 #           cycle (a non-progress cycle)
 # The configurations (Documentation/model.rst, "Configurations"):
 one="-DNCLI=1 -DMAXREQ=2"
@@ -104,6 +108,12 @@ wake2="-DNCLI=2 -DNKILL=0 -DNREAD=0"
 tick2="-DNCLI=2 -DNREAD=0 -DMAXREQ1=0 -DCLOSE0=0 -DNO_KILL_IN_EXEC"
 exec2="-DNCLI=2 -DNREAD=0 -DNO_TICK_KILL -DCLOSE0=0 -DCLOSE1=0"
 exec2c="-DNCLI=2 -DNREAD=0 -DNO_TICK_KILL -DMAXREQ1=0"
+# Posts (main writing to a client it does not own) racing reads, a kill,
+# a close after the output, and the other client's batch.
+post1="-DNCLI=1 -DNREAD=0 -DNKILL=0 -DNPOST=2"
+postkill1="-DNCLI=1 -DNREAD=0 -DNKILL=1 -DNPOST=1"
+postclose1="-DNCLI=1 -DNREAD=0 -DNKILL=0 -DNPOST=1 -DNCLOSE=1"
+post2="-DNCLI=2 -DNREAD=0 -DNKILL=0 -DNPOST=1 -DNCLOSE=1 -DNO_TICK_POST -DNO_TICK_CLOSE -DCLOSE0=0 -DCLOSE1=0"
 fix=-DNEW_IO_AT_MAIN=1
 # The bug spin found in lib/ (Documentation/model.rst, "Found bug"), fixed
 # in lib/client.c and in the model's default: the model as the code was
@@ -114,16 +124,22 @@ known=owner
 # Longest first, so that the parallel runs end together.  pan -l runs on
 # three configurations (one1 is one with a single request): the others
 # add no loop that these lack (all pass it; Documentation/model.rst,
-# "Latest result").  The broken variants run on one1 too.
+# "Latest result").  The broken variants run on one1 too, those of posts
+# on one1 with posts or a goodbye instead of the kill.
 bug1="-DNCLI=1"
+bugp="-DNCLI=1 -DNREAD=0 -DNKILL=0"
 cat >"$work/runs" <<EOF
 tick2-fix-cycles cycles pass $tick2 $fix
 wake2-cycles cycles pass $wake2
-one1-cycles cycles pass $bug1
 tick2-fix safety pass $tick2 $fix
-exec2c safety pass $exec2c
-wake2 safety pass $wake2
+postclose1 safety pass $postclose1
+postkill1 safety pass $postkill1
+one1-cycles cycles pass $bug1
 one safety pass $one
+post1 safety pass $post1
+post2 safety pass $post2
+wake2 safety pass $wake2
+exec2c safety pass $exec2c
 exec2 safety pass $exec2
 known-bug-tick2 safety $known $tick2 -DNEW_IO_AT_MAIN=0
 bug-no-grace safety uaf $bug1 -DBUG_NO_GRACE
@@ -134,6 +150,9 @@ bug-wake-nonempty-live safety live $bug1 -DBUG_WAKE_NONEMPTY -DNO_WAKE_INVARIANT
 bug-kick-noref safety uaf $bug1 -DBUG_KICK_NOREF
 bug-kill-anyway safety owner $bug1 -DBUG_KILL_ANYWAY
 bug-wake-always cycles cycle $bug1 -DBUG_WAKE_ALWAYS
+bug-post-no-take-at-main safety order $bugp -DNPOST=1 -DBUG_POST_NO_TAKE_AT_MAIN
+bug-close-before-publish safety output $bugp -DNCLOSE=1 -DBUG_CLOSE_BEFORE_PUBLISH
+bug-kick-clear-late safety output $bugp -DNPOST=2 -DBUG_KICK_CLEAR_LATE
 EOF
 
 # The runs, $jobs at a time: each is this script again with --run.
@@ -146,7 +165,9 @@ pattern() {
 	lost)  echo 'assertion violated.*w_owed' ;;
 	owner) echo 'assertion violated.*owner\[' ;;
 	uaf)   echo 'assertion violated +!\(freed\[[a-z0-9]*\]\) \(at depth' ;;
-	live)  echo 'assertion violated.*served' ;;
+	live)  echo 'assertion violated.*(nrep|lastrep)\[' ;;
+	output) echo 'assertion violated.*lastrep\[' ;;
+	order) echo 'assertion violated.*(==\(?appd\[|pl_lo\[)' ;;
 	cycle) echo 'non-progress cycle' ;;
 	esac
 }

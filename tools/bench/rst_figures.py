@@ -8,7 +8,7 @@
 Usage: rst_figures.py [--perf PERFDIR] SECTION BENCHDIR [BENCHDIR...]
 
 SECTION is one of targets, llist, handoff, table, refcount, free, e2e,
-perf, runs.  Give the BENCHDIRs ($(O)/bench of `make bench` runs, saved
+split, perf, usdt, runs.  Give the BENCHDIRs ($(O)/bench of `make bench` runs, saved
 aside) oldest first: the last one gives the figures; `runs` and
 `targets` list every run given, in that order.
 """
@@ -141,6 +141,21 @@ def e2e(d):
     return out
 
 
+def split(d):
+    """The thread split: CPU per request by thread, each server and test."""
+    body = []
+    for r in rows(os.path.join(d, "thread-split", "thread-split.csv")):
+        body.append([r["server"], r["test"], r["clients"], r["pipeline"],
+                     f0(r["rps"]), f2(r["total_us_per_req"]),
+                     f2(r["min_total_us"]) + ".." + f2(r["max_total_us"]),
+                     f2(r["main_us_per_req"]), f2(r["io_us_per_req"]),
+                     f2(r["x_total_vs_single"]), r["io_workers_end"] or "-",
+                     r["busy_reps"] + "/" + r["reps"]])
+    return table(["server", "test", "clients", "pipeline", "req/s",
+                  "total us/req", "min..max", "main us/req", "IO us/req",
+                  "x single", "workers at end", "busy runs"], body)
+
+
 def perf(p):
     body = []
     for r in rows(os.path.join(p, "summary.csv")):
@@ -151,6 +166,23 @@ def perf(p):
     return table(["run", "s", "task-clock ms", "CPUs", "ctx switches",
                   "migrations", "page faults", "cycles", "instructions"],
                  body)
+
+
+def usdt(p):
+    """The counted run of `make perf`: probe counts per request."""
+    body = []
+    for r in rows(os.path.join(p, "usdt", "usdt.csv")):
+        body.append([r["io_threads"], r["test"], r["pipeline"],
+                     r["requests"], r["io_workers_end"],
+                     r["wakes_per_req"] or "-",
+                     r["flushes_to_main_per_req"] or "-",
+                     r["main_batches_per_req"] or "-",
+                     f1(r["clients_per_main_batch"]),
+                     f1(r["clients_per_flush_to_main"]),
+                     r["client_move"] or "0"])
+    return table(["io", "test", "pipeline", "requests", "workers at end",
+                  "wakes/req", "flushes to main/req", "main batches/req",
+                  "clients/main batch", "clients/flush", "moves"], body)
 
 
 def target_lines(d):
@@ -208,11 +240,13 @@ def main(argv):
     section, dirs = argv[1], argv[2:]
     d = dirs[-1]
     fn = {"llist": llist, "handoff": handoff, "table": table_,
-          "refcount": refcount, "free": free, "e2e": e2e}
+          "refcount": refcount, "free": free, "e2e": e2e, "split": split}
     if section in fn:
         print(fn[section](d))
     elif section == "perf":
         print(perf(perf_dir or os.path.join(d, "..", "perf")))
+    elif section == "usdt":
+        print(usdt(perf_dir or os.path.join(d, "..", "perf")))
     elif section == "targets":
         print(targets(dirs))
     elif section == "runs":

@@ -1,24 +1,28 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# run_bench.sh - `make bench`: run every micro-benchmark and the kvd vs
-# redis-server comparison, keep their tables and CSVs, render the plots
-# with gnuplot and check the figures against the targets of
-# Documentation/performance.rst.
+# run_bench.sh - `make bench`: run every micro-benchmark, the kvd vs
+# redis-server comparison and the thread split, keep their tables and
+# CSVs, render the plots with gnuplot and check the figures against the
+# targets of Documentation/performance.rst.
 #
 # Everything goes under OUTDIR (default $BATON_OBJTREE/bench), never into
 # the source tree:
 #   machine.txt           CPU, kernel, compiler, commit, load before/after
 #   NAME.txt, NAME.csv    each benchmark's table and CSV
 #   e2e/                  kvd_vs_redis.sh's tables, CSVs and server logs
+#   thread-split/         e2e/thread_split.sh's CSVs and server logs
+#                         (thread-split.txt: its table)
 #   lru.txt, lru.csv      LRU hit rates of kvd and redis-server under the
 #                         same maxmemory (e2e/lru_hitrate.py)
 #   NAME.png, NAME.svg    the plots
 #   targets.txt           each target, the measured figure, met or not
 #
-# Usage: run_bench.sh [-o OUTDIR] [-s SECS] [-E] [-q]
+# Usage: run_bench.sh [-o OUTDIR] [-s SECS] [-E] [-S] [-q]
 #   -s SECS  seconds per point of each micro-benchmark (default 1)
-#   -E       skip the end-to-end comparisons (requests, LRU hit rate)
-#   -q       quick: 0.1 s points and a quick end-to-end run (checks the
+#   -E       skip the end-to-end runs (kvd vs redis-server, LRU hit
+#            rate, thread split)
+#   -S       skip the thread split only
+#   -q       quick: 0.1 s points and quick end-to-end runs (checks the
 #            pipeline; the figures mean nothing)
 # Environment: BATON_OBJTREE (the build directory), BATON_SRCTREE.
 set -u
@@ -28,13 +32,15 @@ objtree=${BATON_OBJTREE:-$srctree/build/gcc}
 outdir=$objtree/bench
 secs=1
 e2e=1
+split=1
 quick=0
 
-while getopts "o:s:Eqh" opt; do
+while getopts "o:s:ESqh" opt; do
 	case $opt in
 	o) outdir=$OPTARG ;;
 	s) secs=$OPTARG ;;
 	E) e2e=0 ;;
+	S) split=0 ;;
 	q) quick=1; secs=0.1 ;;
 	h) sed -n 's/^# \{0,1\}//; /^Usage/,/^Environment/p' "$0"; exit 0 ;;
 	*) exit 2 ;;
@@ -47,14 +53,16 @@ mkdir -p "$outdir" || exit 1
 outdir=$(cd "$outdir" && pwd)
 # A run's results never mix with an earlier run's: remove what a run
 # writes (and only that) before starting.
-for n in llist handoff table refcount free rcu e2e e2e-pairs lru; do
+[ $e2e = 1 ] || split=0
+for n in llist handoff table refcount free rcu e2e e2e-pairs thread-split \
+	 thread-split-wide lru; do
 	rm -f "$outdir/$n".txt "$outdir/$n".csv "$outdir/$n".err \
 		"$outdir/$n".png "$outdir/$n".svg "$outdir/$n".gnuplot.err
 done
-rm -rf "$outdir/e2e"
+rm -rf "$outdir/e2e" "$outdir/thread-split"
 rm -f "$outdir/targets.txt" "$outdir/machine.txt"
 step=0
-steps=$((6 + 2 * e2e))
+steps=$((6 + 2 * e2e + split))
 failed=""
 
 progress() { printf '[bench %s] %s\n' "$1" "$2" >&2; }
@@ -121,6 +129,18 @@ if [ $e2e = 1 ]; then
 	run lru 'server,hit_rate' python3 "$srctree/tools/bench/e2e/lru_hitrate.py" \
 		$largs -k "$objtree/tools/kvd/baton-kvd" -o "$outdir/e2e"
 fi
+if [ $split = 1 ]; then
+	step=$((step + 1))
+	progress "$step/$steps" "thread split: kvd io0/io1/auto vs redis io1/io2 (several minutes; its own progress follows)"
+	sargs=""
+	[ $quick = 1 ] && sargs="-q"
+	if ! bash "$srctree/tools/bench/e2e/thread_split.sh" $sargs \
+		-o "$outdir/thread-split" -k "$objtree/tools/kvd/baton-kvd" \
+		>"$outdir/thread-split.txt"; then
+		progress "$step/$steps" "thread split FAILED"
+		failed="$failed thread-split"
+	fi
+fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$outdir/machine.txt"
 
 # ------------------------------------------------------------ plots
@@ -134,9 +154,12 @@ if ! command -v gnuplot >/dev/null; then
 fi
 if command -v gnuplot >/dev/null; then
 	[ -f "$outdir/e2e/e2e-pairs.csv" ] && cp "$outdir/e2e/e2e-pairs.csv" "$outdir/"
-	for p in llist handoff table refcount e2e; do
+	[ -f "$outdir/thread-split/thread-split-wide.csv" ] &&
+		cp "$outdir/thread-split/thread-split-wide.csv" "$outdir/"
+	for p in llist handoff table refcount e2e thread-split; do
 		csv=$outdir/$p.csv
 		[ $p = e2e ] && csv=$outdir/e2e-pairs.csv
+		[ $p = thread-split ] && csv=$outdir/thread-split-wide.csv
 		[ -s "$csv" ] || continue
 		for fmt in png svg; do
 			gnuplot -e "dir='$outdir'; out='$p'; fmt='$fmt'" \
@@ -156,7 +179,7 @@ t=$outdir/targets.txt
 target() {	# WHAT VALUE OP GOAL
 	local ok
 	if [ "$3" = ref ]; then
-		printf '%-58s %10s   %s\n' "$1" "$2" "(reference, no target)" >>"$t"
+		printf '%-58s %10s   %s\n' "$1" "${2:--}" "(reference, no target)" >>"$t"
 		return
 	fi
 	if [ -z "$2" ]; then
@@ -215,10 +238,46 @@ if [ -f "$e/e2e-pairs.csv" ]; then
 	done < <(tail -n +2 "$e/idle.csv")
 fi
 
+# Thread split (Documentation/performance.rst, "Thread split and adaptive
+# workers"): kvd's main thread per request with one IO worker, and the
+# total CPU per request of kvd with IO workers against kvd without.
+ts=$outdir/thread-split/thread-split.csv
+if [ -f "$ts" ]; then
+	# split_get SERVER TEST CLIENTS PIPELINE COLUMN: one figure of
+	# thread-split.csv
+	split_get() {
+		csvget "$ts" "\$1 == \"$1\" && \$2 == \"$2\" && \$3 == $3 && \$4 == $4" "$5"
+	}
+	for tst in SET GET; do
+		target "kvd io1 main-thread CPU/request, $tst c50 P1 (us)" \
+			"$(split_get kvd-io1 $tst 50 1 10)" "<=" 1.0
+		target "kvd io1 main-thread CPU/request, $tst c50 P16 (us)" \
+			"$(split_get kvd-io1 $tst 50 16 10)" "<=" 0.08
+	done
+	for srv in kvd-auto kvd-io1; do
+		for tst in SET GET; do
+			for cp in "1 1" "10 1" "50 1" "50 16"; do
+				read -r ncl pipe <<<"$cp"
+				target "$srv / kvd-io0 total CPU/request, $tst c$ncl P$pipe (x)" \
+					"$(split_get $srv $tst $ncl $pipe 13)" "<=" 1.15
+			done
+		done
+	done
+	for tst in SET GET; do
+		target "kvd-auto main-thread CPU/request, $tst c50 P1 (us)" \
+			"$(split_get kvd-auto $tst 50 1 10)" ref
+		target "kvd-auto workers at the end of the runs, $tst c50 P16" \
+			"$(split_get kvd-auto $tst 50 16 14)" ref
+	done
+	target "thread split: busy runs (others took > 5 % of a CPU)" \
+		"$(awk -F, 'NR > 1 { n++; if ($18 != "") b++ } END { printf "%d/%d", b, n }' \
+			"$outdir/thread-split/thread-split-runs.csv")" ref
+fi
+
 echo
 cat "$outdir/machine.txt"
 echo
-for f in llist handoff table refcount free rcu e2e lru; do
+for f in llist handoff table refcount free rcu e2e lru thread-split; do
 	[ -f "$outdir/$f.txt" ] || continue
 	echo "==== $f"
 	cat "$outdir/$f.txt"

@@ -15,6 +15,9 @@
 #include <sys/stat.h>
 #include "kvd.h"
 
+/* The server, for the commands that change it (CONFIG SET io-threads). */
+struct baton_server *kvd_srv;	/* __rule(MAIN) */
+
 struct kvd_config kvd_cfg = {	/* __rule(IMMUTABLE): its fields carry their own rules */
 	.bind = "127.0.0.1",
 	.port = KVD_DEFAULT_PORT,
@@ -35,6 +38,7 @@ static const struct baton_proto kvd_proto = {
 	.parse = kvd_parse,
 	.execute = kvd_execute,
 	.free_req = kvd_free_req,
+	.release_req = kvd_release_req,
 	.connect = kvd_connect,
 	.close = kvd_close,
 	.tick = kvd_tick,
@@ -47,7 +51,7 @@ static const struct baton_log_ops kvd_log = {
 };
 
 enum {
-	OPT_PORT = 256, OPT_BIND, OPT_UNIXSOCKET, OPT_IO_THREADS,
+	OPT_PORT = 256, OPT_BIND, OPT_UNIXSOCKET, OPT_IO_THREADS, OPT_MAX_IO_THREADS,
 	OPT_MAXCLIENTS, OPT_REQUIREPASS, OPT_MAX_BULK, OPT_QBUF, OPT_OBUF,
 	OPT_HELP, OPT_PROTECTED_MODE, OPT_UNIXSOCKETPERM, OPT_MAXMEMORY,
 	OPT_MAXMEMORY_POLICY, OPT_MAXMEMORY_SAMPLES, OPT_LFU_LOG_FACTOR,
@@ -59,6 +63,7 @@ static const struct option options[] = {
 	{ "bind", required_argument, NULL, OPT_BIND },
 	{ "unixsocket", required_argument, NULL, OPT_UNIXSOCKET },
 	{ "io-threads", required_argument, NULL, OPT_IO_THREADS },
+	{ "max-io-threads", required_argument, NULL, OPT_MAX_IO_THREADS },
 	{ "maxclients", required_argument, NULL, OPT_MAXCLIENTS },
 	{ "requirepass", required_argument, NULL, OPT_REQUIREPASS },
 	{ "proto-max-bulk-len", required_argument, NULL, OPT_MAX_BULK },
@@ -95,6 +100,9 @@ static void usage(FILE *f)
 "                            does the IO), or auto (the default): the main\n"
 "                            thread does the IO until it is busy, then IO\n"
 "                            threads join, up to online CPUs - 1\n"
+"  --max-io-threads N        the most IO worker threads CONFIG SET\n"
+"                            io-threads may ask for (default: online\n"
+"                            CPUs - 1, at least 1, at least --io-threads)\n"
 "  --maxclients N            refuse connections beyond N (default 10000)\n"
 "  --requirepass PASS        clients must AUTH with PASS first\n"
 "  --proto-max-bulk-len B    longest string in a request (default 512m)\n"
@@ -232,6 +240,10 @@ static int parse_options(int argc, char **argv)	/* __init_fn */
 		case OPT_UNIXSOCKET:
 			kvd_cfg.unixsocket = optarg;
 			break;
+		case OPT_MAX_IO_THREADS:
+			err = parse_num(optarg, 1, BATON_STATS_MAX_WORKERS, &v);
+			kvd_cfg.max_io_threads = (int)v;
+			break;
 		case OPT_IO_THREADS:
 			if (!strcmp(optarg, "auto")) {
 				kvd_cfg.io_threads = BATON_IO_WORKERS_AUTO;
@@ -249,7 +261,8 @@ static int parse_options(int argc, char **argv)	/* __init_fn */
 			break;
 		case OPT_MAX_BULK:
 			err = parse_num(optarg, 1, 1ULL << 40, &v);
-			kvd_cfg.proto_max_bulk_len = (long long)v;
+			atomic_store_explicit(&kvd_cfg.proto_max_bulk_len,
+					      (long long)v, memory_order_relaxed);
 			break;
 		case OPT_QBUF:
 			err = parse_num(optarg, 1ULL << 20, 1ULL << 40, &v);
@@ -400,14 +413,18 @@ int main(int argc, char **argv)
 		return err > 0 ? 0 : 2;
 	signal(SIGPIPE, SIG_IGN);
 	baton_log_set(&kvd_log);
-	if (kvd_types_register() || kvd_store_init(&kvd_db)) {
+	if (kvd_types_register() || kvd_store_init(&kvd_db) ||
+	    kvd_cmdstats_init()) {
 		fprintf(stderr, "baton-kvd: cannot initialize the keyspace\n");
+		kvd_store_free(&kvd_db);
+		kvd_cmdstats_free();
 		return 1;
 	}
 	kvd_stats.start_ms = kvd_stats.ops_mark_ms = kvd_now_ms();
 
 	opts.proto = &kvd_proto;
 	opts.nr_io_workers = kvd_cfg.io_threads;
+	opts.max_io_workers = kvd_cfg.max_io_threads;
 	opts.max_clients = kvd_cfg.maxclients;
 	opts.qbuf_limit = kvd_cfg.qbuf_limit;
 	opts.obuf_limit = kvd_cfg.obuf_limit;
@@ -418,8 +435,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "baton-kvd: cannot create the server: %s\n",
 			strerror(-err));
 		kvd_store_free(&kvd_db);
+		kvd_cmdstats_free();
 		return 1;
 	}
+	kvd_srv = s;
 	err = start_listening(s);
 	if (!err) {
 		print_banner();
@@ -431,5 +450,7 @@ int main(int argc, char **argv)
 	kvd_store_free(&kvd_db);
 	kvd_evict_free();
 	baton_server_destroy(s);
+	kvd_config_free();
+	kvd_cmdstats_free();
 	return err ? 1 : 0;
 }

@@ -16,22 +16,32 @@
  *
  * The fields follow Redis's order; kvd leaves out those baton does not
  * expose (laddr, fd, buffer sizes) and adds io-thread (0 = main, n = IO
- * worker n - 1), as Redis 8 does.
+ * worker n - 1), as Redis 8 does.  Of the flags, kvd has x (inside
+ * MULTI) and d (a watched key changed); N is none.
  *
  * Context: main thread.
  */
 static void client_line(struct kvd_buf *b, struct baton_client *c, int64_t now)
 {
 	struct kvd_client *cl = baton_client_data(c);
+	char flags[4], *f = flags;
 
-	kvd_buf_printf(b, "id=%llu addr=%s name=%s age=%lld idle=%lld flags=N "
-		       "db=0 sub=0 psub=0 ssub=0 multi=-1 cmd=%s user=default "
+	if (cl && cl->in_multi)
+		*f++ = 'x';
+	if (cl && cl->dirty_cas)
+		*f++ = 'd';
+	if (f == flags)
+		*f++ = 'N';
+	*f = '\0';
+	kvd_buf_printf(b, "id=%llu addr=%s name=%s age=%lld idle=%lld flags=%s "
+		       "db=0 sub=0 psub=0 ssub=0 multi=%lld cmd=%s user=default "
 		       "redir=-1 resp=2 io-thread=%d\n",
 		       (unsigned long long)baton_client_id(c),
 		       baton_client_peer(c),
 		       cl && cl->name ? cl->name : "",
 		       cl ? (long long)(now - cl->created_ms) / 1000 : 0LL,
-		       cl ? (long long)(now - cl->last_ms) / 1000 : 0LL,
+		       cl ? (long long)(now - cl->last_ms) / 1000 : 0LL, flags,
+		       cl && cl->in_multi ? (long long)cl->nr_queued : -1LL,
 		       cl ? cl->last_cmd : "NULL",
 		       baton_client_io_worker(c) + 1);
 }

@@ -207,7 +207,7 @@ void cmd_hello(struct kvd_ctx *x)
 		}
 		kvd_set_authed(x);
 	}
-	if (!x->cl->authed) {
+	if (!x->cl->authed && kvd_cfg.requirepass) {
 		kvd_reply_error(x->c, "NOAUTH HELLO must be called with the client "
 				"already authenticated, otherwise the HELLO AUTH "
 				"<user> <pass> option can be used to "

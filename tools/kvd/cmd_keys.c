@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * cmd_keys.c - keyspace commands: DEL, EXISTS, TYPE, EXPIRE, PEXPIRE,
- * TTL, PTTL, PERSIST, DBSIZE, FLUSHDB, FLUSHALL, KEYS, SCAN.
+ * cmd_keys.c - keyspace commands: DEL, UNLINK, EXISTS, TYPE, TOUCH,
+ * EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME,
+ * PEXPIRETIME, PERSIST, DBSIZE, FLUSHDB, FLUSHALL, KEYS, SCAN, RANDOMKEY.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -18,8 +19,11 @@
 #define EXPIRE_LT	(1u << 3)
 
 /**
- * cmd_del - DEL key [key ...]
+ * cmd_del - DEL key [key ...], and UNLINK
  * @x: the command
+ *
+ * UNLINK is the same: kvd frees a value at once, and one that a reply
+ * is still sending when its last reference goes (baton's deferred free).
  *
  * Context: main thread.
  */
@@ -33,6 +37,7 @@ void cmd_del(struct kvd_ctx *x)
 
 		if (e) {
 			kvd_store_delete(&kvd_db, e);
+			kvd_signal_modified(x->argv[j].s, x->argv[j].len);
 			n++;
 		}
 	}
@@ -51,7 +56,7 @@ void cmd_exists(struct kvd_ctx *x)
 	int j;
 
 	for (j = 1; j < x->argc; j++)
-		if (kvd_lookup_read(x, &x->argv[j]))
+		if (kvd_lookup_notouch(x, &x->argv[j]))
 			n++;
 	kvd_reply_int(x->c, n);
 }
@@ -64,7 +69,7 @@ void cmd_exists(struct kvd_ctx *x)
  */
 void cmd_type(struct kvd_ctx *x)
 {
-	struct kvd_entry *e = kvd_lookup_read(x, &x->argv[1]);
+	struct kvd_entry *e = kvd_lookup_notouch(x, &x->argv[1]);
 
 	kvd_reply_status(x->c, e ? kvd_entry_type_name(e) : "none");
 }
@@ -111,22 +116,25 @@ static int parse_expire_flags(struct kvd_ctx *x, unsigned int *flags)
 }
 
 /**
- * expire_generic - EXPIRE / PEXPIRE key time [NX | XX | GT | LT]
+ * expire_generic - EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT key time
+ * [NX | XX | GT | LT]
  * @x: the command
- * @seconds: the time is in seconds (EXPIRE), else milliseconds
+ * @seconds: the time is in seconds (EXPIRE, EXPIREAT), else milliseconds
+ * @absolute: the time is a Unix time (EXPIREAT, PEXPIREAT), else from now
  *
  * A time at or before now deletes the key; the reply is 1 when the
  * expiry was set (or the key deleted), 0 when the key does not exist or
  * the condition failed.  No expiry counts as an infinite one for GT/LT.
+ * The overflow checks are Redis's.
  *
  * Context: main thread.
  */
-static void expire_generic(struct kvd_ctx *x, bool seconds)
+static void expire_generic(struct kvd_ctx *x, bool seconds, bool absolute)
 {
 	struct kvd_entry *e;
 	unsigned int flags;
 	long long when;
-	int64_t wall;
+	int64_t off;
 	bool has;
 
 	if (parse_expire_flags(x, &flags) || kvd_arg_ll(x, &x->argv[2], &when))
@@ -136,15 +144,21 @@ static void expire_generic(struct kvd_ctx *x, bool seconds)
 			goto invalid;
 		when *= 1000;
 	}
-	wall = kvd_wall_ms();
-	if (when > LLONG_MAX - wall)
+	if (!absolute && when > LLONG_MAX - kvd_wall_ms())
 		goto invalid;
 	e = kvd_lookup_write(x, &x->argv[1]);
 	if (!e) {
 		kvd_reply_int(x->c, 0);
 		return;
 	}
-	when += x->now;			/* a kvd_now_ms() deadline now */
+	/* A kvd_now_ms() deadline now; one long past is just "past". */
+	off = kvd_wall_offset();
+	if (!absolute)
+		when += x->now;
+	else if (when < x->now + off)
+		when = x->now - 1;
+	else
+		when -= off;
 	has = e->expire_ms >= 0;
 	if (((flags & EXPIRE_NX) && has) || ((flags & EXPIRE_XX) && !has) ||
 	    ((flags & EXPIRE_GT) && (!has || when <= e->expire_ms)) ||
@@ -158,6 +172,7 @@ static void expire_generic(struct kvd_ctx *x, bool seconds)
 		kvd_reply_error(x->c, KVD_ERR_OOM);
 		return;
 	}
+	kvd_signal_modified(x->argv[1].s, x->argv[1].len);
 	kvd_reply_int(x->c, 1);
 	return;
 invalid:
@@ -173,7 +188,7 @@ invalid:
  */
 void cmd_expire(struct kvd_ctx *x)
 {
-	expire_generic(x, true);
+	expire_generic(x, true, false);
 }
 
 /**
@@ -184,7 +199,29 @@ void cmd_expire(struct kvd_ctx *x)
  */
 void cmd_pexpire(struct kvd_ctx *x)
 {
-	expire_generic(x, false);
+	expire_generic(x, false, false);
+}
+
+/**
+ * cmd_expireat - EXPIREAT key unix-time-seconds [NX | XX | GT | LT]
+ * @x: the command
+ *
+ * Context: main thread.
+ */
+void cmd_expireat(struct kvd_ctx *x)
+{
+	expire_generic(x, true, true);
+}
+
+/**
+ * cmd_pexpireat - PEXPIREAT key unix-time-ms [NX | XX | GT | LT]
+ * @x: the command
+ *
+ * Context: main thread.
+ */
+void cmd_pexpireat(struct kvd_ctx *x)
+{
+	expire_generic(x, false, true);
 }
 
 /**
@@ -196,7 +233,7 @@ void cmd_pexpire(struct kvd_ctx *x)
  */
 static void ttl_generic(struct kvd_ctx *x, bool ms)
 {
-	struct kvd_entry *e = kvd_lookup_read(x, &x->argv[1]);
+	struct kvd_entry *e = kvd_lookup_notouch(x, &x->argv[1]);
 	int64_t ttl;
 
 	if (!e) {
@@ -236,6 +273,92 @@ void cmd_pttl(struct kvd_ctx *x)
 }
 
 /**
+ * expiretime_generic - EXPIRETIME / PEXPIRETIME key
+ * @x: the command
+ * @ms: reply milliseconds (PEXPIRETIME), else seconds, rounded
+ *
+ * The Unix time the key expires at: -2 when it does not exist, -1 when
+ * it has no expiry.
+ *
+ * Context: main thread.
+ */
+static void expiretime_generic(struct kvd_ctx *x, bool ms)
+{
+	struct kvd_entry *e = kvd_lookup_notouch(x, &x->argv[1]);
+	int64_t at;
+
+	if (!e) {
+		kvd_reply_int(x->c, -2);
+		return;
+	}
+	if (e->expire_ms < 0) {
+		kvd_reply_int(x->c, -1);
+		return;
+	}
+	/* Unsigned: the rounding must not overflow near LLONG_MAX. */
+	at = e->expire_ms + kvd_wall_offset();
+	kvd_reply_int(x->c, ms ? at : (long long)(((unsigned long long)at +
+						   500) / 1000));
+}
+
+/**
+ * cmd_expiretime - EXPIRETIME key
+ * @x: the command
+ *
+ * Context: main thread.
+ */
+void cmd_expiretime(struct kvd_ctx *x)
+{
+	expiretime_generic(x, false);
+}
+
+/**
+ * cmd_pexpiretime - PEXPIRETIME key
+ * @x: the command
+ *
+ * Context: main thread.
+ */
+void cmd_pexpiretime(struct kvd_ctx *x)
+{
+	expiretime_generic(x, true);
+}
+
+/**
+ * cmd_touch - TOUCH key [key ...]: the keys' access time becomes now
+ * @x: the command
+ *
+ * Context: main thread.
+ * Return: (reply) how many of the keys exist; one named twice counts
+ * twice.
+ */
+void cmd_touch(struct kvd_ctx *x)
+{
+	long long n = 0;
+	int j;
+
+	for (j = 1; j < x->argc; j++)
+		if (kvd_lookup_read(x, &x->argv[j]))
+			n++;
+	kvd_reply_int(x->c, n);
+}
+
+/**
+ * cmd_randomkey - RANDOMKEY
+ * @x: the command
+ *
+ * Context: main thread.
+ */
+void cmd_randomkey(struct kvd_ctx *x)
+{
+	struct kvd_entry *e = kvd_store_random(&kvd_db, x->now);
+
+	if (e)
+		kvd_reply_bulk(x->c, e->key, e->keylen);
+	else
+		kvd_reply_null(x->c);
+}
+
+/**
  * cmd_persist - PERSIST key
  * @x: the command
  *
@@ -250,6 +373,7 @@ void cmd_persist(struct kvd_ctx *x)
 		return;
 	}
 	kvd_store_persist(&kvd_db, e);
+	kvd_signal_modified(x->argv[1].s, x->argv[1].len);
 	kvd_reply_int(x->c, 1);
 }
 
@@ -280,6 +404,7 @@ void cmd_flushdb(struct kvd_ctx *x)
 		kvd_reply_error(x->c, KVD_ERR_SYNTAX);
 		return;
 	}
+	kvd_signal_flush();
 	kvd_store_flush(&kvd_db);
 	kvd_reply_ok(x->c);
 }
@@ -290,7 +415,7 @@ void cmd_flushdb(struct kvd_ctx *x)
  * @nr: how many
  * @cap: room in @items
  * @oom: an allocation failed
- * @pat: KEYS's pattern
+ * @pat: KEYS's pattern, or NULL for every key
  * @plen: its length
  * @now: the command's time
  */
@@ -346,7 +471,8 @@ static int keys_match(struct kvd_entry *e, void *arg)
 
 	if (e->expire_ms >= 0 && ks->now > e->expire_ms)
 		return 0;
-	if (!kvd_glob_match(ks->pat, ks->plen, e->key, e->keylen, false))
+	if (ks->pat && !kvd_glob_match(ks->pat, ks->plen, e->key, e->keylen,
+				       false))
 		return 0;
 	return key_set_add(ks, e);
 }
@@ -363,6 +489,9 @@ void cmd_keys(struct kvd_ctx *x)
 		.pat = x->argv[1].s, .plen = x->argv[1].len, .now = x->now,
 	};
 	size_t i;
+
+	if (ks.plen == 1 && ks.pat[0] == '*')
+		ks.pat = NULL;		/* every key, the empty one too */
 
 	kvd_store_for_each(&kvd_db, keys_match, &ks);
 	if (ks.oom) {
@@ -461,8 +590,7 @@ void cmd_scan(struct kvd_ctx *x)
 		struct kvd_entry *e = ks.items[i];
 
 		if (e->expire_ms >= 0 && x->now > e->expire_ms) {
-			kvd_store_delete(&kvd_db, e);
-			kvd_stats.expired_keys++;
+			kvd_store_expire(&kvd_db, e);
 			continue;
 		}
 		if (pat && !kvd_glob_match(pat->s, pat->len, e->key, e->keylen,

@@ -1,163 +1,161 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * cmd_server.c - server commands: CONFIG GET and HELP, COMMAND, COMMAND
- * COUNT, DOCS and HELP.
+ * cmd_server.c - server commands: COMMAND, COMMAND INFO, COUNT, DOCS and
+ * HELP, TIME.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "kvd.h"
 
-enum config_key {
-	CONF_BIND, CONF_PORT, CONF_UNIXSOCKET, CONF_MAXCLIENTS, CONF_IO_THREADS,
-	CONF_REQUIREPASS, CONF_SAVE, CONF_APPENDONLY, CONF_DATABASES,
-	CONF_MAX_BULK, CONF_QBUF, CONF_MAXMEMORY, CONF_HZ, CONF_TIMEOUT,
-	NR_CONF,
-};
-
-static const char *const config_names[NR_CONF] = {
-	[CONF_BIND] = "bind",
-	[CONF_PORT] = "port",
-	[CONF_UNIXSOCKET] = "unixsocket",
-	[CONF_MAXCLIENTS] = "maxclients",
-	[CONF_IO_THREADS] = "io-threads",
-	[CONF_REQUIREPASS] = "requirepass",
-	[CONF_SAVE] = "save",
-	[CONF_APPENDONLY] = "appendonly",
-	[CONF_DATABASES] = "databases",
-	[CONF_MAX_BULK] = "proto-max-bulk-len",
-	[CONF_QBUF] = "client-query-buffer-limit",
-	[CONF_MAXMEMORY] = "maxmemory",
-	[CONF_HZ] = "hz",
-	[CONF_TIMEOUT] = "timeout",
-};
-
 /**
- * config_value - the text of one configuration value
- * @key: which
- * @buf: room for a number
- * @size: its size
- *
- * io-threads is given in Redis's sense: the threads doing IO, main
- * included (kvd's --io-threads N answers N + 1).
- *
- * Context: main thread.
- * Return: the value's text.
- */
-static const char *config_value(enum config_key key, char *buf, size_t size)
-{
-	switch (key) {
-	case CONF_BIND:
-		return kvd_cfg.bind;
-	case CONF_PORT:
-		snprintf(buf, size, "%u", kvd_cfg.port);
-		return buf;
-	case CONF_UNIXSOCKET:
-		return kvd_cfg.unixsocket ? kvd_cfg.unixsocket : "";
-	case CONF_MAXCLIENTS:
-		snprintf(buf, size, "%u", kvd_cfg.maxclients);
-		return buf;
-	case CONF_IO_THREADS:
-		if (kvd_cfg.io_threads == BATON_IO_WORKERS_AUTO)
-			return "auto";
-		snprintf(buf, size, "%d", kvd_cfg.io_threads + 1);
-		return buf;
-	case CONF_REQUIREPASS:
-		return kvd_cfg.requirepass ? kvd_cfg.requirepass : "";
-	case CONF_SAVE:
-		return "";
-	case CONF_APPENDONLY:
-		return "no";
-	case CONF_DATABASES:
-		return "1";
-	case CONF_MAX_BULK:
-		snprintf(buf, size, "%lld", kvd_cfg.proto_max_bulk_len);
-		return buf;
-	case CONF_QBUF:
-		snprintf(buf, size, "%zu", kvd_cfg.qbuf_limit);
-		return buf;
-	case CONF_MAXMEMORY:
-		snprintf(buf, size, "%llu", kvd_cfg.maxmemory);
-		return buf;
-	case CONF_TIMEOUT:
-		return "0";
-	case CONF_HZ:
-		snprintf(buf, size, "%d", KVD_HZ);
-		return buf;
-	default:
-		return "";
-	}
-}
-
-/**
- * cmd_config_get - CONFIG GET parameter [parameter ...]
- * @x: the command
- *
- * Replies name/value pairs for the settings clients ask about, each once
- * however many arguments match it.  As in Redis, an argument without
- * glob characters is looked up ignoring case and answered under the
- * name as given; a pattern (ignoring case too) answers the settings'
- * own names.
+ * reply_words - an array of strings from a space-separated list
+ * @c: the client
+ * @list: the words ("" for none)
+ * @bulk: bulk strings (tips), else status strings (flags, categories)
  *
  * Context: main thread.
  */
-void cmd_config_get(struct kvd_ctx *x)
+static void reply_words(struct baton_client *c, const char *list, bool bulk)
 {
-	const char *names[NR_CONF];
-	bool hit[NR_CONF] = { false };
-	int order[NR_CONF];
-	char num[32];
-	int i, j, n = 0;
+	const char *p;
+	long long n = 0;
+	char word[64];
 
-	for (j = 2; j < x->argc; j++) {
-		const struct kvd_arg *a = &x->argv[j];
-		bool pattern = strpbrk(a->s, "[*?") != NULL;
-
-		for (i = 0; i < NR_CONF; i++) {
-			if (hit[i])
-				continue;
-			if (pattern ? !kvd_glob_match(a->s, a->len, config_names[i],
-						      strlen(config_names[i]), true)
-				    : !kvd_arg_is(a, config_names[i]))
-				continue;
-			hit[i] = true;
-			names[i] = pattern ? config_names[i] : a->s;
-			order[n++] = i;
+	for (p = list; *p; p += strspn(p, " "))
+		if (*p != ' ') {
+			n++;
+			p += strcspn(p, " ");
 		}
-	}
-	kvd_reply_array(x->c, 2LL * n);
-	for (j = 0; j < n; j++) {
-		kvd_reply_cstr(x->c, names[order[j]]);
-		kvd_reply_cstr(x->c, config_value(order[j], num, sizeof(num)));
+	kvd_reply_array(c, n);
+	for (p = list; *p;) {
+		size_t len = strcspn(p, " ");
+
+		if (len && len < sizeof(word)) {
+			memcpy(word, p, len);
+			word[len] = '\0';
+			if (bulk)
+				kvd_reply_cstr(c, word);
+			else
+				kvd_reply_status(c, word);
+		}
+		p += len;
+		p += strspn(p, " ");
 	}
 }
 
 /**
- * cmd_config_help - CONFIG HELP
- * @x: the command
+ * reply_keyspec - one key spec, as COMMAND INFO's map (notes if any,
+ * flags, begin_search, find_keys)
+ * @c: the client
+ * @ks: the spec
  *
  * Context: main thread.
  */
-void cmd_config_help(struct kvd_ctx *x)
+static void reply_keyspec(struct baton_client *c, const struct kvd_keyspec *ks)
 {
-	static const char *const lines[] = {
-		"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-		"GET <pattern>",
-		"    Return parameters matching the glob-like <pattern> and their values.",
-		"HELP",
-		"    Print this help.",
-		NULL,
-	};
-
-	kvd_reply_help(x->c, lines);
+	kvd_reply_array(c, ks->notes ? 8 : 6);
+	if (ks->notes) {
+		kvd_reply_cstr(c, "notes");
+		kvd_reply_cstr(c, ks->notes);
+	}
+	kvd_reply_cstr(c, "flags");
+	reply_words(c, ks->flags, false);
+	kvd_reply_cstr(c, "begin_search");
+	kvd_reply_array(c, 4);
+	kvd_reply_cstr(c, "type");
+	if (ks->bs == KVD_BS_INDEX) {
+		kvd_reply_cstr(c, "index");
+		kvd_reply_cstr(c, "spec");
+		kvd_reply_array(c, 2);
+		kvd_reply_cstr(c, "index");
+		kvd_reply_int(c, ks->bs_pos);
+	} else if (ks->bs == KVD_BS_KEYWORD) {
+		kvd_reply_cstr(c, "keyword");
+		kvd_reply_cstr(c, "spec");
+		kvd_reply_array(c, 4);
+		kvd_reply_cstr(c, "keyword");
+		kvd_reply_cstr(c, ks->bs_keyword);
+		kvd_reply_cstr(c, "startfrom");
+		kvd_reply_int(c, ks->bs_pos);
+	} else {
+		kvd_reply_cstr(c, "unknown");
+		kvd_reply_cstr(c, "spec");
+		kvd_reply_array(c, 0);
+	}
+	kvd_reply_cstr(c, "find_keys");
+	kvd_reply_array(c, 4);
+	kvd_reply_cstr(c, "type");
+	if (ks->fk == KVD_FK_RANGE) {
+		kvd_reply_cstr(c, "range");
+		kvd_reply_cstr(c, "spec");
+		kvd_reply_array(c, 6);
+		kvd_reply_cstr(c, "lastkey");
+		kvd_reply_int(c, ks->fk_a);
+		kvd_reply_cstr(c, "keystep");
+		kvd_reply_int(c, ks->fk_b);
+		kvd_reply_cstr(c, "limit");
+		kvd_reply_int(c, ks->fk_c);
+	} else if (ks->fk == KVD_FK_KEYNUM) {
+		kvd_reply_cstr(c, "keynum");
+		kvd_reply_cstr(c, "spec");
+		kvd_reply_array(c, 6);
+		kvd_reply_cstr(c, "keynumidx");
+		kvd_reply_int(c, ks->fk_a);
+		kvd_reply_cstr(c, "firstkey");
+		kvd_reply_int(c, ks->fk_b);
+		kvd_reply_cstr(c, "keystep");
+		kvd_reply_int(c, ks->fk_c);
+	} else {
+		kvd_reply_cstr(c, "unknown");
+		kvd_reply_cstr(c, "spec");
+		kvd_reply_array(c, 0);
+	}
 }
 
 /**
- * cmd_command - COMMAND: every command as [name, arity, flags, first
- * key, last key, step]
- * @x: the command
+ * reply_command_info - one command's COMMAND INFO entry
+ * @c: the client
+ * @cmd: the command
  *
- * kvd gives names and arities only: flags are empty and key positions 0.
+ * Redis 7.0's ten elements: name, arity, flags, first key, last key,
+ * step, ACL categories, tips, key specs, subcommands (each an entry
+ * like this).  The flags and the rest come from cmd_meta.c; a command
+ * missing there answers no flags and no keys.
+ *
+ * Context: main thread.
+ */
+static void reply_command_info(struct baton_client *c,
+			       const struct kvd_cmd *cmd)
+{
+	const struct kvd_cmd_meta *m = kvd_cmd_meta(cmd->fullname);
+	const struct kvd_cmd *sub;
+	long long n = 0;
+	int i;
+
+	kvd_reply_array(c, 10);
+	kvd_reply_cstr(c, cmd->fullname);
+	kvd_reply_int(c, cmd->arity);
+	reply_words(c, m ? m->flags : "", false);
+	kvd_reply_int(c, m ? m->first : 0);
+	kvd_reply_int(c, m ? m->last : 0);
+	kvd_reply_int(c, m ? m->step : 0);
+	reply_words(c, m ? m->acl : "", false);
+	reply_words(c, m ? m->tips : "", true);
+	kvd_reply_array(c, m ? m->nr_specs : 0);
+	for (i = 0; m && i < m->nr_specs; i++)
+		reply_keyspec(c, &m->specs[i]);
+	for (sub = cmd->subcmds; sub && sub->name; sub++)
+		n++;
+	kvd_reply_array(c, n);
+	for (sub = cmd->subcmds; sub && sub->name; sub++)
+		reply_command_info(c, sub);
+}
+
+/**
+ * cmd_command - COMMAND: every command's COMMAND INFO entry
+ * @x: the command
  *
  * Context: main thread.
  */
@@ -167,14 +165,36 @@ void cmd_command(struct kvd_ctx *x)
 	const struct kvd_cmd *cmds = kvd_command_table(&n);
 
 	kvd_reply_array(x->c, (long long)n);
-	for (i = 0; i < n; i++) {
-		kvd_reply_array(x->c, 6);
-		kvd_reply_cstr(x->c, cmds[i].name);
-		kvd_reply_int(x->c, cmds[i].arity);
-		kvd_reply_array(x->c, 0);
-		kvd_reply_int(x->c, 0);
-		kvd_reply_int(x->c, 0);
-		kvd_reply_int(x->c, 0);
+	for (i = 0; i < n; i++)
+		reply_command_info(x->c, &cmds[i]);
+}
+
+/**
+ * cmd_command_info - COMMAND INFO [name ...]: those commands' entries,
+ * nil for a name kvd does not have; all of them without a name
+ * @x: the command
+ *
+ * A name is a command or "container|subcommand", in any case.
+ *
+ * Context: main thread.
+ */
+void cmd_command_info(struct kvd_ctx *x)
+{
+	int j;
+
+	if (x->argc == 2) {
+		cmd_command(x);
+		return;
+	}
+	kvd_reply_array(x->c, x->argc - 2);
+	for (j = 2; j < x->argc; j++) {
+		const struct kvd_cmd *cmd = kvd_command_find(x->argv[j].s,
+							     x->argv[j].len);
+
+		if (cmd)
+			reply_command_info(x->c, cmd);
+		else
+			kvd_reply_null_array(x->c);
 	}
 }
 
@@ -213,15 +233,37 @@ void cmd_command_help(struct kvd_ctx *x)
 	static const char *const lines[] = {
 		"COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
 		"(no subcommand)",
-		"    Return names and arities of all commands.",
+		"    Return details about all commands.",
 		"COUNT",
 		"    Return the total number of commands in this server.",
+		"INFO [<command-name> ...]",
+		"    Return details about multiple commands.",
+		"    By default (no args) all commands are returned.",
 		"DOCS [<command-name> ...]",
 		"    kvd has no command documentation: an empty reply.",
 		"HELP",
-		"    Print this help.",
+		"    Prints this help.",
 		NULL,
 	};
 
 	kvd_reply_help(x->c, lines);
+}
+
+/**
+ * cmd_time - TIME: the wall clock as [seconds, microseconds]
+ * @x: the command
+ *
+ * Context: main thread.
+ */
+void cmd_time(struct kvd_ctx *x)
+{
+	struct timespec ts;
+	char buf[24];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	kvd_reply_array(x->c, 2);
+	kvd_reply_bulk(x->c, buf, (size_t)snprintf(buf, sizeof(buf), "%lld",
+						    (long long)ts.tv_sec));
+	kvd_reply_bulk(x->c, buf, (size_t)snprintf(buf, sizeof(buf), "%ld",
+						    ts.tv_nsec / 1000));
 }

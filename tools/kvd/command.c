@@ -29,6 +29,8 @@ static const struct kvd_cmd client_cmds[] = {
 static const struct kvd_cmd config_cmds[] = {
 	{ "get", "config|get", -3, 0, cmd_config_get, NULL },
 	{ "help", "config|help", 2, 0, cmd_config_help, NULL },
+	{ "resetstat", "config|resetstat", 2, 0, cmd_config_resetstat, NULL },
+	{ "set", "config|set", -4, 0, cmd_config_set, NULL },
 	{ NULL },
 };
 
@@ -36,27 +38,48 @@ static const struct kvd_cmd command_cmds[] = {
 	{ "count", "command|count", 2, 0, cmd_command_count, NULL },
 	{ "docs", "command|docs", -2, 0, cmd_command_docs, NULL },
 	{ "help", "command|help", 2, 0, cmd_command_help, NULL },
+	{ "info", "command|info", -2, 0, cmd_command_info, NULL },
 	{ NULL },
 };
 
-/* Sorted by name: looked up with bsearch(). */
+static const struct kvd_cmd object_cmds[] = {
+	{ "encoding", "object|encoding", 3, 0, cmd_object_encoding, NULL },
+	{ "freq", "object|freq", 3, 0, cmd_object_freq, NULL },
+	{ "help", "object|help", 2, 0, cmd_object_help, NULL },
+	{ "idletime", "object|idletime", 3, 0, cmd_object_idletime, NULL },
+	{ "refcount", "object|refcount", 3, 0, cmd_object_refcount, NULL },
+	{ NULL },
+};
+
+/* Sorted by name (COMMAND lists them in this order); looked up through
+ * cmd_index below. */
 static const struct kvd_cmd commands[] = {
 	{ "append", "append", 3, 0, cmd_append, NULL },
 	{ "auth", "auth", -2, KVD_CMD_NOAUTH, cmd_auth, NULL },
+	{ "bitcount", "bitcount", -2, 0, cmd_bitcount, NULL },
 	{ "client", "client", -2, 0, NULL, client_cmds },
 	{ "command", "command", -1, 0, cmd_command, command_cmds },
 	{ "config", "config", -2, 0, NULL, config_cmds },
+	{ "copy", "copy", -3, 0, cmd_copy, NULL },
 	{ "dbsize", "dbsize", 1, 0, cmd_dbsize, NULL },
 	{ "decr", "decr", 2, 0, cmd_decr, NULL },
 	{ "decrby", "decrby", 3, 0, cmd_decrby, NULL },
 	{ "del", "del", -2, 0, cmd_del, NULL },
+	{ "discard", "discard", 1, KVD_CMD_NOQUEUE, cmd_discard, NULL },
 	{ "echo", "echo", 2, 0, cmd_echo, NULL },
+	{ "exec", "exec", 1, KVD_CMD_NOQUEUE, cmd_exec, NULL },
 	{ "exists", "exists", -2, 0, cmd_exists, NULL },
 	{ "expire", "expire", -3, 0, cmd_expire, NULL },
+	{ "expireat", "expireat", -3, 0, cmd_expireat, NULL },
+	{ "expiretime", "expiretime", 2, 0, cmd_expiretime, NULL },
 	{ "flushall", "flushall", -1, 0, cmd_flushdb, NULL },
 	{ "flushdb", "flushdb", -1, 0, cmd_flushdb, NULL },
 	{ "get", "get", 2, 0, cmd_get, NULL },
+	{ "getbit", "getbit", 3, 0, cmd_getbit, NULL },
 	{ "getdel", "getdel", 2, 0, cmd_getdel, NULL },
+	{ "getex", "getex", -2, 0, cmd_getex, NULL },
+	{ "getrange", "getrange", 4, 0, cmd_getrange, NULL },
+	{ "getset", "getset", 3, 0, cmd_getset, NULL },
 	{ "hdel", "hdel", -3, 0, cmd_hdel, NULL },
 	{ "hello", "hello", -1, KVD_CMD_NOAUTH, cmd_hello, NULL },
 	{ "hexists", "hexists", 3, 0, cmd_hexists, NULL },
@@ -76,21 +99,44 @@ static const struct kvd_cmd commands[] = {
 	{ "hvals", "hvals", 2, 0, cmd_hvals, NULL },
 	{ "incr", "incr", 2, 0, cmd_incr, NULL },
 	{ "incrby", "incrby", 3, 0, cmd_incrby, NULL },
+	{ "incrbyfloat", "incrbyfloat", 3, 0, cmd_incrbyfloat, NULL },
 	{ "info", "info", -1, 0, cmd_info, NULL },
 	{ "keys", "keys", 2, 0, cmd_keys, NULL },
+	{ "lcs", "lcs", -3, 0, cmd_lcs, NULL },
+	{ "lindex", "lindex", 3, 0, cmd_lindex, NULL },
+	{ "linsert", "linsert", 5, 0, cmd_linsert, NULL },
 	{ "llen", "llen", 2, 0, cmd_llen, NULL },
+	{ "lmove", "lmove", 5, 0, cmd_lmove, NULL },
+	{ "lmpop", "lmpop", -4, 0, cmd_lmpop, NULL },
 	{ "lpop", "lpop", -2, 0, cmd_lpop, NULL },
+	{ "lpos", "lpos", -3, 0, cmd_lpos, NULL },
 	{ "lpush", "lpush", -3, 0, cmd_lpush, NULL },
+	{ "lpushx", "lpushx", -3, 0, cmd_lpushx, NULL },
 	{ "lrange", "lrange", 4, 0, cmd_lrange, NULL },
+	{ "lrem", "lrem", 4, 0, cmd_lrem, NULL },
+	{ "lset", "lset", 4, 0, cmd_lset, NULL },
+	{ "ltrim", "ltrim", 4, 0, cmd_ltrim, NULL },
 	{ "mget", "mget", -2, 0, cmd_mget, NULL },
 	{ "mset", "mset", -3, 0, cmd_mset, NULL },
+	{ "msetnx", "msetnx", -3, 0, cmd_msetnx, NULL },
+	{ "multi", "multi", 1, KVD_CMD_NOQUEUE, cmd_multi, NULL },
+	{ "object", "object", -2, 0, NULL, object_cmds },
 	{ "persist", "persist", 2, 0, cmd_persist, NULL },
 	{ "pexpire", "pexpire", -3, 0, cmd_pexpire, NULL },
+	{ "pexpireat", "pexpireat", -3, 0, cmd_pexpireat, NULL },
+	{ "pexpiretime", "pexpiretime", 2, 0, cmd_pexpiretime, NULL },
 	{ "ping", "ping", -1, 0, cmd_ping, NULL },
+	{ "psetex", "psetex", 4, 0, cmd_psetex, NULL },
 	{ "pttl", "pttl", 2, 0, cmd_pttl, NULL },
-	{ "quit", "quit", -1, KVD_CMD_NOAUTH, cmd_quit, NULL },
+	{ "quit", "quit", -1, KVD_CMD_NOAUTH | KVD_CMD_NOQUEUE, cmd_quit, NULL },
+	{ "randomkey", "randomkey", 1, 0, cmd_randomkey, NULL },
+	{ "rename", "rename", 3, 0, cmd_rename, NULL },
+	{ "renamenx", "renamenx", 3, 0, cmd_renamenx, NULL },
+	{ "reset", "reset", 1, KVD_CMD_NOAUTH | KVD_CMD_NOQUEUE, cmd_reset, NULL },
 	{ "rpop", "rpop", -2, 0, cmd_rpop, NULL },
+	{ "rpoplpush", "rpoplpush", 3, 0, cmd_rpoplpush, NULL },
 	{ "rpush", "rpush", -3, 0, cmd_rpush, NULL },
+	{ "rpushx", "rpushx", -3, 0, cmd_rpushx, NULL },
 	{ "sadd", "sadd", -3, 0, cmd_sadd, NULL },
 	{ "scan", "scan", -2, 0, cmd_scan, NULL },
 	{ "scard", "scard", 2, 0, cmd_scard, NULL },
@@ -98,6 +144,10 @@ static const struct kvd_cmd commands[] = {
 	{ "sdiffstore", "sdiffstore", -3, 0, cmd_sdiffstore, NULL },
 	{ "select", "select", 2, 0, cmd_select, NULL },
 	{ "set", "set", -3, 0, cmd_set, NULL },
+	{ "setbit", "setbit", 4, 0, cmd_setbit, NULL },
+	{ "setex", "setex", 4, 0, cmd_setex, NULL },
+	{ "setnx", "setnx", 3, 0, cmd_setnx, NULL },
+	{ "setrange", "setrange", 4, 0, cmd_setrange, NULL },
 	{ "sinter", "sinter", -2, 0, cmd_sinter, NULL },
 	{ "sintercard", "sintercard", -3, 0, cmd_sintercard, NULL },
 	{ "sinterstore", "sinterstore", -3, 0, cmd_sinterstore, NULL },
@@ -110,10 +160,16 @@ static const struct kvd_cmd commands[] = {
 	{ "srem", "srem", -3, 0, cmd_srem, NULL },
 	{ "sscan", "sscan", -3, 0, cmd_sscan, NULL },
 	{ "strlen", "strlen", 2, 0, cmd_strlen, NULL },
+	{ "substr", "substr", 4, 0, cmd_getrange, NULL },
 	{ "sunion", "sunion", -2, 0, cmd_sunion, NULL },
 	{ "sunionstore", "sunionstore", -3, 0, cmd_sunionstore, NULL },
+	{ "time", "time", 1, 0, cmd_time, NULL },
+	{ "touch", "touch", -2, 0, cmd_touch, NULL },
 	{ "ttl", "ttl", 2, 0, cmd_ttl, NULL },
 	{ "type", "type", 2, 0, cmd_type, NULL },
+	{ "unlink", "unlink", -2, 0, cmd_del, NULL },
+	{ "unwatch", "unwatch", 1, 0, cmd_unwatch, NULL },
+	{ "watch", "watch", -2, KVD_CMD_NOQUEUE, cmd_watch, NULL },
 };
 
 #define NR_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
@@ -142,17 +198,42 @@ size_t kvd_command_count(void)
 	return NR_COMMANDS;
 }
 
-/**
- * cmd_compare - bsearch() comparison of a name with a table entry
- * @key: the lower-case name
- * @elem: a struct kvd_cmd
- *
- * Context: any thread.
- * Return: <0, 0 or >0 as strcmp().
+/*
+ * The command table indexed by name: an open-addressing table of
+ * CMD_INDEX_SIZE slots (a power of two, more than twice the commands),
+ * each 0 or 1 + an index into commands[], by FNV-1a of the lower-case
+ * name.  Built on first use; a lookup hashes the name once while it
+ * lowers it, instead of a bsearch of strcmp()s.  Main only.
  */
-static int cmd_compare(const void *key, const void *elem)
+#define CMD_INDEX_SIZE	1024
+static unsigned short cmd_index[CMD_INDEX_SIZE];	/* __rule(MAIN) */
+static unsigned char cmd_len[NR_COMMANDS];		/* __rule(MAIN) */
+static bool cmd_index_built;				/* __rule(MAIN) */
+
+static uint32_t fnv1a_step(uint32_t h, unsigned char ch)
 {
-	return strcmp(key, ((const struct kvd_cmd *)elem)->name);
+	return (h ^ ch) * 16777619u;
+}
+
+static void cmd_index_build(void)
+{
+	size_t i, j;
+
+	_Static_assert(NR_COMMANDS * 2 < CMD_INDEX_SIZE,
+		       "the command index must stay under half full");
+	for (i = 0; i < NR_COMMANDS; i++) {
+		const char *n = commands[i].name;
+		uint32_t h = 2166136261u;
+
+		cmd_len[i] = (unsigned char)strlen(n);
+		for (j = 0; n[j]; j++)
+			h = fnv1a_step(h, (unsigned char)n[j]);
+		for (j = h & (CMD_INDEX_SIZE - 1); cmd_index[j];
+		     j = (j + 1) & (CMD_INDEX_SIZE - 1))
+			;
+		cmd_index[j] = (unsigned short)(i + 1);
+	}
+	cmd_index_built = true;
 }
 
 /**
@@ -165,18 +246,31 @@ static int cmd_compare(const void *key, const void *elem)
 static const struct kvd_cmd *cmd_lookup(const struct kvd_arg *a)
 {
 	char name[CMD_NAME_MAX];
-	size_t i;
+	uint32_t h = 2166136261u;
+	size_t i, j;
 
 	if (a->len >= sizeof(name))
 		return NULL;
-	for (i = 0; i < a->len; i++)
-		name[i] = (char)(a->s[i] >= 'A' && a->s[i] <= 'Z' ?
-				 a->s[i] + 32 : a->s[i]);
-	name[i] = '\0';
-	if (i != strlen(name))
-		return NULL;		/* a NUL inside the name */
-	return bsearch(name, commands, NR_COMMANDS, sizeof(commands[0]),
-		       cmd_compare);
+	if (!cmd_index_built)
+		cmd_index_build();
+	for (i = 0; i < a->len; i++) {
+		char ch = a->s[i];
+
+		if (ch >= 'A' && ch <= 'Z')
+			ch += 32;
+		else if (!ch)
+			return NULL;		/* a NUL inside the name */
+		name[i] = ch;
+		h = fnv1a_step(h, (unsigned char)ch);
+	}
+	for (j = h & (CMD_INDEX_SIZE - 1); cmd_index[j];
+	     j = (j + 1) & (CMD_INDEX_SIZE - 1)) {
+		size_t k = cmd_index[j] - 1;
+
+		if (cmd_len[k] == a->len && !memcmp(commands[k].name, name, a->len))
+			return &commands[k];
+	}
+	return NULL;
 }
 
 /**
@@ -194,6 +288,27 @@ static const struct kvd_cmd *subcmd_lookup(const struct kvd_cmd *subs,
 		if (kvd_arg_is(a, subs->name))
 			return subs;
 	return NULL;
+}
+
+/**
+ * kvd_command_find - a command by its full name, ignoring case
+ * @name: "get", or "container|subcommand" ("config|get")
+ * @len: its length
+ *
+ * Context: main thread.
+ * Return: the command or subcommand, or NULL.
+ */
+const struct kvd_cmd *kvd_command_find(const char *name, size_t len)
+{
+	const char *bar = memchr(name, '|', len);
+	struct kvd_arg top = { (char *)name, bar ? (size_t)(bar - name) : len };
+	struct kvd_arg sub = { bar ? (char *)bar + 1 : NULL,
+			       bar ? len - (size_t)(bar - name) - 1 : 0 };
+	const struct kvd_cmd *cmd = cmd_lookup(&top);
+
+	if (!cmd || !bar)
+		return cmd;
+	return cmd->subcmds ? subcmd_lookup(cmd->subcmds, &sub) : NULL;
 }
 
 /**
@@ -240,23 +355,45 @@ void kvd_reply_arity(struct kvd_ctx *x)
 }
 
 /**
+ * kvd_lookup_notouch - look a key up for reading, counting a hit or a
+ * miss, without updating its access time
+ * @x: the command
+ * @key: the key
+ *
+ * For the commands that Redis lets leave the access time alone (EXISTS,
+ * TYPE, TTL, OBJECT).
+ *
+ * Context: main thread.
+ * Return: the entry, or NULL.
+ */
+struct kvd_entry *kvd_lookup_notouch(struct kvd_ctx *x,
+				     const struct kvd_arg *key)
+{
+	struct kvd_entry *e = kvd_store_find(&kvd_db, key->s, key->len, x->now);
+
+	if (e)
+		kvd_stats.hits++;
+	else
+		kvd_stats.misses++;
+	return e;
+}
+
+/**
  * kvd_lookup_read - look a key up for reading, counting a hit or a miss
  * @x: the command
  * @key: the key
+ *
+ * The key's access time (OBJECT IDLETIME) becomes now.
  *
  * Context: main thread.
  * Return: the entry, or NULL.
  */
 struct kvd_entry *kvd_lookup_read(struct kvd_ctx *x, const struct kvd_arg *key)
 {
-	struct kvd_entry *e = kvd_store_find(&kvd_db, key->s, key->len, x->now);
+	struct kvd_entry *e = kvd_lookup_notouch(x, key);
 
-	if (e) {
-		kvd_stats.hits++;
+	if (e)
 		kvd_evict_touch(e, x->now);
-	} else {
-		kvd_stats.misses++;
-	}
 	return e;
 }
 
@@ -264,6 +401,8 @@ struct kvd_entry *kvd_lookup_read(struct kvd_ctx *x, const struct kvd_arg *key)
  * kvd_lookup_write - look a key up for writing (no hit/miss counted)
  * @x: the command
  * @key: the key
+ *
+ * The key's access time becomes now.
  *
  * Context: main thread.
  * Return: the entry, or NULL.
@@ -357,44 +496,119 @@ static bool arity_ok(const struct kvd_cmd *cmd, int argc)
 }
 
 /**
- * dispatch - find and run the command of a request
+ * kvd_call - run a command that passed every check, and count it
  * @x: the command
+ * @cmd: what to run
+ * @st: its counters
  *
- * The checks run in Redis's order: unknown command or subcommand, then
- * arity, then authentication, then maxmemory (which evicts first).
+ * A command that replied an error counts as failed (Redis's
+ * failed_calls); its time runs from @x->start_us.
  *
  * Context: main thread.
  */
-static void dispatch(struct kvd_ctx *x)
+void kvd_call(struct kvd_ctx *x, const struct kvd_cmd *cmd,
+	      struct kvd_cmdstat *st)
 {
-	const struct kvd_cmd *cmd = cmd_lookup(&x->argv[0]);
+	uint64_t errors = kvd_error_replies;
+
+	kvd_stats.commands++;
+	cmd->fn(x);
+	st->calls++;
+	st->usec += (uint64_t)(kvd_now_us() - x->start_us);
+	if (kvd_error_replies != errors)
+		st->failed++;
+}
+
+/**
+ * reject - refuse a command before it runs
+ * @x: the command
+ * @st: its counters, or NULL when it is unknown
+ *
+ * Inside MULTI a refused command makes EXEC abort, as in Redis.  The
+ * caller replies the error.
+ *
+ * Context: main thread.
+ */
+static void reject(struct kvd_ctx *x, struct kvd_cmdstat *st)
+{
+	if (st)
+		st->rejected++;
+	if (x->cl->in_multi)
+		x->cl->dirty_exec = true;
+}
+
+/**
+ * dispatch - find and run (or queue) the command of a request
+ * @x: the command
+ * @req: its request
+ *
+ * The checks run in Redis's order: unknown command or subcommand, then
+ * arity, then authentication, then maxmemory (which evicts first, and
+ * inside MULTI refuses all but EXEC, DISCARD, QUIT and RESET).  A client that connected while no password
+ * was set counts as authenticated, and clearing the password lets every
+ * client in (Redis's default user).  A command refused after it was
+ * found counts as rejected in its commandstats, and a refused EXEC ends
+ * the transaction, naming why (Redis's EXECABORT).  Inside MULTI a command
+ * that passed is queued, except those that act on the transaction
+ * itself (KVD_CMD_NOQUEUE).
+ *
+ * Context: main thread.
+ * Return: true when @req was queued (MULTI keeps it), false when the
+ * caller frees it.
+ */
+static bool dispatch(struct kvd_ctx *x, struct kvd_req *req)
+{
+	const struct kvd_cmd *cmd = cmd_lookup(&x->argv[0]), *parent = NULL;
+	struct kvd_cmdstat *st;
 
 	if (!cmd) {
+		reject(x, NULL);
 		reply_unknown(x);
-		return;
+		return false;
 	}
 	if (cmd->subcmds && x->argc >= 2) {
 		const struct kvd_cmd *sub = subcmd_lookup(cmd->subcmds, &x->argv[1]);
 
 		if (!sub) {
+			reject(x, NULL);
 			reply_unknown_sub(x);
-			return;
+			return false;
 		}
+		parent = cmd;
 		cmd = sub;
 	}
 	x->cl->last_cmd = cmd->fullname;
+	st = kvd_cmdstat(parent, cmd);
 	if (!arity_ok(cmd, x->argc) || !cmd->fn) {
-		kvd_reply_arity(x);
-		return;
+		reject(x, st);
+		if (cmd->fn == cmd_exec)
+			kvd_exec_abort(x, "wrong number of arguments for 'exec' "
+				       "command");
+		else
+			kvd_reply_arity(x);
+		return false;
 	}
-	if (!x->cl->authed && !(cmd->flags & KVD_CMD_NOAUTH)) {
-		kvd_reply_error(x->c, KVD_ERR_NOAUTH);
-		return;
+	if (!x->cl->authed && kvd_cfg.requirepass &&
+	    !(cmd->flags & KVD_CMD_NOAUTH)) {
+		reject(x, st);
+		if (cmd->fn == cmd_exec)
+			kvd_exec_abort(x, KVD_ERR_NOAUTH);
+		else
+			kvd_reply_error(x->c, KVD_ERR_NOAUTH);
+		return false;
 	}
-	if (kvd_evict_for_command(x, cmd))
-		return;
-	kvd_stats.commands++;
-	cmd->fn(x);
+	if (kvd_evict_for_command(x, cmd)) {
+		reject(x, st);
+		if (cmd->fn == cmd_exec)
+			kvd_exec_abort(x, KVD_ERR_OOM_MAXMEMORY);
+		else
+			kvd_reply_error(x->c, KVD_ERR_OOM_MAXMEMORY);
+		return false;
+	}
+	if (x->cl->in_multi && !(cmd->flags & KVD_CMD_NOQUEUE))
+		return kvd_multi_queue(x, req, cmd, st);
+	kvd_call(x, cmd, st);
+	return false;
 }
 
 /**
@@ -415,13 +629,47 @@ void kvd_execute(struct baton_client *c, void *req)
 	x.cl = baton_client_data(c);
 	x.argc = r->argc;
 	x.argv = r->argv;
-	x.now = kvd_now_ms();
+	x.start_us = kvd_now_us();
+	x.now = x.start_us / 1000;
 	x.cl->last_ms = x.now;
 	/* The parser stopped behind an AUTH: it parses again after this. */
 	kvd_pstate(c)->auth_pending = false;
-	dispatch(&x);
-	free(r);
+	/* Not freed here: baton gives it back to the worker that parsed it
+	 * (kvd_release_req()); a request MULTI queued keeps a second
+	 * reference.  Relaxed: baton's handoff orders this before the
+	 * worker's put. */
+	if (dispatch(&x, r))
+		atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
 	kvd_mem_client_output(c);
+}
+
+/**
+ * kvd_req_put - drop a reference to a request; the last frees it
+ * @r: the request
+ *
+ * One atomic decrement that yields the new value decides the free.
+ *
+ * Context: any thread holding a reference.
+ */
+void kvd_req_put(struct kvd_req *r)
+{
+	/* Acq_rel: the last put sees every use the other holder made. */
+	if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1)
+		free(r);
+}
+
+/**
+ * kvd_release_req - baton's release_req callback: free an executed request
+ * @c: the client
+ * @req: the request, or NULL
+ *
+ * Context: the IO worker that parsed it (main when it serves the client
+ * itself, or when the client closes): thread-safe, touches only @req.
+ */
+void kvd_release_req(struct baton_client *c, void *req)
+{
+	if (req)
+		kvd_req_put(req);
 }
 
 /**
@@ -484,6 +732,7 @@ void kvd_close(struct baton_client *c)
 		return;
 	baton_client_set_data(c, NULL);
 	kvd_mem_client_gone(cl);
+	kvd_multi_discard(cl);
 	free(cl->name);
 	free(cl);
 }
@@ -515,6 +764,7 @@ void kvd_tick(struct baton_server *s)
 			break;
 	}
 	kvd_evict_tick(s);
+	kvd_wall_offset_update();
 	if (now - kvd_stats.ops_mark_ms >= 1000) {
 		kvd_stats.ops_sec = (kvd_stats.commands - kvd_stats.ops_mark) *
 				    1000 / (uint64_t)(now - kvd_stats.ops_mark_ms);

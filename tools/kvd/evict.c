@@ -46,25 +46,6 @@ static const char *const policy_names[KVD_EVICT_NR_POLICIES] = {
 	[KVD_EVICT_NOEVICTION] = "noeviction",
 };
 
-/*
- * The commands Redis 7.0 flags "denyoom" (COMMAND of redis-server
- * 7.0.15), by the name kvd gives them in errors; sorted for bsearch().
- * Those kvd does not have cost nothing here and are ready when it does.
- */
-static const char *const denyoom_cmds[] = {
-	"append", "bitfield", "bitop", "blmove", "brpoplpush", "copy",
-	"decr", "decrby", "function|load", "function|restore", "geoadd",
-	"georadius", "georadiusbymember", "geosearchstore", "getset",
-	"hincrby", "hincrbyfloat", "hmset", "hset", "hsetnx", "incr",
-	"incrby", "incrbyfloat", "linsert", "lmove", "lpush", "lpushx",
-	"lset", "mset", "msetnx", "pfadd", "pfdebug", "pfmerge", "psetex",
-	"restore", "restore-asking", "rpoplpush", "rpush", "rpushx", "sadd",
-	"sdiffstore", "set", "setbit", "setex", "setnx", "setrange",
-	"sinterstore", "sort", "sunionstore", "xadd", "xgroup|create",
-	"xgroup|createconsumer", "xsetid", "zadd", "zdiffstore", "zincrby",
-	"zinterstore", "zrangestore", "zunionstore",
-};
-
 /**
  * struct pool_slot - one candidate of the eviction pool
  * @idle: its evict_score() when it was sampled (idle ms, or for LFU
@@ -125,11 +106,11 @@ static uint64_t rnd(void)
 /**
  * kvd_parse_memory - a memory size as Redis reads one
  * @s: digits, then optionally b, k, kb, m, mb, g or gb in any case
- *	(k = 1000, kb = 1024, and so on)
+ *	(k = 1000, kb = 1024, and so on); no digits read as 0, as in Redis
  * @out: the bytes
  *
  * Context: any thread.
- * Return: 0, or -EINVAL (no digits, another unit, overflow).
+ * Return: 0, or -EINVAL (a sign, another unit, overflow).
  */
 int kvd_parse_memory(const char *s, unsigned long long *out)
 {
@@ -153,8 +134,6 @@ int kvd_parse_memory(const char *s, unsigned long long *out)
 			return -EINVAL;
 		v = v * 10 + d;
 	}
-	if (p == s)
-		return -EINVAL;
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcasecmp(p, units[i].unit))
 			continue;
@@ -200,30 +179,68 @@ const char *kvd_evict_policy_name(enum kvd_evict_policy p)
 }
 
 /**
- * denyoom_compare - bsearch() comparison of a name with a table entry
- * @key: the name
- * @elem: a const char * of denyoom_cmds
+ * has_word - whether a space-separated list holds @word
+ * @list: the words
+ * @word: the word
  *
  * Context: any thread.
- * Return: <0, 0 or >0 as strcmp().
+ * Return: true when it does.
  */
-static int denyoom_compare(const void *key, const void *elem)
+static bool has_word(const char *list, const char *word)
 {
-	return strcmp(key, *(const char *const *)elem);
+	size_t n = strlen(word);
+	const char *p;
+
+	for (p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
 }
 
 /**
  * kvd_cmd_denyoom - whether Redis refuses a command when out of memory
  * @fullname: the command's name ("set", "xgroup|create")
  *
+ * From the flags COMMAND INFO gives (cmd_meta.c, Redis 7.0.15's).
+ *
  * Context: any thread.
  * Return: true for a command Redis 7.0 flags "denyoom".
  */
 bool kvd_cmd_denyoom(const char *fullname)
 {
-	return bsearch(fullname, denyoom_cmds,
-		       sizeof(denyoom_cmds) / sizeof(denyoom_cmds[0]),
-		       sizeof(denyoom_cmds[0]), denyoom_compare) != NULL;
+	const struct kvd_cmd_meta *m = kvd_cmd_meta(fullname);
+
+	return m && has_word(m->flags, "denyoom");
+}
+
+/**
+ * oom_refuses - whether a command is refused while memory is over the
+ * limit with nothing left to evict
+ * @x: the command
+ * @cmd: what it runs
+ *
+ * As Redis's processCommand(): a denyoom command; an EXEC whose queue
+ * holds one; inside MULTI, any command but EXEC, DISCARD, QUIT and
+ * RESET (queueing takes memory too).
+ *
+ * Context: main thread.
+ * Return: true when it is.
+ */
+static bool oom_refuses(struct kvd_ctx *x, const struct kvd_cmd *cmd)
+{
+	struct kvd_client *cl = x->cl;
+	size_t i;
+
+	if (kvd_cmd_denyoom(cmd->fullname))
+		return true;
+	if (!strcmp(cmd->fullname, "exec")) {
+		for (i = 0; cl->in_multi && i < cl->nr_queued; i++)
+			if (kvd_cmd_denyoom(cl->queue[i].cmd->fullname))
+				return true;
+		return false;
+	}
+	return cl->in_multi && strcmp(cmd->fullname, "discard") &&
+	       strcmp(cmd->fullname, "quit") && strcmp(cmd->fullname, "reset");
 }
 
 /**
@@ -328,6 +345,47 @@ void kvd_evict_touch(struct kvd_entry *e, int64_t now)
 }
 
 /**
+ * kvd_evict_lfu_policy - whether the keys' field holds LFU counters
+ *
+ * Context: main thread.
+ * Return: true under allkeys-lfu and volatile-lfu.
+ */
+bool kvd_evict_lfu_policy(void)
+{
+	return lfu_policy();
+}
+
+/**
+ * kvd_evict_idle_ms - how long ago a command last looked a key up
+ * @e: the entry
+ * @now: kvd_now_ms()
+ *
+ * Meaningful under a policy that is not LFU (OBJECT IDLETIME).
+ *
+ * Context: main thread.
+ * Return: milliseconds.
+ */
+uint64_t kvd_evict_idle_ms(const struct kvd_entry *e, int64_t now)
+{
+	return (uint32_t)((uint32_t)now - e->lru);
+}
+
+/**
+ * kvd_evict_freq - a key's LFU counter, decayed to now
+ * @e: the entry
+ * @now: kvd_now_ms()
+ *
+ * Meaningful under an LFU policy (OBJECT FREQ).
+ *
+ * Context: main thread.
+ * Return: 0-255.
+ */
+unsigned int kvd_evict_freq(const struct kvd_entry *e, int64_t now)
+{
+	return lfu_decayed(e, now);
+}
+
+/**
  * evict_score - how evictable a key is: the larger, the sooner it goes
  * @e: the entry
  * @now: kvd_now_ms()
@@ -340,7 +398,7 @@ static uint64_t evict_score(const struct kvd_entry *e, int64_t now)
 {
 	if (lfu_policy())
 		return LFU_MAX - lfu_decayed(e, now);
-	return (uint32_t)((uint32_t)now - e->lru);
+	return kvd_evict_idle_ms(e, now);
 }
 
 /**
@@ -732,13 +790,14 @@ enum kvd_evict_result kvd_evict(int64_t budget_us)
  * @cmd: what it runs
  *
  * As Redis's processCommand(): with maxmemory set, every command first
- * evicts what the policy allows (for at most EVICT_CMD_BUDGET_US); a
- * command flagged denyoom is refused when memory is still over the limit
- * with nothing left to evict.  When the budget ran out, the command runs
- * and the tick goes on evicting.
+ * evicts what the policy allows (for at most EVICT_CMD_BUDGET_US); when
+ * memory is still over the limit with nothing left to evict, the
+ * commands of oom_refuses() are refused.  When the budget ran out, the
+ * command runs and the tick goes on evicting.
  *
  * Context: main thread.
- * Return: true after replying -OOM (the command must not run).
+ * Return: true when the command must not run; the caller replies
+ * KVD_ERR_OOM_MAXMEMORY (an EXECABORT for EXEC).
  */
 bool kvd_evict_for_command(struct kvd_ctx *x, const struct kvd_cmd *cmd)
 {
@@ -746,10 +805,7 @@ bool kvd_evict_for_command(struct kvd_ctx *x, const struct kvd_cmd *cmd)
 		return false;
 	if (kvd_evict(EVICT_CMD_BUDGET_US) != KVD_EVICT_FAIL)
 		return false;
-	if (!kvd_cmd_denyoom(cmd->fullname))
-		return false;
-	kvd_reply_error(x->c, KVD_ERR_OOM_MAXMEMORY);
-	return true;
+	return oom_refuses(x, cmd);
 }
 
 /**
@@ -786,6 +842,20 @@ uint64_t kvd_evict_exceeded_ms(uint64_t *current)
 
 	*current = cur / 1000;
 	return (exceeded_total_us + cur) / 1000;
+}
+
+/**
+ * kvd_evict_stats_reset - CONFIG RESETSTAT: the exceeded time from zero
+ *
+ * As in Redis, a stretch over the limit that is going on counts from now.
+ *
+ * Context: main thread.
+ */
+void kvd_evict_stats_reset(void)
+{
+	exceeded_total_us = 0;
+	if (exceeded_since_us)
+		exceeded_since_us = now_us();
 }
 
 /**

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * info.c - INFO: the server, clients, memory, stats and keyspace sections
- * Redis clients read, and a "baton" section with the library's own
+ * info.c - INFO: the server, clients, memory, stats, cpu, commandstats,
+ * errorstats and keyspace sections Redis clients read, and a "baton" section with the library's own
  * counters (handoffs, batches, deferred and grace-period frees, per-worker
  * clients), from baton_server_stats().
  */
@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/utsname.h>
 #include "kvd.h"
 
@@ -19,8 +21,27 @@ enum info_section {
 	INFO_STATS	= 1u << 3,
 	INFO_KEYSPACE	= 1u << 4,
 	INFO_BATON	= 1u << 5,
-	INFO_ALL	= (1u << 6) - 1,
+	INFO_CPU	= 1u << 6,
+	INFO_CMDSTATS	= 1u << 7,
+	INFO_ERRSTATS	= 1u << 8,
+	INFO_ALL	= (1u << 9) - 1,
+	/* As in Redis, commandstats only when asked for or with all. */
+	INFO_DEFAULT	= INFO_ALL & ~INFO_CMDSTATS,
 };
+
+/*
+ * baton's counters at the last CONFIG RESETSTAT: INFO shows what they
+ * gained since (baton's own counters are never reset).  Main only.
+ */
+static struct {
+	uint64_t accepted;
+	uint64_t rejected;
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+	uint64_t qbuf_closes;
+	uint64_t obuf_closes;
+	uint64_t protocol_errors;
+} base;
 
 static const struct {
 	const char *name;
@@ -32,9 +53,12 @@ static const struct {
 	{ "stats", INFO_STATS },
 	{ "keyspace", INFO_KEYSPACE },
 	{ "baton", INFO_BATON },
+	{ "cpu", INFO_CPU },
+	{ "commandstats", INFO_CMDSTATS },
+	{ "errorstats", INFO_ERRSTATS },
 	{ "all", INFO_ALL },
 	{ "everything", INFO_ALL },
-	{ "default", INFO_ALL },
+	{ "default", INFO_DEFAULT },
 };
 
 /**
@@ -150,6 +174,7 @@ static size_t process_rss(void)
 /**
  * info_memory - the Memory section
  * @b: the text
+ * @s: the server (every client's queued output is counted again)
  *
  * used_memory is kvd's own count of what the keyspace holds (keys,
  * values, tables: the bytes asked of malloc) and of the output queued
@@ -238,11 +263,14 @@ static void info_stats(struct kvd_buf *b, const struct baton_stats *st)
 		       "client_query_buffer_limit_disconnections:%llu\r\n"
 		       "client_output_buffer_limit_disconnections:%llu\r\n"
 		       "protocol_errors:%llu\r\n",
-		       (unsigned long long)(st->accepted - kvd_stats.denied),
+		       (unsigned long long)(st->accepted - base.accepted -
+					    kvd_stats.denied),
 		       (unsigned long long)kvd_stats.commands,
 		       (unsigned long long)kvd_stats.ops_sec,
-		       (unsigned long long)in, (unsigned long long)out,
-		       (unsigned long long)(st->rejected + kvd_stats.denied),
+		       (unsigned long long)(in - base.bytes_in),
+		       (unsigned long long)(out - base.bytes_out),
+		       (unsigned long long)(st->rejected - base.rejected +
+					    kvd_stats.denied),
 		       (unsigned long long)kvd_stats.expired_keys,
 		       (unsigned long long)kvd_stats.evicted_keys,
 		       (unsigned long long)exceeded,
@@ -250,9 +278,92 @@ static void info_stats(struct kvd_buf *b, const struct baton_stats *st)
 		       (unsigned long long)kvd_stats.hits,
 		       (unsigned long long)kvd_stats.misses,
 		       (unsigned long long)kvd_stats.errors,
-		       (unsigned long long)st->qbuf_limit_closes,
-		       (unsigned long long)st->obuf_limit_closes,
-		       (unsigned long long)st->protocol_errors);
+		       (unsigned long long)(st->qbuf_limit_closes - base.qbuf_closes),
+		       (unsigned long long)(st->obuf_limit_closes - base.obuf_closes),
+		       (unsigned long long)(st->protocol_errors -
+					    base.protocol_errors));
+}
+
+/**
+ * kvd_stats_reset - CONFIG RESETSTAT: start the statistics from zero
+ * @s: the server
+ *
+ * kvd's counters are zeroed; baton's, which kvd cannot reset, are
+ * remembered so that INFO shows what they gained since.  The peak memory
+ * starts again from the memory in use now.
+ *
+ * Context: main thread.
+ */
+void kvd_stats_reset(struct baton_server *s)
+{
+	struct baton_stats st = { .sz = sizeof(st) };
+	unsigned int i;
+
+	baton_server_stats(s, &st);
+	memset(&base, 0, sizeof(base));
+	base.accepted = st.accepted;
+	base.rejected = st.rejected;
+	base.qbuf_closes = st.qbuf_limit_closes;
+	base.obuf_closes = st.obuf_limit_closes;
+	base.protocol_errors = st.protocol_errors;
+	for (i = 0; i < st.nr_workers; i++) {
+		base.bytes_in += st.workers[i].bytes_in;
+		base.bytes_out += st.workers[i].bytes_out;
+	}
+	kvd_stats.commands = 0;
+	kvd_stats.errors = 0;
+	kvd_stats.expired_keys = 0;
+	kvd_stats.evicted_keys = 0;
+	kvd_stats.denied = 0;
+	kvd_stats.hits = 0;
+	kvd_stats.misses = 0;
+	kvd_stats.connections = 0;
+	kvd_stats.ops_sec = 0;
+	kvd_stats.ops_mark = 0;
+	kvd_stats.peak_memory = kvd_mem_used();
+	kvd_evict_stats_reset();
+	kvd_cmdstats_reset();
+}
+
+/**
+ * tv_line - one "name:seconds.micros" line of the CPU section
+ * @b: the text
+ * @name: the field
+ * @tv: the time
+ *
+ * Context: main thread.
+ */
+static void tv_line(struct kvd_buf *b, const char *name,
+		    const struct timeval *tv)
+{
+	kvd_buf_printf(b, "%s:%ld.%06ld\r\n", name, (long)tv->tv_sec,
+		       (long)tv->tv_usec);
+}
+
+/**
+ * info_cpu - the CPU section: the process's, its children's and the main
+ * thread's CPU time, from getrusage()
+ * @b: the text
+ *
+ * Context: main thread (RUSAGE_THREAD is the calling thread: main).
+ */
+static void info_cpu(struct kvd_buf *b)
+{
+	struct rusage self, children, thread;
+
+	memset(&self, 0, sizeof(self));
+	memset(&children, 0, sizeof(children));
+	memset(&thread, 0, sizeof(thread));
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &children);
+	getrusage(RUSAGE_THREAD, &thread);
+	section_header(b, "CPU");
+	tv_line(b, "used_cpu_sys", &self.ru_stime);
+	tv_line(b, "used_cpu_user", &self.ru_utime);
+	tv_line(b, "used_cpu_sys_children", &children.ru_stime);
+	tv_line(b, "used_cpu_user_children", &children.ru_utime);
+	tv_line(b, "used_cpu_sys_main_thread", &thread.ru_stime);
+	tv_line(b, "used_cpu_user_main_thread", &thread.ru_utime);
 }
 
 /**
@@ -365,8 +476,9 @@ static void info_baton(struct kvd_buf *b, struct baton_server *s,
  * cmd_info - INFO [section ...]
  * @x: the command
  *
- * Without a section, or with all, everything or default, every section;
- * an unknown section adds nothing, as in Redis.
+ * Without a section, or with default, every section but commandstats;
+ * with all or everything, every section; an unknown section adds
+ * nothing, as in Redis.
  *
  * Context: main thread.
  */
@@ -375,7 +487,7 @@ void cmd_info(struct kvd_ctx *x)
 	struct baton_server *s = baton_client_server(x->c);
 	struct baton_stats st = { .sz = sizeof(st) };
 	struct kvd_buf b = { 0 };
-	unsigned int want = x->argc == 1 ? INFO_ALL : 0;
+	unsigned int want = x->argc == 1 ? INFO_DEFAULT : 0;
 	size_t k;
 	int j;
 
@@ -392,6 +504,16 @@ void cmd_info(struct kvd_ctx *x)
 		info_memory(&b, s);
 	if (want & INFO_STATS)
 		info_stats(&b, &st);
+	if (want & INFO_CPU)
+		info_cpu(&b);
+	if (want & INFO_CMDSTATS) {
+		section_header(&b, "Commandstats");
+		kvd_info_commandstats(&b);
+	}
+	if (want & INFO_ERRSTATS) {
+		section_header(&b, "Errorstats");
+		kvd_info_errorstats(&b);
+	}
 	if (want & INFO_KEYSPACE)
 		info_keyspace(&b);
 	if (want & INFO_BATON)

@@ -16,6 +16,7 @@
 #define _KVD_KVD_H
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,28 +48,39 @@ enum kvd_evict_policy {
 
 /**
  * struct kvd_config - the daemon's settings
- * @bind: the TCP address (IMMUTABLE once the server is created)
- * @port: the TCP port; 0 = no TCP listener
- * @unixsocket: a Unix socket path, or NULL
- * @unixsocketperm: its mode (chmod after bind), 0 to leave the umask's
- * @io_threads: baton IO workers (0 = main does the IO)
- * @maxclients: connections above this are refused
- * @requirepass: the password, or NULL when none is needed
- * @proto_max_bulk_len: the longest bulk string a request may carry
- * @qbuf_limit: unparsed bytes one client may have buffered
- * @obuf_limit: reply bytes one client may have queued
- * @protected_mode: refuse non-loopback peers while no password is set
- * @maxmemory: the limit on kvd_mem_used(), 0 for none
- * @maxmemory_policy: what to evict past it
- * @maxmemory_samples: keys sampled per eviction round (LRU and LFU)
- * @lfu_log_factor: how slowly an LFU counter grows (Redis's default 10)
- * @lfu_decay_time: minutes for an LFU counter to lose one (default 1)
+ * @bind: IMMUTABLE: the TCP address
+ * @port: IMMUTABLE: the TCP port; 0 = no TCP listener
+ * @unixsocket: IMMUTABLE: a Unix socket path, or NULL
+ * @unixsocketperm: IMMUTABLE: its mode (chmod after bind), 0 to leave
+ *	the umask's
+ * @io_threads: MAIN: baton IO workers (0 = main does the IO), or
+ *	BATON_IO_WORKERS_AUTO
+ * @max_io_threads: IMMUTABLE: the most IO workers CONFIG SET may ask for
+ *	(0: baton's default, online CPUs - 1)
+ * @maxclients: IMMUTABLE: connections above this are refused
+ * @requirepass: MAIN: the password, or NULL when none is needed (CONFIG
+ *	SET changes it; only main reads it)
+ * @proto_max_bulk_len: ATOMIC: the longest bulk string a request may
+ *	carry; CONFIG SET stores it on main and the IO workers' parsers load
+ *	it, both relaxed (a standalone limit that publishes nothing else):
+ *	use kvd_max_bulk_len()
+ * @qbuf_limit: IMMUTABLE: unparsed bytes one client may have buffered
+ * @obuf_limit: IMMUTABLE: reply bytes one client may have queued
+ * @protected_mode: MAIN: refuse non-loopback peers while no password is
+ *	set
+ * @maxmemory: MAIN: the limit on kvd_mem_used(), 0 for none
+ * @maxmemory_policy: MAIN: what to evict past it
+ * @maxmemory_samples: MAIN: keys sampled per eviction round (LRU and LFU)
+ * @lfu_log_factor: MAIN: how slowly an LFU counter grows (Redis's
+ *	default 10)
+ * @lfu_decay_time: MAIN: minutes for an LFU counter to lose one (default
+ *	1)
  *
  * Written by main() before baton_server_create() starts the IO workers
- * (thread creation orders the writes before every read) and never after,
- * so the parse callback may read it on any worker.  Exception: the
- * fields only main reads (@protected_mode and the maxmemory settings)
- * may change later on main.
+ * (thread creation orders those writes before every read); after that
+ * the IMMUTABLE fields never change, the MAIN ones are read and written
+ * by main alone and the ATOMIC one is an atomic.  config.c's table of
+ * parameters says which CONFIG SET may change.
  */
 struct kvd_config {
 	const char *bind;		/* __rule(IMMUTABLE) */
@@ -76,9 +88,10 @@ struct kvd_config {
 	const char *unixsocket;		/* __rule(IMMUTABLE) */
 	unsigned int unixsocketperm;	/* __rule(IMMUTABLE) */
 	int io_threads;			/* __rule(MAIN) */
+	int max_io_threads;		/* __rule(IMMUTABLE) */
 	unsigned int maxclients;	/* __rule(IMMUTABLE) */
-	const char *requirepass;	/* __rule(IMMUTABLE) */
-	long long proto_max_bulk_len;	/* __rule(IMMUTABLE) */
+	const char *requirepass;	/* __rule(MAIN) */
+	_Atomic long long proto_max_bulk_len;	/* __rule(ATOMIC) */
 	size_t qbuf_limit;		/* __rule(IMMUTABLE) */
 	size_t obuf_limit;		/* __rule(IMMUTABLE) */
 	bool protected_mode;		/* __rule(MAIN) */
@@ -90,6 +103,19 @@ struct kvd_config {
 } /* __shared_struct */;
 
 extern struct kvd_config kvd_cfg;
+extern struct baton_server *kvd_srv;
+
+/**
+ * kvd_max_bulk_len - the proto-max-bulk-len now
+ *
+ * Context: any thread (a relaxed load, see struct kvd_config).
+ * Return: the longest bulk string a request may carry.
+ */
+static inline long long kvd_max_bulk_len(void)
+{
+	return atomic_load_explicit(&kvd_cfg.proto_max_bulk_len,
+				    memory_order_relaxed);
+}
 
 /* ------------------------------------------------------------------ protect.c */
 
@@ -113,13 +139,21 @@ struct kvd_arg {
 /**
  * struct kvd_req - one parsed command, in a single allocation
  * @argc: the number of arguments (>= 1)
+ * @refs: references: the parse's, given back through release_req, and
+ *	one more while MULTI's queue keeps the request (taken by main in
+ *	execute, before baton's handoff gives the request back); the last
+ *	kvd_req_put() frees it, on whichever thread (ATOMIC)
  * @argv: the arguments; their bytes follow the array in the same block
  *
- * Built by the IO worker in the parse callback, handed to main by baton,
- * freed on main by execute or free_req.
+ * Built by the IO worker in the parse callback, handed to main by baton;
+ * after execute, baton gives it back to the worker that parsed it, which
+ * drops its reference (kvd_release_req(): memory goes back to the thread
+ * that allocated it, unless MULTI still keeps it).  One that never runs
+ * is freed on main by free_req.
  */
 struct kvd_req {
 	int argc;
+	_Atomic int refs;
 	struct kvd_arg argv[];
 };
 
@@ -165,8 +199,10 @@ enum kvd_type {
  * @len: MAIN: bytes in use; an IO worker never reads it (a reply carries
  *	its own pointer and length)
  * @cap: IMMUTABLE: bytes allocated in @bytes
- * @bytes: the value; main writes only past @len (APPEND in place), which
- *	no reply in flight covers, so a worker's read never races a write
+ * @bytes: the value; main writes in place only past @len (APPEND), which
+ *	no reply in flight covers, or anywhere while the store holds the
+ *	only reference (kvd_str_exclusive()); else it writes a copy
+ *	(kvd_str_for_write()), so a worker's read never races a write
  */
 struct kvd_str {
 	struct baton_obj obj;		/* __rule(IMMUTABLE) */
@@ -241,8 +277,10 @@ struct kvd_dict_iter {
  * @expire_ms: when it expires (kvd_now_ms() clock), or -1
  * @heap_idx: its place in the expiry heap while @expire_ms >= 0
  * @type: the value's type
- * @lru: for eviction: when it was last looked up (the LRU policies), or
- *	its access frequency and when that was last decayed (LFU)
+ * @lru: for eviction and OBJECT IDLETIME / FREQ (evict.c): when a
+ *	command last looked it up (kvd_now_ms() in 32 bits) under the LRU
+ *	and other policies, or its access frequency and when that was last
+ *	decayed under the LFU ones; it fills the padding after @type
  * @str: the value of a KVD_STRING
  * @list: the value of a KVD_LIST
  * @dict: the value of a KVD_HASH or a KVD_SET
@@ -331,23 +369,48 @@ extern struct kvd_db kvd_db;
 extern struct kvd_stats kvd_stats;
 
 int64_t kvd_now_ms(void);
+int64_t kvd_now_us(void);
 int64_t kvd_wall_ms(void);
 int kvd_types_register(void);
+#define KVD_STR_STEP	(1024 * 1024)	/* growth above 1 MiB, like sds */
+
 struct kvd_str *kvd_str_new(const char *bytes, size_t len, size_t cap); /* __init_fn */
 void kvd_str_put(struct kvd_str *s);
+struct kvd_str *kvd_str_get(struct kvd_str *s);
+bool kvd_str_exclusive(struct kvd_str *s);
+size_t kvd_str_grow_cap(size_t len);
+struct kvd_str *kvd_str_for_write(struct kvd_entry *e, size_t off, size_t end);
+void kvd_str_write(struct kvd_str *s, size_t off, const void *p, size_t n);
 struct kvd_list *kvd_list_new(void);
 int kvd_list_push(struct kvd_list *l, struct kvd_str *s, bool left);
 struct kvd_str *kvd_list_pop(struct kvd_list *l, bool left);
 struct kvd_str *kvd_list_at(const struct kvd_list *l, size_t i);
+struct kvd_str **kvd_list_slot(struct kvd_list *l, size_t i);
+int kvd_list_insert(struct kvd_list *l, size_t i, struct kvd_str *s);
+void kvd_list_keep(struct kvd_list *l, size_t start, size_t n);
+void kvd_list_compact(struct kvd_list *l);
 
 int kvd_store_init(struct kvd_db *db);
 void kvd_store_free(struct kvd_db *db);
 void kvd_store_flush(struct kvd_db *db);
 struct kvd_entry *kvd_store_find(struct kvd_db *db, const char *key,
 				 size_t len, int64_t now);
+struct kvd_entry *kvd_store_peek(struct kvd_db *db, const char *key,
+				 size_t len);
+void kvd_store_expire(struct kvd_db *db, struct kvd_entry *e);
 struct kvd_entry *kvd_store_add(struct kvd_db *db, const char *key,
 				size_t len, enum kvd_type type);
 void kvd_store_set_str(struct kvd_entry *e, struct kvd_str *s);
+struct kvd_entry *kvd_store_rename(struct kvd_db *db, struct kvd_entry *e,
+				   struct kvd_entry *dst, const char *key,
+				   size_t len);
+struct kvd_entry *kvd_store_copy(struct kvd_db *db, const struct kvd_entry *e,
+				 const char *key, size_t len);
+struct kvd_entry *kvd_store_random(struct kvd_db *db, int64_t now);
+const char *kvd_entry_type_name(const struct kvd_entry *e);
+const char *kvd_entry_encoding(const struct kvd_entry *e);
+int64_t kvd_wall_offset(void);
+void kvd_wall_offset_update(void);
 void kvd_store_delete(struct kvd_db *db, struct kvd_entry *e);
 int kvd_store_set_expire(struct kvd_db *db, struct kvd_entry *e, int64_t when);
 void kvd_store_persist(struct kvd_db *db, struct kvd_entry *e);
@@ -361,8 +424,6 @@ uint64_t kvd_hash(const char *p, size_t len);
 uint64_t kvd_cursor_next(uint64_t v, size_t mask);
 void kvd_store_set_dict(struct kvd_entry *e, enum kvd_type type,
 			struct kvd_dict *d);
-const char *kvd_entry_type_name(const struct kvd_entry *e);
-const char *kvd_entry_encoding(const struct kvd_entry *e);
 void kvd_store_for_each(struct kvd_db *db,
 			int (*fn)(struct kvd_entry *e, void *arg), void *arg);
 bool kvd_glob_match(const char *pat, size_t plen, const char *s, size_t slen,
@@ -427,6 +488,8 @@ void kvd_buf_printf(struct kvd_buf *b, const char *fmt, ...)
 void kvd_buf_reply(struct kvd_buf *b, struct baton_client *c);
 void kvd_buf_free(struct kvd_buf *b);
 
+extern uint64_t kvd_error_replies;
+
 /* Error texts clients match word for word (Redis's shared replies). */
 #define KVD_ERR_WRONGTYPE \
 	"WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -447,6 +510,13 @@ void kvd_buf_free(struct kvd_buf *b);
  * @last_ms: when its last command ran
  * @last_cmd: the full name of its last command ("client|list")
  * @output_counted: its share of kvd_stats.clients_output
+ * @in_multi: between MULTI and EXEC or DISCARD
+ * @dirty_exec: a command was refused while queueing: EXEC aborts
+ * @dirty_cas: a watched key changed: EXEC fails (a nil reply)
+ * @queue: the commands queued since MULTI
+ * @nr_queued: how many
+ * @queue_cap: room in @queue
+ * @watching: its watches (watch.c)
  *
  * Main only: created in connect, freed in close.
  */
@@ -457,6 +527,13 @@ struct kvd_client {
 	int64_t last_ms;
 	const char *last_cmd;
 	size_t output_counted;
+	bool in_multi;
+	bool dirty_exec;
+	bool dirty_cas;
+	struct kvd_queued *queue;
+	size_t nr_queued;
+	size_t queue_cap;
+	struct kvd_watch *watching;
 };
 
 /**
@@ -466,6 +543,8 @@ struct kvd_client {
  * @argc: the number of arguments
  * @argv: the arguments
  * @now: kvd_now_ms() when the command started
+ * @start_us: kvd_now_us() then (the command's time in commandstats
+ *	runs from here)
  */
 struct kvd_ctx {
 	struct baton_client *c;
@@ -473,9 +552,11 @@ struct kvd_ctx {
 	int argc;
 	struct kvd_arg *argv;
 	int64_t now;
+	int64_t start_us;
 };
 
 #define KVD_CMD_NOAUTH	(1u << 0)	/* runs before AUTH */
+#define KVD_CMD_NOQUEUE	(1u << 1)	/* runs at once inside MULTI */
 
 /**
  * struct kvd_cmd - one command or subcommand
@@ -496,8 +577,116 @@ struct kvd_cmd {
 	const struct kvd_cmd *subcmds;
 };
 
+/**
+ * struct kvd_cmdstat - one command's counters (INFO commandstats)
+ * @calls: times it ran
+ * @usec: microseconds it ran, in all
+ * @rejected: times it was refused before running (arity, NOAUTH)
+ * @failed: times it ran and replied an error
+ *
+ * Main only (cmdstats.c).
+ */
+struct kvd_cmdstat {
+	uint64_t calls;
+	uint64_t usec;
+	uint64_t rejected;
+	uint64_t failed;
+};
+
+int kvd_cmdstats_init(void);
+void kvd_cmdstats_free(void);
+struct kvd_cmdstat *kvd_cmdstat(const struct kvd_cmd *parent,
+				const struct kvd_cmd *cmd);
+void kvd_errorstat_count(const char *msg);
+void kvd_cmdstats_reset(void);
+void kvd_info_commandstats(struct kvd_buf *b);
+void kvd_info_errorstats(struct kvd_buf *b);
+
+/**
+ * struct kvd_queued - one command queued inside MULTI
+ * @req: the request, kept until EXEC or DISCARD
+ * @cmd: the command it found
+ * @st: its counters
+ */
+struct kvd_queued {
+	struct kvd_req *req;
+	const struct kvd_cmd *cmd;
+	struct kvd_cmdstat *st;
+};
+
+void kvd_call(struct kvd_ctx *x, const struct kvd_cmd *cmd,
+	      struct kvd_cmdstat *st);
+bool kvd_multi_queue(struct kvd_ctx *x, struct kvd_req *req,
+		     const struct kvd_cmd *cmd, struct kvd_cmdstat *st);
+void kvd_multi_discard(struct kvd_client *cl);
+void kvd_exec_abort(struct kvd_ctx *x, const char *why);
+
+/* watch.c */
+int kvd_watch_key(struct kvd_client *cl, const char *key, size_t len);
+void kvd_unwatch_all(struct kvd_client *cl);
+void kvd_signal_modified(const char *key, size_t len);
+void kvd_signal_flush(void);
+bool kvd_watched_key_expired(struct kvd_client *cl, int64_t now);
+
+enum kvd_bs_type { KVD_BS_UNKNOWN, KVD_BS_INDEX, KVD_BS_KEYWORD };
+enum kvd_fk_type { KVD_FK_UNKNOWN, KVD_FK_RANGE, KVD_FK_KEYNUM };
+
+/**
+ * struct kvd_keyspec - one key spec of a command, as Redis 7 describes it
+ * @notes: Redis's note on it, or NULL
+ * @flags: its flags, space-separated ("RW access delete")
+ * @bs: how the search for keys begins
+ * @bs_pos: KVD_BS_INDEX: the index; KVD_BS_KEYWORD: where to start
+ *	looking for the keyword
+ * @bs_keyword: KVD_BS_KEYWORD: the keyword
+ * @fk: how the keys are found from there
+ * @fk_a: KVD_FK_RANGE: lastkey; KVD_FK_KEYNUM: keynumidx
+ * @fk_b: KVD_FK_RANGE: keystep; KVD_FK_KEYNUM: firstkey
+ * @fk_c: KVD_FK_RANGE: limit; KVD_FK_KEYNUM: keystep
+ */
+struct kvd_keyspec {
+	const char *notes;
+	const char *flags;
+	enum kvd_bs_type bs;
+	int bs_pos;
+	const char *bs_keyword;
+	enum kvd_fk_type fk;
+	int fk_a;
+	int fk_b;
+	int fk_c;
+};
+
+/**
+ * struct kvd_cmd_meta - what COMMAND INFO says of a command (cmd_meta.c)
+ * @name: its full name ("get", "config|get")
+ * @flags: Redis's flags, space-separated ("write denyoom")
+ * @first: the first key's position (0: none)
+ * @last: the last key's (-1: the last argument)
+ * @step: between keys
+ * @acl: its ACL categories, space-separated ("@write @string")
+ * @tips: its tips, space-separated
+ * @specs: its key specs
+ * @nr_specs: how many
+ */
+struct kvd_cmd_meta {
+	const char *name;
+	const char *flags;
+	int first;
+	int last;
+	int step;
+	const char *acl;
+	const char *tips;
+	const struct kvd_keyspec *specs;
+	int nr_specs;
+};
+
+const struct kvd_cmd_meta *kvd_cmd_meta(const char *fullname);
+const struct kvd_cmd *kvd_command_find(const char *name, size_t len);
+
 void kvd_execute(struct baton_client *c, void *req);
 void kvd_free_req(struct baton_client *c, void *req);
+void kvd_release_req(struct baton_client *c, void *req);
+void kvd_req_put(struct kvd_req *r);
 int kvd_connect(struct baton_client *c);
 void kvd_close(struct baton_client *c);
 void kvd_tick(struct baton_server *s);
@@ -507,6 +696,8 @@ bool kvd_arg_is(const struct kvd_arg *a, const char *word);
 int kvd_arg_ll(struct kvd_ctx *x, const struct kvd_arg *a, long long *out);
 struct kvd_entry *kvd_lookup_read(struct kvd_ctx *x, const struct kvd_arg *key);
 struct kvd_entry *kvd_lookup_write(struct kvd_ctx *x, const struct kvd_arg *key);
+struct kvd_entry *kvd_lookup_notouch(struct kvd_ctx *x,
+				     const struct kvd_arg *key);
 bool kvd_wrong_type(struct kvd_ctx *x, const struct kvd_entry *e,
 		    enum kvd_type type);
 void kvd_reply_arity(struct kvd_ctx *x);
@@ -526,11 +717,15 @@ void cmd_client_getname(struct kvd_ctx *x);
 void cmd_client_info(struct kvd_ctx *x);
 void cmd_client_help(struct kvd_ctx *x);
 void cmd_config_get(struct kvd_ctx *x);
+void cmd_config_set(struct kvd_ctx *x);
+void cmd_config_resetstat(struct kvd_ctx *x);
 void cmd_config_help(struct kvd_ctx *x);
 void cmd_command(struct kvd_ctx *x);
 void cmd_command_count(struct kvd_ctx *x);
 void cmd_command_docs(struct kvd_ctx *x);
 void cmd_command_help(struct kvd_ctx *x);
+void cmd_command_info(struct kvd_ctx *x);
+void cmd_time(struct kvd_ctx *x);
 
 void cmd_set(struct kvd_ctx *x);
 void cmd_get(struct kvd_ctx *x);
@@ -543,6 +738,19 @@ void cmd_append(struct kvd_ctx *x);
 void cmd_strlen(struct kvd_ctx *x);
 void cmd_mget(struct kvd_ctx *x);
 void cmd_mset(struct kvd_ctx *x);
+void cmd_setnx(struct kvd_ctx *x);
+void cmd_setex(struct kvd_ctx *x);
+void cmd_psetex(struct kvd_ctx *x);
+void cmd_getset(struct kvd_ctx *x);
+void cmd_getex(struct kvd_ctx *x);
+void cmd_msetnx(struct kvd_ctx *x);
+void cmd_incrbyfloat(struct kvd_ctx *x);
+void cmd_getrange(struct kvd_ctx *x);
+void cmd_setrange(struct kvd_ctx *x);
+void cmd_getbit(struct kvd_ctx *x);
+void cmd_setbit(struct kvd_ctx *x);
+void cmd_bitcount(struct kvd_ctx *x);
+void cmd_lcs(struct kvd_ctx *x);
 
 void cmd_del(struct kvd_ctx *x);
 void cmd_exists(struct kvd_ctx *x);
@@ -556,6 +764,20 @@ void cmd_dbsize(struct kvd_ctx *x);
 void cmd_flushdb(struct kvd_ctx *x);
 void cmd_keys(struct kvd_ctx *x);
 void cmd_scan(struct kvd_ctx *x);
+void cmd_expireat(struct kvd_ctx *x);
+void cmd_pexpireat(struct kvd_ctx *x);
+void cmd_expiretime(struct kvd_ctx *x);
+void cmd_pexpiretime(struct kvd_ctx *x);
+void cmd_touch(struct kvd_ctx *x);
+void cmd_randomkey(struct kvd_ctx *x);
+void cmd_rename(struct kvd_ctx *x);
+void cmd_renamenx(struct kvd_ctx *x);
+void cmd_copy(struct kvd_ctx *x);
+void cmd_object_encoding(struct kvd_ctx *x);
+void cmd_object_freq(struct kvd_ctx *x);
+void cmd_object_idletime(struct kvd_ctx *x);
+void cmd_object_refcount(struct kvd_ctx *x);
+void cmd_object_help(struct kvd_ctx *x);
 
 void cmd_lpush(struct kvd_ctx *x);
 void cmd_rpush(struct kvd_ctx *x);
@@ -563,9 +785,71 @@ void cmd_lpop(struct kvd_ctx *x);
 void cmd_rpop(struct kvd_ctx *x);
 void cmd_llen(struct kvd_ctx *x);
 void cmd_lrange(struct kvd_ctx *x);
+void cmd_lpushx(struct kvd_ctx *x);
+void cmd_rpushx(struct kvd_ctx *x);
+void cmd_lmove(struct kvd_ctx *x);
+void cmd_rpoplpush(struct kvd_ctx *x);
+void cmd_lmpop(struct kvd_ctx *x);
+void cmd_lindex(struct kvd_ctx *x);
+void cmd_lset(struct kvd_ctx *x);
+void cmd_lrem(struct kvd_ctx *x);
+void cmd_linsert(struct kvd_ctx *x);
+void cmd_ltrim(struct kvd_ctx *x);
+void cmd_lpos(struct kvd_ctx *x);
 
 void cmd_info(struct kvd_ctx *x);
 
+void cmd_multi(struct kvd_ctx *x);
+void cmd_exec(struct kvd_ctx *x);
+void cmd_discard(struct kvd_ctx *x);
+void cmd_watch(struct kvd_ctx *x);
+void cmd_unwatch(struct kvd_ctx *x);
+void cmd_reset(struct kvd_ctx *x);
+
+/* ------------------------------------------------------------------ config.c */
+
+/**
+ * struct kvd_param_val - a parameter value parsed by a check, not applied yet
+ * @n: a number
+ * @s: an allocated string (freed by the parameter's discard when unused)
+ */
+struct kvd_param_val {
+	long long n;
+	char *s;
+};
+
+/**
+ * struct kvd_param - one configuration parameter of config.c's table
+ * @name: its lower-case name, as CONFIG GET answers it
+ * @get: its value as text: @buf (room for a number) or a string that
+ *	stays valid until the next CONFIG SET (Context: main thread)
+ * @check: parse a new value into @v without applying it; NULL when the
+ *	parameter is immutable.  Returns 0, -EINVAL with *@why set to the
+ *	reason Redis gives, or -ENOMEM (Context: main thread)
+ * @apply: make what @check parsed the value; cannot fail (Context: main
+ *	thread)
+ * @discard: free what @check allocated when it is not applied; NULL
+ *	when it allocates nothing (Context: main thread)
+ */
+struct kvd_param {
+	const char *name;
+	const char *(*get)(char *buf, size_t size);
+	int (*check)(const struct kvd_arg *a, struct kvd_param_val *v,
+		     const char **why);
+	void (*apply)(struct kvd_param_val *v);
+	void (*discard)(struct kvd_param_val *v);
+};
+
+int kvd_param_ll(const struct kvd_arg *a, long long min, long long max,
+		 long long *out, const char **why);
+int kvd_param_memory(const struct kvd_arg *a, long long min, long long max,
+		     long long *out, const char **why);
+int kvd_param_bool(const struct kvd_arg *a, bool *out, const char **why);
+int kvd_param_enum(const struct kvd_arg *a, const char *const *words,
+		   int *out, const char **why);
+void kvd_config_free(void);
+
+void kvd_stats_reset(struct baton_server *s);
 void cmd_hset(struct kvd_ctx *x);
 void cmd_hmset(struct kvd_ctx *x);
 void cmd_hsetnx(struct kvd_ctx *x);
@@ -627,6 +911,9 @@ const char *kvd_evict_policy_name(enum kvd_evict_policy p);
 bool kvd_cmd_denyoom(const char *fullname);
 void kvd_evict_new_key(struct kvd_entry *e, int64_t now);
 void kvd_evict_touch(struct kvd_entry *e, int64_t now);
+bool kvd_evict_lfu_policy(void);
+uint64_t kvd_evict_idle_ms(const struct kvd_entry *e, int64_t now);
+unsigned int kvd_evict_freq(const struct kvd_entry *e, int64_t now);
 size_t kvd_mem_used(void);
 void kvd_mem_client_output(struct baton_client *c);
 void kvd_mem_client_gone(struct kvd_client *cl);
@@ -637,6 +924,7 @@ enum kvd_evict_result kvd_evict(int64_t budget_us);
 bool kvd_evict_for_command(struct kvd_ctx *x, const struct kvd_cmd *cmd);
 void kvd_evict_tick(struct baton_server *s);
 uint64_t kvd_evict_exceeded_ms(uint64_t *current);
+void kvd_evict_stats_reset(void);
 void kvd_evict_free(void);
 
 #endif /* _KVD_KVD_H */

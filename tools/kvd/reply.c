@@ -8,6 +8,9 @@
 #include <string.h>
 #include "kvd.h"
 
+/* Error replies since start, never reset: a command failed when it grew. */
+uint64_t kvd_error_replies;		/* __rule(MAIN) */
+
 /**
  * kvd_reply_raw - queue reply bytes (copied)
  * @c: the client
@@ -112,7 +115,8 @@ void kvd_reply_ok(struct baton_client *c)
  * @...: its arguments
  *
  * CR and LF in the text become spaces, as Redis does, so an argument
- * quoted in an error cannot break the protocol.
+ * quoted in an error cannot break the protocol.  INFO counts it in
+ * total_error_replies and under its code in errorstats.
  *
  * Context: main thread, inside a callback that owns @c.
  */
@@ -136,6 +140,10 @@ void kvd_reply_error(struct baton_client *c, const char *fmt, ...)
 	buf[n + 1] = '\r';
 	buf[n + 2] = '\n';
 	kvd_stats.errors++;
+	kvd_error_replies++;
+	buf[n + 1] = '\0';
+	kvd_errorstat_count(buf + 1);
+	buf[n + 1] = '\r';
 	kvd_reply_raw(c, buf, (size_t)n + 3);
 }
 

@@ -2,7 +2,8 @@
 /*
  * resp.c - the RESP2 request parser (multibulk and inline commands), run
  * by baton's parse callback on the IO worker that owns the client; it
- * reads kvd_cfg and the client's kvd_pstate, nothing else of main's.
+ * reads kvd_cfg's immutable and atomic fields and the client's kvd_pstate,
+ * and nothing else of the main thread's.
  *
  * Limits and error texts follow Redis 7's networking.c: a multibulk count
  * above INT_MAX, a bulk length above proto-max-bulk-len, a header or an
@@ -247,6 +248,8 @@ static struct kvd_req *req_alloc(struct baton_client *c, size_t argc,
 
 	if (!r)
 		baton_client_set_error(c, oom, sizeof(oom) - 1);
+	else
+		atomic_init(&r->refs, 1);
 	return r;
 }
 
@@ -348,7 +351,7 @@ static ssize_t parse_multibulk(struct baton_client *c, const char *buf,
 		if (buf[pos] != '$')
 			return proto_error(c, "expected '$', got '%c'", buf[pos]);
 		if (!kvd_string2ll(buf + pos + 1, (size_t)cr - pos - 1, &ll) ||
-		    ll < 0 || ll > kvd_cfg.proto_max_bulk_len)
+		    ll < 0 || ll > kvd_max_bulk_len())
 			return proto_error(c, "invalid bulk length");
 		if (ll > KVD_PREAUTH_MAX_BULK && !authed)
 			return proto_error(c, "unauthenticated bulk length");

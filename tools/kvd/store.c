@@ -5,6 +5,7 @@
  * and expiry (a min-heap checked lazily on access and swept every tick).
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,17 @@
 #include <sys/random.h>
 #include "kvd.h"
 
+#if defined(__SANITIZE_THREAD__)
+# define KVD_TSAN	1
+#elif defined(__has_feature)
+# if __has_feature(thread_sanitizer)
+#  define KVD_TSAN	1
+# endif
+#endif
+#ifdef KVD_TSAN
+void __tsan_acquire(void *addr);
+#endif
+
 #define TABLE_MIN	16
 #define LIST_MIN	8
 
@@ -20,6 +32,8 @@ struct kvd_db kvd_db;		/* __rule(MAIN) */
 struct kvd_stats kvd_stats;	/* __rule(MAIN) */
 
 static uint64_t hash_k0, hash_k1;	/* __rule(MAIN): the hash's random key */
+/* xorshift64*: RANDOMKEY's choices need no more. */
+static uint64_t random_state;	/* __rule(MAIN) */
 
 /**
  * kvd_now_ms - kvd's clock: monotonic milliseconds
@@ -36,6 +50,20 @@ int64_t kvd_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/**
+ * kvd_now_us - kvd's clock in microseconds (the clock of kvd_now_ms())
+ *
+ * Context: any thread.
+ * Return: microseconds since an arbitrary point; / 1000 is kvd_now_ms().
+ */
+int64_t kvd_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /**
@@ -165,6 +193,119 @@ void kvd_str_put(struct kvd_str *s)
 		baton_obj_put(&s->obj);
 }
 
+/**
+ * kvd_str_get - take one more reference to a string value
+ * @s: the string
+ *
+ * Context: main thread (only main takes references to values).
+ * Return: @s.
+ */
+struct kvd_str *kvd_str_get(struct kvd_str *s)
+{
+	baton_obj_get(&s->obj);
+	return s;
+}
+
+/**
+ * kvd_str_exclusive - whether the store's reference to @s is the only one
+ * @s: a string value the caller (main) holds a reference to
+ *
+ * Only main takes references (the store's, and one per reply it
+ * queues), so a count of 1 read on main is exact: no reply in flight
+ * reads @s, and none can start before main queues one.  The acquire
+ * pairs with the release decrement of the IO worker that dropped the
+ * last reply's reference, so its reads of the bytes happen before the
+ * caller's writes.  ThreadSanitizer does not model the fence: under it
+ * the same pairing is told to the sanitizer directly.
+ *
+ * Context: main thread.
+ * Return: true when the bytes may be written in place.
+ */
+bool kvd_str_exclusive(struct kvd_str *s)
+{
+	if (baton_obj_refs(&s->obj) != 1)
+		return false;
+#ifdef KVD_TSAN
+	__tsan_acquire(&s->obj);	/* the count is the object's first field */
+#else
+	atomic_thread_fence(memory_order_acquire);
+#endif
+	return true;
+}
+
+/**
+ * kvd_str_grow_cap - the room to allocate for a string growing to @len
+ * @len: the length it needs
+ *
+ * Doubling below 1 MiB, 1 MiB steps above (as sds), so that repeated
+ * growth costs amortized O(bytes added).
+ *
+ * Context: any thread.
+ * Return: the capacity.
+ */
+size_t kvd_str_grow_cap(size_t len)
+{
+	return len < KVD_STR_STEP ? len * 2 : len + KVD_STR_STEP;
+}
+
+/**
+ * kvd_str_for_write - @e's string, ready for the caller to write bytes
+ * [@off, @end) of it
+ * @e: a string entry
+ * @off: the first byte to write
+ * @end: one past the last; the string is extended to it (zero bytes)
+ *	when it is shorter
+ *
+ * Copy on write: the bytes are written in place when they fit and no
+ * reply in flight can read them -- they lie past the current length,
+ * which no reply covers (a reply carries its own length), or the store
+ * holds the only reference.  Otherwise the entry gets a copy with room
+ * to grow, and the old value is put (a reply in flight keeps it alive).
+ *
+ * Context: main thread.
+ * Return: the string to write into (@e->str), or NULL when out of
+ * memory (the entry is unchanged).
+ */
+struct kvd_str *kvd_str_for_write(struct kvd_entry *e, size_t off, size_t end)
+{
+	struct kvd_str *s = e->str, *n;
+
+	if (end > s->cap || (off < s->len && !kvd_str_exclusive(s))) {
+		n = kvd_str_new(s->bytes, s->len,
+				end > s->cap ? kvd_str_grow_cap(end) : s->cap);
+		if (!n)
+			return NULL;
+		kvd_store_set_str(e, n);
+		s = n;
+	}
+	if (end > s->len) {
+		memset(s->bytes + s->len, 0, end - s->len);
+		s->len = end;
+	}
+	return s;
+}
+
+/**
+ * kvd_str_write - write bytes into a string value
+ * @s: the string kvd_str_for_write() returned for a range holding
+ *	[@off, @off + @n)
+ * @off: where
+ * @p: the bytes
+ * @n: how many
+ *
+ * struct kvd_str::bytes is IMMUTABLE byte by byte: a byte a reply in
+ * flight may read is never changed.  kvd_str_for_write() made sure of
+ * that for the range (past the length no reply covers, or the store
+ * holds the only reference; else a copy); this is the one place that
+ * then writes.
+ *
+ * Context: main thread.
+ */
+void kvd_str_write(struct kvd_str *s, size_t off, const void *p, size_t n)
+{
+	memcpy(s->bytes + off, p, n);
+}
+
 /* ------------------------------------------------------------ lists */
 
 /**
@@ -289,6 +430,87 @@ struct kvd_str *kvd_list_pop(struct kvd_list *l, bool left)
 struct kvd_str *kvd_list_at(const struct kvd_list *l, size_t i)
 {
 	return l->items[(l->head + i) & (l->cap - 1)];
+}
+
+/**
+ * kvd_list_slot - the slot of the element at index @i (0 = head)
+ * @l: the list
+ * @i: the index, below @l->len
+ *
+ * For commands that rewrite elements in place (LSET, LREM, LINSERT):
+ * the caller owns what it stores there.
+ *
+ * Context: main thread.
+ * Return: the slot.
+ */
+struct kvd_str **kvd_list_slot(struct kvd_list *l, size_t i)
+{
+	return &l->items[(l->head + i) & (l->cap - 1)];
+}
+
+/**
+ * kvd_list_insert - insert an element before index @i
+ * @l: the list
+ * @i: the index, at most @l->len (= append)
+ * @s: the element; the list takes the caller's reference
+ *
+ * Shifts the elements after it by one: O(len - @i).
+ *
+ * Context: main thread.
+ * Return: 0, or -ENOMEM (the reference stays the caller's).
+ */
+int kvd_list_insert(struct kvd_list *l, size_t i, struct kvd_str *s)
+{
+	size_t k;
+
+	if (kvd_list_push(l, s, false))
+		return -ENOMEM;
+	for (k = l->len - 1; k > i; k--)
+		*kvd_list_slot(l, k) = *kvd_list_slot(l, k - 1);
+	*kvd_list_slot(l, i) = s;
+	return 0;
+}
+
+/**
+ * kvd_list_keep - keep only the elements [@start, @start + @n)
+ * @l: the list
+ * @start: the first kept
+ * @n: how many are kept (@start + @n <= @l->len)
+ *
+ * The others' references are dropped.
+ *
+ * Context: main thread.
+ */
+void kvd_list_keep(struct kvd_list *l, size_t start, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < start; i++)
+		kvd_str_put(kvd_list_at(l, i));
+	for (i = start + n; i < l->len; i++)
+		kvd_str_put(kvd_list_at(l, i));
+	l->head = (l->head + start) & (l->cap - 1);
+	l->len = n;
+}
+
+/**
+ * kvd_list_compact - drop the NULL slots, keeping the order
+ * @l: the list, some of whose slots the caller emptied (their references
+ *	already dropped)
+ *
+ * Context: main thread.
+ */
+void kvd_list_compact(struct kvd_list *l)
+{
+	size_t r, w = 0;
+
+	for (r = 0; r < l->len; r++) {
+		struct kvd_str *s = kvd_list_at(l, r);
+
+		if (s)
+			*kvd_list_slot(l, w++) = s;
+	}
+	l->len = w;
 }
 
 /* ------------------------------------------------------------ hashing */
@@ -518,6 +740,7 @@ int kvd_store_init(struct kvd_db *db)
 		hash_k0 = (uint64_t)kvd_now_ms() * 0x9e3779b97f4a7c15ULL;
 		hash_k1 = (uint64_t)getpid() * 0xc2b2ae3d27d4eb4fULL;
 	}
+	random_state = (hash_k0 ^ hash_k1) | 1;	/* never 0 */
 	memset(db, 0, sizeof(*db));
 	db->buckets = table_alloc(TABLE_MIN);
 	if (!db->buckets)
@@ -667,11 +890,89 @@ struct kvd_entry *kvd_store_find(struct kvd_db *db, const char *key,
 		if (e->hash == h && e->keylen == len && !memcmp(e->key, key, len))
 			break;
 	if (e && e->expire_ms >= 0 && now > e->expire_ms) {
-		kvd_store_delete(db, e);
-		kvd_stats.expired_keys++;
+		kvd_store_expire(db, e);
 		return NULL;
 	}
 	return e;
+}
+
+/**
+ * kvd_store_peek - look a key up as it is in the table
+ * @db: the keyspace
+ * @key: the key
+ * @len: its length
+ *
+ * An expired key not deleted yet is found too, and nothing is counted.
+ *
+ * Context: main thread.
+ * Return: the entry, or NULL.
+ */
+struct kvd_entry *kvd_store_peek(struct kvd_db *db, const char *key,
+				 size_t len)
+{
+	uint64_t h = key_hash(key, len);
+	struct kvd_entry *e;
+
+	for (e = db->buckets[h & db->mask]; e; e = e->next)
+		if (e->hash == h && e->keylen == len && !memcmp(e->key, key, len))
+			return e;
+	return NULL;
+}
+
+/**
+ * kvd_store_expire - delete a key whose time has passed
+ * @db: the keyspace
+ * @e: its entry
+ *
+ * Counts it in expired_keys and tells its watchers (WATCH).
+ *
+ * Context: main thread.
+ */
+void kvd_store_expire(struct kvd_db *db, struct kvd_entry *e)
+{
+	kvd_signal_modified(e->key, e->keylen);
+	kvd_store_delete(db, e);
+	kvd_stats.expired_keys++;
+}
+
+/**
+ * table_link - put an entry (its hash set, its key not in the table) in
+ * its bucket, growing the table first when it is full
+ * @db: the keyspace
+ * @e: the entry
+ *
+ * Context: main thread.
+ */
+static void table_link(struct kvd_db *db, struct kvd_entry *e)
+{
+	size_t b;
+
+	/* Doubling adds as many buckets as there are: within maxmemory. */
+	if (db->count >= db->mask + 1 &&
+	    kvd_mem_may_grow((db->mask + 1) * sizeof(*db->buckets),
+			     db->count * 1000 / (db->mask + 1)))
+		table_grow(db);
+	b = e->hash & db->mask;
+	e->next = db->buckets[b];
+	db->buckets[b] = e;
+	db->count++;
+}
+
+/**
+ * table_unlink - take an entry out of its bucket (not out of the heap)
+ * @db: the keyspace
+ * @e: the entry
+ *
+ * Context: main thread.
+ */
+static void table_unlink(struct kvd_db *db, struct kvd_entry *e)
+{
+	struct kvd_entry **pp = &db->buckets[e->hash & db->mask];
+
+	while (*pp != e)
+		pp = &(*pp)->next;
+	*pp = e->next;
+	db->count--;
 }
 
 /**
@@ -689,7 +990,6 @@ struct kvd_entry *kvd_store_add(struct kvd_db *db, const char *key,
 				size_t len, enum kvd_type type)
 {
 	struct kvd_entry *e = malloc(sizeof(*e) + len + 1);
-	size_t b;
 
 	if (!e)
 		return NULL;
@@ -716,15 +1016,7 @@ struct kvd_entry *kvd_store_add(struct kvd_db *db, const char *key,
 	memcpy(e->key, key, len);
 	e->key[len] = '\0';
 	mem_add(sizeof(*e) + len + 1);
-	/* Doubling adds as many buckets as there are: within maxmemory. */
-	if (db->count >= db->mask + 1 &&
-	    kvd_mem_may_grow((db->mask + 1) * sizeof(*db->buckets),
-			     db->count * 1000 / (db->mask + 1)))
-		table_grow(db);
-	b = e->hash & db->mask;
-	e->next = db->buckets[b];
-	db->buckets[b] = e;
-	db->count++;
+	table_link(db, e);
 	return e;
 }
 
@@ -827,15 +1119,212 @@ const char *kvd_entry_encoding(const struct kvd_entry *e)
  */
 void kvd_store_delete(struct kvd_db *db, struct kvd_entry *e)
 {
-	struct kvd_entry **pp = &db->buckets[e->hash & db->mask];
-
-	while (*pp != e)
-		pp = &(*pp)->next;
-	*pp = e->next;
-	db->count--;
+	table_unlink(db, e);
 	if (e->expire_ms >= 0)
 		heap_remove(db, e);
 	entry_free(e);
+}
+
+/**
+ * kvd_store_rename - give an entry a new key, replacing @dst
+ * @db: the keyspace
+ * @e: the entry
+ * @dst: the entry of the new key, deleted first; or NULL when the new key
+ *	does not exist
+ * @key: the new key, not @e's own
+ * @len: its length
+ *
+ * The entry keeps its value, type, expiry and access time: it is moved
+ * (resized for the new key), not copied.
+ *
+ * Context: main thread.
+ * Return: the entry (it may have moved), or NULL when out of memory, in
+ * which case nothing changed.
+ */
+struct kvd_entry *kvd_store_rename(struct kvd_db *db, struct kvd_entry *e,
+				   struct kvd_entry *dst, const char *key,
+				   size_t len)
+{
+	size_t oldlen = e->keylen;
+	struct kvd_entry *n;
+
+	table_unlink(db, e);
+	n = realloc(e, sizeof(*e) + len + 1);
+	if (!n) {
+		table_link(db, e);
+		return NULL;
+	}
+	if (n->expire_ms >= 0)
+		db->heap[n->heap_idx] = n;	/* it moved */
+	if (dst)
+		kvd_store_delete(db, dst);
+	n->hash = key_hash(key, len);
+	n->keylen = len;
+	memcpy(n->key, key, len);
+	n->key[len] = '\0';
+	mem_sub(oldlen);
+	mem_add(len);
+	table_link(db, n);
+	return n;
+}
+
+/**
+ * value_dup - give @dst a copy of @src's value
+ * @dst: a new entry of @src's type, its value not set
+ * @src: the entry copied
+ *
+ * A string is copied byte for byte: a value must never be shared by two
+ * keys, since APPEND writes into it in place.  A list gets its own ring
+ * holding new references to the same elements, and a hash or a set its
+ * own table holding new references to the same field values: those are
+ * never written in place.
+ *
+ * Context: main thread.
+ * Return: 0, or -ENOMEM.
+ */
+static int value_dup(struct kvd_entry *dst, const struct kvd_entry *src)
+{
+	struct kvd_dict_iter it = { 0, NULL };
+	struct kvd_dict_entry *de, *n;
+	bool created;
+	size_t i;
+
+	switch (src->type) {
+	case KVD_STRING:
+		dst->str = kvd_str_new(src->str->bytes, src->str->len,
+				       src->str->len);
+		return dst->str ? 0 : -ENOMEM;
+	case KVD_LIST:
+		for (i = 0; i < src->list->len; i++) {
+			struct kvd_str *s = kvd_list_at(src->list, i);
+
+			if (kvd_list_push(dst->list, kvd_str_get(s), false)) {
+				kvd_str_put(s);
+				return -ENOMEM;
+			}
+		}
+		return 0;
+	case KVD_HASH:
+	case KVD_SET:
+		while ((de = kvd_dict_next(src->dict, &it))) {
+			n = kvd_dict_upsert(dst->dict, de->key, de->len, &created);
+			if (!n)
+				return -ENOMEM;
+			if (de->val)
+				kvd_dict_set_val(n, kvd_str_get(de->val));
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/**
+ * kvd_store_copy - add @key holding a copy of @e's value and expiry
+ * @db: the keyspace
+ * @e: the entry copied
+ * @key: the new key, not in the table
+ * @len: its length
+ *
+ * Context: main thread.
+ * Return: the new entry, or NULL when out of memory (nothing added).
+ */
+struct kvd_entry *kvd_store_copy(struct kvd_db *db, const struct kvd_entry *e,
+				 const char *key, size_t len)
+{
+	struct kvd_entry *n = kvd_store_add(db, key, len, e->type);
+
+	if (!n)
+		return NULL;
+	if (value_dup(n, e) ||
+	    (e->expire_ms >= 0 && kvd_store_set_expire(db, n, e->expire_ms))) {
+		kvd_store_delete(db, n);
+		return NULL;
+	}
+	return n;
+}
+
+/**
+ * random_next - the next pseudo-random number
+ *
+ * Context: main thread.
+ * Return: 64 random bits.
+ */
+static uint64_t random_next(void)
+{
+	uint64_t x = random_state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	random_state = x;
+	return x * 0x2545f4914f6cdd1dULL;
+}
+
+/**
+ * kvd_store_random - a key chosen at random (RANDOMKEY)
+ * @db: the keyspace
+ * @now: kvd_now_ms(): an expired key met is deleted and another chosen
+ *
+ * From a random bucket on, the first non-empty one; in it, a random
+ * entry.  Not exactly uniform (a key after empty buckets is likelier),
+ * as Redis's is not either.
+ *
+ * Context: main thread.
+ * Return: a live entry, or NULL when the keyspace is empty.
+ */
+struct kvd_entry *kvd_store_random(struct kvd_db *db, int64_t now)
+{
+	while (db->count) {
+		size_t b = (size_t)random_next() & db->mask, n = 0, k;
+		struct kvd_entry *e;
+
+		while (!db->buckets[b])
+			b = (b + 1) & db->mask;
+		for (e = db->buckets[b]; e; e = e->next)
+			n++;
+		k = (size_t)(random_next() % n);
+		for (e = db->buckets[b]; k--; e = e->next)
+			;
+		if (e->expire_ms < 0 || now <= e->expire_ms)
+			return e;
+		kvd_store_expire(db, e);
+	}
+	return NULL;
+}
+
+/* wall - monotonic, in ms; changed only when the wall clock moved. */
+static int64_t wall_offset;		/* __rule(MAIN) */
+
+/**
+ * kvd_wall_offset_update - follow a step of the wall clock
+ *
+ * The offset between the wall clock and kvd's monotonic clock converts
+ * Unix times (EXPIREAT, EXPIRETIME) to and from deadlines.  It is kept
+ * as long as it is right within 10 ms, so that a time set with PEXPIREAT
+ * reads back exactly from PEXPIRETIME; a larger change (a clock step,
+ * long slewing) is taken.  Called at start and on every tick.
+ *
+ * Context: main thread.
+ */
+void kvd_wall_offset_update(void)
+{
+	int64_t live = kvd_wall_ms() - kvd_now_ms();
+
+	if (!wall_offset || live - wall_offset > 10 || wall_offset - live > 10)
+		wall_offset = live;
+}
+
+/**
+ * kvd_wall_offset - Unix time in ms minus kvd_now_ms(), as last updated
+ *
+ * Context: main thread.
+ * Return: the offset (positive: the monotonic clock starts near boot).
+ */
+int64_t kvd_wall_offset(void)
+{
+	if (!wall_offset)
+		kvd_wall_offset_update();
+	return wall_offset;
 }
 
 /**
@@ -853,10 +1342,9 @@ unsigned int kvd_store_sweep(struct kvd_db *db, int64_t now,
 	unsigned int n = 0;
 
 	while (n < budget && db->heap_len && now > db->heap[0]->expire_ms) {
-		kvd_store_delete(db, db->heap[0]);
+		kvd_store_expire(db, db->heap[0]);
 		n++;
 	}
-	kvd_stats.expired_keys += n;
 	return n;
 }
 

@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""gen_cmd_meta.py - write tools/kvd/cmd_meta.c, the table COMMAND and
+COMMAND INFO answer from, with what a reference redis-server says of
+each command kvd has (its flags, key positions, ACL categories, tips and
+key specs): facts about Redis's commands, taken from the server itself.
+
+Run it after adding a command to command.c's tables, against Debian's
+redis-server 7.0.15 (the version whose replies kvd follows):
+
+    redis-server --port 7777 --save '' --appendonly no &
+    tools/kvd/gen_cmd_meta.py --redis-port 7777 > tools/kvd/cmd_meta.c
+
+It prints what differs between kvd's arities and Redis's on stderr and
+exits 1 then.
+"""
+
+import argparse
+import os
+import re
+import socket
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def kvd_commands():
+    """Full names and arities of command.c's table entries."""
+    with open(os.path.join(HERE, 'command.c')) as f:
+        text = f.read()
+    return [(m.group(2), int(m.group(3))) for m in
+            re.finditer(r'\{ "([a-z]+)", "([a-z|]+)", (-?\d+),', text)]
+
+
+class Conn:
+    def __init__(self, port):
+        self.s = socket.create_connection(('127.0.0.1', port), timeout=10)
+        self.buf = b''
+
+    def line(self):
+        while b'\r\n' not in self.buf:
+            data = self.s.recv(65536)
+            if not data:
+                raise EOFError
+            self.buf += data
+        line, self.buf = self.buf.split(b'\r\n', 1)
+        return line
+
+    def reply(self):
+        line = self.line()
+        t, rest = line[:1], line[1:]
+        if t == b'+':
+            return ('status', rest.decode())
+        if t == b'-':
+            raise RuntimeError(rest.decode())
+        if t == b':':
+            return int(rest)
+        if t == b'$':
+            n = int(rest)
+            if n < 0:
+                return None
+            while len(self.buf) < n + 2:
+                self.buf += self.s.recv(65536)
+            data, self.buf = self.buf[:n], self.buf[n + 2:]
+            return data.decode()
+        if t == b'*':
+            n = int(rest)
+            return None if n < 0 else [self.reply() for _ in range(n)]
+        raise RuntimeError('bad reply %r' % line)
+
+    def command(self, *args):
+        out = b'*%d\r\n' % len(args)
+        for a in args:
+            a = a.encode()
+            out += b'$%d\r\n%s\r\n' % (len(a), a)
+        self.s.sendall(out)
+        return self.reply()
+
+
+def words(lst):
+    return ' '.join(v[1] if isinstance(v, tuple) else v for v in lst)
+
+
+def c_str(s):
+    return '"%s"' % s.replace('\\', '\\\\').replace('"', '\\"')
+
+
+def pairs(lst):
+    return dict(zip(lst[0::2], lst[1::2]))
+
+
+def keyspec(spec):
+    """One struct kvd_keyspec initializer."""
+    d = pairs(spec)
+    bs, fk = pairs(d['begin_search']), pairs(d['find_keys'])
+    bss, fks = pairs(bs['spec']), pairs(fk['spec'])
+    if bs['type'] == 'index':
+        begin = 'KVD_BS_INDEX, %d, NULL' % bss['index']
+    elif bs['type'] == 'keyword':
+        begin = 'KVD_BS_KEYWORD, %d, %s' % (bss['startfrom'],
+                                             c_str(bss['keyword']))
+    else:
+        begin = 'KVD_BS_UNKNOWN, 0, NULL'
+    if fk['type'] == 'range':
+        find = 'KVD_FK_RANGE, %d, %d, %d' % (fks['lastkey'], fks['keystep'],
+                                            fks['limit'])
+    elif fk['type'] == 'keynum':
+        find = 'KVD_FK_KEYNUM, %d, %d, %d' % (fks['keynumidx'],
+                                             fks['firstkey'], fks['keystep'])
+    else:
+        find = 'KVD_FK_UNKNOWN, 0, 0, 0'
+    notes = c_str(d['notes']) if 'notes' in d else 'NULL'
+    return '{ %s, %s,\n\t\t    %s, %s }' % (notes, c_str(words(d['flags'])),
+                                           begin, find)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--redis-port', type=int, required=True)
+    a = ap.parse_args()
+    conn = Conn(a.redis_port)
+    rows, bad = [], []
+    for name, arity in sorted(kvd_commands()):
+        info = conn.command('COMMAND', 'INFO', name)[0]
+        if info is None:
+            bad.append('%s: Redis has no such command' % name)
+            continue
+        if info[1] != arity:
+            bad.append('%s: kvd arity %d, Redis %d' % (name, arity, info[1]))
+        specs = info[8]
+        spec_c = 'NULL, 0'
+        if specs:
+            spec_c = '(const struct kvd_keyspec[]){\n\t\t  %s },\n\t  %d' % (
+                ',\n\t\t  '.join(keyspec(s) for s in specs), len(specs))
+        rows.append('\t{ %s, %s, %d, %d, %d,\n\t  %s,\n\t  %s,\n\t  %s },' % (
+            c_str(name), c_str(words(info[2])), info[3], info[4], info[5],
+            c_str(words(info[6])), c_str(' '.join(info[7])), spec_c))
+    print('''// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * cmd_meta.c - what COMMAND and COMMAND INFO say of each command: its
+ * flags, key positions, ACL categories, tips and key specs, as Redis
+ * 7.0.15 gives them.  Generated by tools/kvd/gen_cmd_meta.py from that
+ * redis-server's COMMAND INFO; rerun it after adding a command.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "kvd.h"
+
+/* Sorted by full name: looked up with bsearch(). */
+static const struct kvd_cmd_meta metas[] = {''')
+    print('\n'.join(rows))
+    print('''};
+
+/**
+ * meta_compare - bsearch() comparison of a full name with a table entry
+ * @key: the full name ("get", "config|get")
+ * @elem: a struct kvd_cmd_meta
+ *
+ * Context: any thread.
+ * Return: <0, 0 or >0 as strcmp().
+ */
+static int meta_compare(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct kvd_cmd_meta *)elem)->name);
+}
+
+/**
+ * kvd_cmd_meta - what Redis says of a command
+ * @fullname: its full name
+ *
+ * Context: any thread.
+ * Return: the entry, or NULL for a command not in the table.
+ */
+const struct kvd_cmd_meta *kvd_cmd_meta(const char *fullname)
+{
+	return bsearch(fullname, metas, sizeof(metas) / sizeof(metas[0]),
+		       sizeof(metas[0]), meta_compare);
+}''')
+    for b in bad:
+        print(b, file=sys.stderr)
+    return 1 if bad else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
