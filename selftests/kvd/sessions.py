@@ -175,7 +175,9 @@ def copy_on_write(port):
     check(command(writer, 'CONFIG', 'RESETSTAT') == '+OK', 'RESETSTAT')
     check(command(writer, 'SETRANGE', 'cow', '0', 'XY') == size, 'SETRANGE')
     _, after = info(port, 'memory')
-    check(after['used_memory_peak'] == after['used_memory'],
+    # used_memory counts the replies still queued too, so the peak may
+    # have caught a few bytes of them; a copy would add 16 MiB.
+    check(int(after['used_memory_peak']) - int(after['used_memory']) < 65536,
           'SETRANGE with no reply in flight writes in place: peak %s, '
           'used %s' % (after['used_memory_peak'], after['used_memory']))
     value = b'XY' + value[2:]

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include "kvd.h"
 
 /* The server, for the commands that change it (CONFIG SET io-threads). */
@@ -24,6 +26,11 @@ struct kvd_config kvd_cfg = {	/* __rule(IMMUTABLE): its fields carry their own r
 	.proto_max_bulk_len = KVD_MAX_BULK_DEFAULT,
 	.qbuf_limit = KVD_QBUF_DEFAULT,
 	.obuf_limit = KVD_OBUF_DEFAULT,
+	.protected_mode = true,
+	.maxmemory_policy = KVD_EVICT_NOEVICTION,
+	.maxmemory_samples = 5,
+	.lfu_log_factor = 10,
+	.lfu_decay_time = 1,
 };
 
 static const struct baton_proto kvd_proto = {
@@ -46,7 +53,9 @@ static const struct baton_log_ops kvd_log = {
 enum {
 	OPT_PORT = 256, OPT_BIND, OPT_UNIXSOCKET, OPT_IO_THREADS, OPT_MAX_IO_THREADS,
 	OPT_MAXCLIENTS, OPT_REQUIREPASS, OPT_MAX_BULK, OPT_QBUF, OPT_OBUF,
-	OPT_HELP,
+	OPT_HELP, OPT_PROTECTED_MODE, OPT_UNIXSOCKETPERM, OPT_MAXMEMORY,
+	OPT_MAXMEMORY_POLICY, OPT_MAXMEMORY_SAMPLES, OPT_LFU_LOG_FACTOR,
+	OPT_LFU_DECAY_TIME,
 };
 
 static const struct option options[] = {
@@ -61,6 +70,13 @@ static const struct option options[] = {
 	{ "client-query-buffer-limit", required_argument, NULL, OPT_QBUF },
 	{ "client-output-buffer-limit", required_argument, NULL, OPT_OBUF },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "protected-mode", required_argument, NULL, OPT_PROTECTED_MODE },
+	{ "unixsocketperm", required_argument, NULL, OPT_UNIXSOCKETPERM },
+	{ "maxmemory", required_argument, NULL, OPT_MAXMEMORY },
+	{ "maxmemory-policy", required_argument, NULL, OPT_MAXMEMORY_POLICY },
+	{ "maxmemory-samples", required_argument, NULL, OPT_MAXMEMORY_SAMPLES },
+	{ "lfu-log-factor", required_argument, NULL, OPT_LFU_LOG_FACTOR },
+	{ "lfu-decay-time", required_argument, NULL, OPT_LFU_DECAY_TIME },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -79,6 +95,7 @@ static void usage(FILE *f)
 "  --port N                  TCP port (default %u; 0: no TCP listener)\n"
 "  --bind ADDR               numeric IPv4/IPv6 address (default 127.0.0.1)\n"
 "  --unixsocket PATH         also listen on a Unix socket\n"
+"  --unixsocketperm OCTAL    its permissions (e.g. 700; default 0: umask's)\n"
 "  --io-threads N|auto       IO worker threads, 0-%d (0: the main thread\n"
 "                            does the IO), or auto (the default): the main\n"
 "                            thread does the IO until it is busy, then IO\n"
@@ -93,9 +110,20 @@ static void usage(FILE *f)
 "                            unparsed bytes per client (default 1g)\n"
 "  --client-output-buffer-limit B\n"
 "                            queued reply bytes per client (default 1g)\n"
+"  --protected-mode yes|no   without a password, refuse peers other than\n"
+"                            127.0.0.1, ::1 and the Unix socket (default yes)\n"
+"  --maxmemory BYTES         evict (or refuse writes) past this much memory\n"
+"                            (default 0: no limit)\n"
+"  --maxmemory-policy P      noeviction (default), allkeys-lru, allkeys-lfu,\n"
+"                            allkeys-random, volatile-lru, volatile-lfu,\n"
+"                            volatile-random, volatile-ttl\n"
+"  --maxmemory-samples N     keys sampled per LRU/LFU eviction (default 5)\n"
+"  --lfu-log-factor N        LFU counter growth, as Redis (default 10)\n"
+"  --lfu-decay-time MIN      LFU counter decay period, as Redis (default 1)\n"
 "  --help                    this text\n"
 "\n"
-"Sizes take a k, m or g suffix (powers of 1024).  SIGINT (Ctrl-C) or\n"
+"Sizes take a k, m or g suffix (powers of 1024), except --maxmemory's,\n"
+"read as Redis reads them (k = 1000, kb = 1024).  SIGINT (Ctrl-C) or\n"
 "SIGTERM stops the server cleanly.\n",
 		KVD_DEFAULT_PORT, BATON_STATS_MAX_WORKERS);
 }
@@ -138,6 +166,50 @@ static int parse_num(const char *s, unsigned long long min,
 	if (v < min || v > max)
 		return -EINVAL;
 	*out = v;
+	return 0;
+}
+
+/**
+ * parse_octal - Redis's unixsocketperm: an octal number up to 0777
+ * @s: the text
+ * @out: the value
+ *
+ * Context: main thread.
+ * Return: 0, or -EINVAL.
+ */
+static int parse_octal(const char *s, unsigned int *out)
+{
+	unsigned int v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '7' || v > 0777)
+			return -EINVAL;
+		v = v * 8 + (unsigned int)(*s - '0');
+	}
+	if (v > 0777)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/**
+ * kvd_parse_yesno - a Redis boolean: "yes" or "no", in any case
+ * @s: the text
+ * @out: the value
+ *
+ * Context: any thread.
+ * Return: 0, or -EINVAL.
+ */
+int kvd_parse_yesno(const char *s, bool *out)
+{
+	if (!strcasecmp(s, "yes"))
+		*out = true;
+	else if (!strcasecmp(s, "no"))
+		*out = false;
+	else
+		return -EINVAL;
 	return 0;
 }
 
@@ -200,6 +272,31 @@ static int parse_options(int argc, char **argv)	/* __init_fn */
 			err = parse_num(optarg, 1ULL << 20, 1ULL << 40, &v);
 			kvd_cfg.obuf_limit = (size_t)v;
 			break;
+		case OPT_UNIXSOCKETPERM:
+			err = parse_octal(optarg, &kvd_cfg.unixsocketperm);
+			break;
+		case OPT_MAXMEMORY:
+			err = kvd_parse_memory(optarg, &kvd_cfg.maxmemory);
+			break;
+		case OPT_MAXMEMORY_POLICY:
+			err = kvd_evict_policy_parse(optarg,
+						     &kvd_cfg.maxmemory_policy);
+			break;
+		case OPT_MAXMEMORY_SAMPLES:
+			err = parse_num(optarg, 1, INT_MAX, &v);
+			kvd_cfg.maxmemory_samples = (int)v;
+			break;
+		case OPT_LFU_LOG_FACTOR:
+			err = parse_num(optarg, 0, INT_MAX, &v);
+			kvd_cfg.lfu_log_factor = (int)v;
+			break;
+		case OPT_LFU_DECAY_TIME:
+			err = parse_num(optarg, 0, INT_MAX, &v);
+			kvd_cfg.lfu_decay_time = (int)v;
+			break;
+		case OPT_PROTECTED_MODE:
+			err = kvd_parse_yesno(optarg, &kvd_cfg.protected_mode);
+			break;
 		case OPT_HELP:
 			usage(stdout);
 			return 1;
@@ -251,6 +348,14 @@ static int start_listening(struct baton_server *s)
 		err = baton_server_listen_unix(s, kvd_cfg.unixsocket);
 		if (err) {
 			fprintf(stderr, "baton-kvd: cannot listen on %s: %s\n",
+				kvd_cfg.unixsocket, strerror(-err));
+			return err;
+		}
+		/* As Redis: after bind, and only when a mode was given. */
+		if (kvd_cfg.unixsocketperm &&
+		    chmod(kvd_cfg.unixsocket, kvd_cfg.unixsocketperm)) {
+			err = -errno;
+			fprintf(stderr, "baton-kvd: cannot chmod %s: %s\n",
 				kvd_cfg.unixsocket, strerror(-err));
 			return err;
 		}
@@ -343,6 +448,7 @@ int main(int argc, char **argv)
 				strerror(-err));
 	}
 	kvd_store_free(&kvd_db);
+	kvd_evict_free();
 	baton_server_destroy(s);
 	kvd_config_free();
 	kvd_cmdstats_free();

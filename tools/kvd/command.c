@@ -393,7 +393,7 @@ struct kvd_entry *kvd_lookup_read(struct kvd_ctx *x, const struct kvd_arg *key)
 	struct kvd_entry *e = kvd_lookup_notouch(x, key);
 
 	if (e)
-		e->atime = kvd_lru_clock;
+		kvd_evict_touch(e, x->now);
 	return e;
 }
 
@@ -412,7 +412,7 @@ struct kvd_entry *kvd_lookup_write(struct kvd_ctx *x, const struct kvd_arg *key)
 	struct kvd_entry *e = kvd_store_find(&kvd_db, key->s, key->len, x->now);
 
 	if (e)
-		e->atime = kvd_lru_clock;
+		kvd_evict_touch(e, x->now);
 	return e;
 }
 
@@ -543,7 +543,8 @@ static void reject(struct kvd_ctx *x, struct kvd_cmdstat *st)
  * @req: its request
  *
  * The checks run in Redis's order: unknown command or subcommand, then
- * arity, then authentication.  A client that connected while no password
+ * arity, then authentication, then maxmemory (which evicts first, and
+ * inside MULTI refuses all but EXEC, DISCARD, QUIT and RESET).  A client that connected while no password
  * was set counts as authenticated, and clearing the password lets every
  * client in (Redis's default user).  A command refused after it was
  * found counts as rejected in its commandstats, and a refused EXEC ends
@@ -596,6 +597,14 @@ static bool dispatch(struct kvd_ctx *x, struct kvd_req *req)
 			kvd_reply_error(x->c, KVD_ERR_NOAUTH);
 		return false;
 	}
+	if (kvd_evict_for_command(x, cmd)) {
+		reject(x, st);
+		if (cmd->fn == cmd_exec)
+			kvd_exec_abort(x, KVD_ERR_OOM_MAXMEMORY);
+		else
+			kvd_reply_error(x->c, KVD_ERR_OOM_MAXMEMORY);
+		return false;
+	}
 	if (x->cl->in_multi && !(cmd->flags & KVD_CMD_NOQUEUE))
 		return kvd_multi_queue(x, req, cmd, st);
 	kvd_call(x, cmd, st);
@@ -623,13 +632,15 @@ void kvd_execute(struct baton_client *c, void *req)
 	x.start_us = kvd_now_us();
 	x.now = x.start_us / 1000;
 	x.cl->last_ms = x.now;
-	kvd_lru_clock = (uint32_t)(x.now / 1000);
+	/* The parser stopped behind an AUTH: it parses again after this. */
+	kvd_pstate(c)->auth_pending = false;
 	/* Not freed here: baton gives it back to the worker that parsed it
 	 * (kvd_release_req()); a request MULTI queued keeps a second
 	 * reference.  Relaxed: baton's handoff orders this before the
 	 * worker's put. */
 	if (dispatch(&x, r))
 		atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+	kvd_mem_client_output(c);
 }
 
 /**
@@ -677,6 +688,11 @@ void kvd_free_req(struct baton_client *c, void *req)
  * kvd_connect - baton's connect callback: attach the client's state
  * @c: the new client
  *
+ * A peer that protected mode refuses gets Redis's -DENIED text and is
+ * closed once it is sent, as Redis does on accept, before the client
+ * sends anything; it is counted in rejected_connections, not in
+ * total_connections_received.
+ *
  * Context: main thread.
  * Return: 0, or -ENOMEM to refuse the connection.
  */
@@ -687,9 +703,17 @@ int kvd_connect(struct baton_client *c)
 	if (!cl)
 		return -ENOMEM;
 	cl->authed = !kvd_cfg.requirepass;
+	kvd_pstate(c)->authed = cl->authed;
 	cl->created_ms = cl->last_ms = kvd_now_ms();
 	cl->last_cmd = "NULL";
 	baton_client_set_data(c, cl);
+	if (kvd_protected_refuses(baton_client_peer(c), kvd_cfg.unixsocket,
+				  kvd_cfg.requirepass, kvd_cfg.protected_mode)) {
+		baton_client_write(c, kvd_denied_msg, strlen(kvd_denied_msg));
+		baton_client_close(c);
+		kvd_stats.denied++;
+		return 0;
+	}
 	kvd_stats.connections++;
 	return 0;
 }
@@ -707,13 +731,15 @@ void kvd_close(struct baton_client *c)
 	if (!cl)
 		return;
 	baton_client_set_data(c, NULL);
+	kvd_mem_client_gone(cl);
 	kvd_multi_discard(cl);
 	free(cl->name);
 	free(cl);
 }
 
 /**
- * kvd_tick - baton's tick callback: expire keys, sample the command rate
+ * kvd_tick - baton's tick callback: expire keys, evict what maxmemory
+ * still asks for, sample the command rate
  * @s: the server
  *
  * The sweep deletes keys whose time has passed, earliest first, at most
@@ -737,7 +763,7 @@ void kvd_tick(struct baton_server *s)
 		if (now - start >= SWEEP_MAX_MS)
 			break;
 	}
-	kvd_lru_clock = (uint32_t)(now / 1000);
+	kvd_evict_tick(s);
 	kvd_wall_offset_update();
 	if (now - kvd_stats.ops_mark_ms >= 1000) {
 		kvd_stats.ops_sec = (kvd_stats.commands - kvd_stats.ops_mark) *
