@@ -270,13 +270,13 @@ $(objtree)/gates/%.o: $(srctree)/%.c FORCE | $(deps-stamp)
 	$(call if_changed,cc_o_c)
 
 quiet_cmd_ar = AR $(call rel,$@)
-      cmd_ar = rm -f $@ && ar rcs $@ $(lib-objs)
+      cmd_ar = rm -f $@; ar rcs $@ $(lib-objs)
 
 $(static-lib): $(lib-objs) FORCE
 	$(call if_changed,ar)
 
 quiet_cmd_ar_gates = AR $(call rel,$@)
-      cmd_ar_gates = rm -f $@ && ar rcs $@ $(gates-lib-objs)
+      cmd_ar_gates = rm -f $@; ar rcs $@ $(gates-lib-objs)
 
 $(gates-lib): $(gates-lib-objs) FORCE
 	$(call if_changed,ar_gates)
@@ -284,8 +284,8 @@ $(gates-lib): $(gates-lib-objs) FORCE
 quiet_cmd_ld_so = LD $(call rel,$@)
       cmd_ld_so = $(CC) -shared -Wl,-soname,$(soname) -Wl,-z,defs \
 	-Wl,--version-script=$(srctree)/lib/libbaton.map \
-	-o $@ $(lib-objs) $(LDFLAGS) $(LIBS) && \
-	ln -sf $(notdir $@) $(objtree)/$(soname) && \
+	-o $@ $(lib-objs) $(LDFLAGS) $(LIBS); \
+	ln -sf $(notdir $@) $(objtree)/$(soname); \
 	ln -sf $(soname) $(objtree)/libbaton.so
 
 $(shared-lib): $(lib-objs) $(srctree)/lib/libbaton.map FORCE
@@ -467,8 +467,11 @@ SPARSE ?= sparse
 SPARSE_FLAGS := -Wbitwise -Wcontext -Wno-decl -Wno-vla -Wno-non-pointer-null \
 	'-D_Atomic(T)=T _Atomic' \
 	$(if $(filter 1,$(WERROR)),-Wsparse-error)
+# It is a command of its own (";", not "&&"): if_changed runs under set -e,
+# which stops at a failed simple command but not at a failed left side of
+# "&&", so a sparse error must not be able to skip the compiler silently.
 sparse-check = $(if $(filter 1,$(C)),$(SPARSE) $(SPARSE_FLAGS) \
-	$(filter -D% -U% -I% -std=%,$(c-flags)) $< && )
+	$(filter -D% -U% -I% -std=%,$(c-flags)) $< ; )
 
 FORCE:
 

@@ -707,7 +707,7 @@ static bool parse_ld(const char *s, size_t len, long double *out)
 	v = strtold(buf, &end);
 	if (isspace((unsigned char)buf[0]) || end != buf + len || isnan(v) ||
 	    errno == EINVAL ||
-	    (errno == ERANGE && (isinf(v) || fpclassify(v) == FP_ZERO)))
+	    (errno == ERANGE && (isinf(v) || v == 0)))
 		return false;
 	*out = v;
 	return true;
