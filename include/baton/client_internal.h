@@ -85,8 +85,13 @@ struct out_chunk {
  * What main has to say to a client it does not own travels on the
  * PENDING fields: output on @posts, requests in @pending_ctl and
  * @ctl_state, with a kick on the worker's kick list to make it look.
+ *
+ * To clang the client is a capability ("client"): a thread holds it while
+ * it owns the client (__requires_owner(c) and friends, role_cap.h), and
+ * tools/checkers/owner_access.sh has clang check that every access to an
+ * OWNER field but @kick_node happens where the client is held.
  */
-struct baton_client {
+struct __capability("client") baton_client {
 	struct evsrc src		__rule(IMMUTABLE);
 	struct llist_node handoff	__rule(OWNER);	/* link on an inbox */
 	uint64_t id			__rule(IMMUTABLE);
@@ -263,9 +268,63 @@ static inline bool client_owner_is_self(const struct baton_client *c)
 	       role_self();
 }
 
+/*
+ * client_assert_owner - the calling thread owns @c from here on
+ *
+ * Where a thread receives a client (from an inbox, a kick, its own epoll
+ * set after checking its IO view, or as the creator) and at the public
+ * functions' ownership checks: in a DEBUG=1 build it aborts unless the
+ * caller is @c's recorded owner; to clang it asserts the client's
+ * capability, in every build.
+ */
+static inline void client_assert_owner(const struct baton_client *c,
+				       const char *file, int line)
+	__asserts_owner(c);
+static inline void client_assert_owner(const struct baton_client *c,
+				       const char *file, int line)
+{
+#ifdef BATON_DEBUG
+	if (unlikely(!client_owner_is_self(c)))
+		role_violation(file, line, "owner of the client");
+#endif
+}
+
 /* DEBUG=1: the calling thread must be @c's recorded owner. */
-#define assert_client_owner(c) \
-	__role_check(client_owner_is_self(c), "owner of the client")
+#define assert_client_owner(c)	client_assert_owner((c), __FILE__, __LINE__)
+
+/*
+ * client_done - the caller stops touching @c's OWNER fields
+ *
+ * For a function that releases @c (__releases_owner) on a path that
+ * leaves it with its owner: a worker keeps the client in its epoll set,
+ * main keeps it for the rest of its batch.  Nothing happens at run time.
+ */
+static inline void client_done(const struct baton_client *c)
+	__releases_owner(c) __no_role_analysis
+{
+}
+
+/*
+ * client_owner_access - what tools/checkers/owner_access.sh makes of an
+ * OWNER field access: it rewrites c->flags as client_owner_access(c)->flags
+ * (with Coccinelle) and compiles the result with clang's -Wthread-safety,
+ * so the access needs the client held where it is.  Expressions of any
+ * other type go through client_owner_other(), which needs nothing (the
+ * rewrite goes by field name).  Never used in the code itself.
+ */
+static inline void client_owner_touch(const struct baton_client *c)
+	__requires_owner(c)
+{
+}
+
+static inline void client_owner_other(const void *p)
+{
+}
+
+#define client_owner_access(p) \
+	(_Generic((p), struct baton_client *: client_owner_touch, \
+		  const struct baton_client *: client_owner_touch, \
+		  default: client_owner_other)(p), (p))
 
 /**
  * client_take_ctl - consume main's requests to the owner
