@@ -205,16 +205,17 @@ struct __capability("client") baton_client {
 /* lib/client.c: allocation, buffers, output. */
 struct baton_client *client_alloc(struct baton_server *s, int fd,
 				  const char *peer, struct baton_worker *w) __main_only __init_fn;
-void client_release_output(struct baton_client *c);
-void client_free_reqs(struct baton_client *c) __main_only;
-void client_release_done(struct baton_client *c);
+void client_release_output(struct baton_client *c) __requires_owner(c);
+void client_free_reqs(struct baton_client *c) __main_only __requires_owner(c);
+void client_release_done(struct baton_client *c) __requires_owner(c);
 void client_put_table_ref(void *c);
-void client_append_chunk(struct baton_client *c, struct out_chunk *ch);
+void client_append_chunk(struct baton_client *c, struct out_chunk *ch)
+	__requires_owner(c);
 void client_chunk_release(struct out_chunk *ch);
 struct out_chunk *client_chunk_copy(const void *buf, size_t len, size_t cap);
 struct out_chunk *client_chunk_ref(struct baton_obj *obj, const void *data,
 				   size_t len);
-size_t client_take_posts(struct baton_client *c);
+size_t client_take_posts(struct baton_client *c) __requires_owner(c);
 void client_kill(struct baton_client *c) __main_only;
 void client_reset_io_view(struct baton_client *c) __main_only;
 void client_close(struct baton_client *c) __main_only;
