@@ -3,6 +3,9 @@
 # test_role_clang.sh - compile-fail test of the role capabilities: clang's
 # -Wthread-safety must reject the fixtures that break a role rule, with
 # the thread-safety diagnostic and nothing else, and accept the control.
+# The public API's BATON_MAIN_ONLY / BATON_IO_ONLY too: an application's
+# @parse that calls a main-only function fails, and the annotations are
+# inert under gcc and in C++.
 #
 # Environment: BATON_SRCTREE (default: two levels up from this script),
 #              CLANG (default: clang).  Exit 0 pass, 1 fail, 4 skip.
@@ -73,5 +76,32 @@ must_fail io_reads_main_field.c \
 	"reading variable 'window' requires holding role 'role_main'"
 must_fail foreign_calls_main.c \
 	"calling function 'main_only_work' requires holding role 'role_main'"
+
+# The public annotations, as an application uses them.
+must_compile app_ok.c
+must_fail app_parse_calls_main.c \
+	"cannot call function 'baton_client_data' while role 'baton_role_io' is held"
+
+# Inert elsewhere: gcc, and clang compiling C++, take the failing fixture.
+cc=${GCC:-gcc}
+if command -v "$cc" >/dev/null 2>&1; then
+	if "$cc" -std=gnu11 -fsyntax-only -Wall -Wextra -Wno-unused-parameter \
+			-Werror -I"$src/include/uapi" "$fix/app_parse_calls_main.c" \
+			>"$out" 2>&1; then
+		ok "app_parse_calls_main.c compiles with $cc: the annotations are empty"
+	else
+		not_ok "app_parse_calls_main.c must compile with $cc:"
+		sed 's/^/#   /' "$out"
+	fi
+fi
+# shellcheck disable=SC2086
+if $clang -x c++ -std=c++17 -fsyntax-only -Wthread-safety \
+		-Werror=thread-safety -I"$src/include/uapi" \
+		"$fix/app_parse_calls_main.c" >"$out" 2>&1; then
+	ok "app_parse_calls_main.c compiles as C++: the annotations are empty"
+else
+	not_ok "app_parse_calls_main.c must compile as C++ (clang -x c++):"
+	sed 's/^/#   /' "$out"
+fi
 
 exit $fail
