@@ -198,7 +198,7 @@ struct baton_worker *adapt_place(struct baton_server *s)
 
 /* Point @c, which main owns and no worker holds, at @to and hand it over. */
 static void move_now(struct baton_server *s, struct baton_client *c)
-	__main_only
+	__main_only __releases_owner(c)
 {
 	struct baton_worker *from = client_worker(c), *to = adapt_place(s);
 
@@ -233,6 +233,7 @@ void adapt_moved(struct baton_server *s, struct baton_client *c)
 	if (kick_in_flight(c)) {
 		c->move_next = s->moving;
 		s->moving = c;
+		client_done(c);		/* main keeps it on the list */
 		return;
 	}
 	move_now(s, c);
@@ -255,6 +256,7 @@ void adapt_retry_moves(struct baton_server *s)
 		}
 		*pp = c->move_next;
 		c->move_next = NULL;
+		assert_client_owner(c);	/* main's since adapt_moved() */
 		move_now(s, c);
 	}
 }

@@ -110,6 +110,14 @@ struct baton_client *client_alloc(struct baton_server *s, int fd,
 }
 
 /*
+ * The caller dropped the last reference to @c: no other thread can reach
+ * it, so it has what the owner had (to clang: it holds the client).
+ */
+static void client_last_ref(const struct baton_client *c) __asserts_owner(c)
+{
+}
+
+/*
  * client_free - the memory of a client nobody can reach any more.
  * Context: may run on the RCU callback thread, a foreign thread (the last
  * baton_client_put) or an IO worker (a kick's reference); thread-safe:
@@ -118,6 +126,7 @@ struct baton_client *client_alloc(struct baton_server *s, int fd,
  */
 static void client_free(struct baton_client *c)
 {
+	client_last_ref(c);
 	/* Main released the output when it finalized the client; posts can
 	 * only be left by a finalize that failed half way. */
 	client_take_posts(c);
@@ -314,6 +323,7 @@ bool client_owned_by_self(const struct baton_client *c) __no_role_analysis
 /* Whether @len more reply bytes may be queued; past the limit the client
  * is marked to close with its replies dropped. */
 static int client_reply_check(struct baton_client *c, size_t len)
+	__requires_owner(c)
 {
 	if (c->flags & (CF_CLOSE_NOW | CF_CLOSE_AFTER_REPLY | CF_GONE))
 		return -EPIPE;
@@ -330,6 +340,7 @@ static int client_reply_check(struct baton_client *c, size_t len)
  * close, so the peer sees a correct prefix and then the end.
  */
 static int client_reply_nomem(struct baton_client *c)
+	__requires_owner(c)
 {
 	c->flags |= CF_CLOSE_AFTER_REPLY;
 	return -ENOMEM;
@@ -373,7 +384,7 @@ static struct out_chunk *client_chunk_reuse(struct baton_server *s,
  * caller: into the last chunk when it has room, else a new chunk.
  */
 static int client_append_copy(struct baton_client *c, const void *buf,
-			      size_t len)
+			      size_t len) __requires_owner(c)
 {
 	struct out_chunk *tail;
 	size_t room, cap;
@@ -461,7 +472,7 @@ struct out_chunk * __init_fn client_chunk_ref(struct baton_obj *obj,
  * writing from @parse adds at once.
  */
 static void client_count_write(struct baton_client *c, size_t before)
-	__no_role_analysis
+	__requires_owner(c)
 {
 	if (c->out_bytes <= before)
 		return;
@@ -563,7 +574,10 @@ BATON_API size_t baton_client_output_bytes(struct baton_client *c)
 	/* Relaxed: a standalone counter; main's own replies since it took
 	 * the client are added at the handoff, so count them here. */
 	pending = atomic_load_explicit(&c->out_pending, memory_order_relaxed);
-	return c->at_main ? pending + c->out_unpub : pending;
+	if (!c->at_main)
+		return pending;
+	assert_client_owner(c);		/* main owns it now */
+	return pending + c->out_unpub;
 }
 
 BATON_API uint64_t baton_client_id(const struct baton_client *c)
@@ -644,6 +658,7 @@ static void client_close_how(struct baton_client *c, unsigned int cf,
 	if (cf & CF_CLOSE_NOW)
 		post_forget(c);
 	if (c->at_main) {
+		assert_client_owner(c);
 		c->flags |= cf;		/* main owns it: OWNER write */
 		return;
 	}

@@ -53,6 +53,7 @@ void handoff_to_main(struct baton_worker *w, struct baton_client *c,
 	client_set_owner(c, ROLE_ID_MAIN);
 	c->io_at_main = true;
 	chain_prepend(&c->handoff, first, last);
+	client_done(c);		/* main's once the chain is published */
 }
 
 /**
@@ -106,6 +107,7 @@ void handoff_to_worker(struct baton_server *s, struct baton_client *c)
 	c->at_main = false;
 	s->st_to_io++;
 	chain_prepend(&c->handoff, &w->out_first, &w->out_last);
+	client_done(c);		/* the worker's once the chain is published */
 }
 
 /**

@@ -44,7 +44,7 @@
  * parked it, for when it is unparked.
  */
 static void main_execute(struct baton_server *s, struct baton_client *c)
-	__main_only
+	__main_only __requires_owner(c)
 {
 	bool release = s->proto.release_req;
 	unsigned int i;
@@ -187,6 +187,7 @@ void main_finalize_client(struct baton_server *s, struct baton_client *c)
 	active_window_forget(s, c);
 	client_table_remove(s, c);
 	client_release_output(c);
+	client_done(c);		/* what is left is freed after a grace period */
 	close(c->fd);
 	client_worker(c)->nr_clients--;
 	s->nr_clients--;
@@ -259,6 +260,8 @@ void main_close_all(struct baton_server *s)
 		rcu_read_unlock_bt();
 		for (i = 0; i < ctx.nr; i++) {
 			client_set_owner(ctx.batch[i], ROLE_ID_MAIN);
+			/* Main's: every worker has been joined. */
+			assert_client_owner(ctx.batch[i]);
 			ctx.batch[i]->at_main = true;
 			main_finalize_client(s, ctx.batch[i]);
 		}
@@ -292,6 +295,7 @@ static void accept_one(struct baton_server *s, int fd, const char *peer)
 		s->st_rejected++;
 		return;
 	}
+	assert_client_owner(c);		/* main's: it made it */
 	s->nr_clients++;
 	w->nr_clients++;
 	s->st_accepted++;

@@ -47,7 +47,7 @@ static int client_epoll(struct baton_worker *w, struct baton_client *c,
  */
 static void worker_detach(struct baton_worker *w, struct baton_client *c,
 			  struct llist_node **first, struct llist_node **last)
-	__io_only
+	__io_only __releases_owner(c)
 {
 	epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	if (c->io_prev)
@@ -69,7 +69,7 @@ static void worker_detach(struct baton_worker *w, struct baton_client *c,
  */
 static void worker_release(struct baton_worker *w, struct baton_client *c,
 			   struct llist_node **first, struct llist_node **last)
-	__io_only
+	__io_only __releases_owner(c)
 {
 	epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	if (c->io_prev)
@@ -87,7 +87,7 @@ static void worker_release(struct baton_worker *w, struct baton_client *c,
 }
 
 /* Make room for one more request pointer; false when out of memory. */
-static bool reqs_reserve(struct baton_client *c)
+static bool reqs_reserve(struct baton_client *c) __requires_owner(c)
 {
 	void **n;
 	unsigned int cap;
@@ -110,7 +110,7 @@ static bool reqs_reserve(struct baton_client *c)
  * main sends it back to be flushed and closed).
  */
 static bool worker_parse(struct baton_worker *w, struct baton_client *c)
-	__io_only
+	__io_only __requires_owner(c)
 {
 	struct baton_server *s = w->srv;
 	size_t pos = 0;
@@ -150,7 +150,7 @@ static bool worker_parse(struct baton_worker *w, struct baton_client *c)
  * so a client answering one request at a time does not allocate either.
  */
 static bool qbuf_lend(struct baton_worker *w, struct baton_client *c)
-	__io_only
+	__io_only __requires_owner(c)
 {
 	c->qbuf = w->io_spare_qbuf ? w->io_spare_qbuf : bt_malloc(QBUF_MIN);
 	w->io_spare_qbuf = NULL;
@@ -159,7 +159,7 @@ static bool qbuf_lend(struct baton_worker *w, struct baton_client *c)
 }
 
 static void qbuf_return(struct baton_worker *w, struct baton_client *c)
-	__io_only
+	__io_only __requires_owner(c)
 {
 	if (c->qlen || !c->qbuf)
 		return;
@@ -186,7 +186,7 @@ static void qbuf_return(struct baton_worker *w, struct baton_client *c)
  */
 static void worker_input(struct baton_worker *w, struct baton_client *c,
 			 bool try_read, struct llist_node **first,
-			 struct llist_node **last) __io_only
+			 struct llist_node **last) __io_only __releases_owner(c)
 {
 	struct baton_server *s = w->srv;
 	unsigned int state = client_state(c);
@@ -194,6 +194,7 @@ static void worker_input(struct baton_worker *w, struct baton_client *c,
 	if (state & CS_READ_PAUSED) {
 		/* Nothing read, nothing handed over: look again on resume. */
 		c->io_maybe_more |= try_read;
+		client_done(c);
 		return;
 	}
 	if (!(state & CS_PARKED) && (c->qlen || c->nr_reqs) &&
@@ -252,6 +253,7 @@ static void worker_input(struct baton_worker *w, struct baton_client *c,
 		goto gone;
 	}
 	qbuf_return(w, c);
+	client_done(c);		/* the worker keeps it */
 	return;
 
 to_main:
@@ -269,7 +271,7 @@ gone:
  * Return: 0 when all was sent or the socket is full, -errno on error.
  */
 static int worker_write(struct baton_worker *w, struct baton_client *c)
-	__io_only
+	__io_only __requires_owner(c)
 {
 	while (c->out_head) {
 		struct iovec iov[WRITE_IOV];
@@ -321,11 +323,17 @@ static int worker_write(struct baton_worker *w, struct baton_client *c)
 	return 0;
 }
 
-/* Write what is queued; close when asked to once it is all out. */
+/*
+ * Write what is queued; close when asked to once it is all out.  Returns
+ * true when the caller may go on with @c: false when it was detached or
+ * waits to close (the worker keeps it until the rest is written).
+ */
 static bool worker_flush(struct baton_worker *w, struct baton_client *c,
 			 struct llist_node **first, struct llist_node **last)
-	__io_only
+	__io_only __may_release_owner(c)
 {
+	bool more;
+
 	if (worker_write(w, c) < 0) {
 		client_release_output(c);
 		worker_detach(w, c, first, last);
@@ -335,7 +343,9 @@ static bool worker_flush(struct baton_worker *w, struct baton_client *c,
 		worker_detach(w, c, first, last);
 		return false;
 	}
-	return !(c->flags & CF_CLOSE_AFTER_REPLY);
+	more = !(c->flags & CF_CLOSE_AFTER_REPLY);
+	client_done(c);		/* the caller keeps it on true */
+	return more;
 }
 
 /*
@@ -347,7 +357,7 @@ static bool worker_flush(struct baton_worker *w, struct baton_client *c,
 static bool worker_apply_ctl(struct baton_worker *w, struct baton_client *c,
 			     unsigned int ctl, bool from_main, bool try_read,
 			     struct llist_node **first, struct llist_node **last)
-	__io_only
+	__io_only __releases_owner(c)
 {
 	/* Posts first: a close after the replies sends them too. */
 	client_take_posts(c);
@@ -365,6 +375,8 @@ static bool worker_apply_ctl(struct baton_worker *w, struct baton_client *c,
 		return false;
 	if (from_main || (ctl & CTL_STATE))
 		worker_input(w, c, try_read, first, last);
+	else
+		client_done(c);		/* the worker keeps it */
 	return true;
 }
 
@@ -423,9 +435,11 @@ static void worker_handle_kicks(struct baton_worker *w,
 		/* The node's next was read above: main may now queue it again.
 		 * Seq_cst (a release, and more): see handoff_kick(). */
 		atomic_store_explicit(&c->kick_queued, 0, memory_order_seq_cst);
-		if (!c->io_at_main && !c->io_gone)
+		if (!c->io_at_main && !c->io_gone) {
+			assert_client_owner(c);	/* in its epoll set, not away */
 			worker_apply_ctl(w, c, client_take_ctl(c), false,
 					 c->io_maybe_more, first, last);
+		}
 		baton_client_put(c);	/* the kick's reference */
 	}
 }
@@ -478,12 +492,15 @@ void worker_handle_event(struct baton_worker *w, struct baton_client *c,
 		GATE("worker_pending_read");
 		return;
 	}
+	assert_client_owner(c);		/* in its epoll set, not away */
 	if ((events & EPOLLOUT) || (c->flags & CF_CLOSE_AFTER_REPLY)) {
 		if (!worker_flush(w, c, first, last))
 			return;
 	}
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		worker_input(w, c, true, first, last);
+	else
+		client_done(c);		/* the worker keeps it */
 }
 
 /**

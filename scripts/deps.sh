@@ -9,7 +9,8 @@
 #   once per build directory), from the environment: CC (default cc),
 #   SAN (address|thread), C (1: sparse).
 #   --all: everything any variant and `make check` need (gcc, clang,
-#   sparse, sanitizer runtimes); .ci/run uses it on a fresh machine.
+#   sparse, coccinelle, sanitizer runtimes); .ci/run uses it on a fresh
+#   machine.
 #   It also installs, as root, the optional systemtap-sdt-dev (the
 #   library's USDT probes, include/baton/probe.h); without root it only
 #   says so: the build works without it.
@@ -98,6 +99,11 @@ have_pc cunit || add libcunit1-dev
 
 if [ -n "$all" ] || [ "$C" = 1 ]; then
 	have_cmd sparse || add sparse
+fi
+# selftests/checkers/test_owner_access.sh: spatch rewrites the OWNER
+# accesses for clang to check (skipped without it).
+if [ -n "$all" ]; then
+	have_cmd spatch || add coccinelle
 fi
 
 # Sanitizer runtimes: gcc's come with gcc; clang's are a package of their own.

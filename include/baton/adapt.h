@@ -45,7 +45,8 @@ struct adapt_state {
 
 int adapt_init(struct baton_server *s, int mode) __main_only;
 struct baton_worker *adapt_place(struct baton_server *s) __main_only;
-void adapt_moved(struct baton_server *s, struct baton_client *c) __main_only;
+void adapt_moved(struct baton_server *s, struct baton_client *c)
+	__main_only __releases_owner(c);
 void adapt_retry_moves(struct baton_server *s) __main_only;
 void adapt_tick(struct baton_server *s) __main_only;
 

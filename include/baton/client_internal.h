@@ -85,8 +85,13 @@ struct out_chunk {
  * What main has to say to a client it does not own travels on the
  * PENDING fields: output on @posts, requests in @pending_ctl and
  * @ctl_state, with a kick on the worker's kick list to make it look.
+ *
+ * To clang the client is a capability ("client"): a thread holds it while
+ * it owns the client (__requires_owner(c) and friends, role_cap.h), and
+ * tools/checkers/owner_access.sh has clang check that every access to an
+ * OWNER field but @kick_node happens where the client is held.
  */
-struct baton_client {
+struct __capability("client") baton_client {
 	struct evsrc src		__rule(IMMUTABLE);
 	struct llist_node handoff	__rule(OWNER);	/* link on an inbox */
 	uint64_t id			__rule(IMMUTABLE);
@@ -200,16 +205,17 @@ struct baton_client {
 /* lib/client.c: allocation, buffers, output. */
 struct baton_client *client_alloc(struct baton_server *s, int fd,
 				  const char *peer, struct baton_worker *w) __main_only __init_fn;
-void client_release_output(struct baton_client *c);
-void client_free_reqs(struct baton_client *c) __main_only;
-void client_release_done(struct baton_client *c);
+void client_release_output(struct baton_client *c) __requires_owner(c);
+void client_free_reqs(struct baton_client *c) __main_only __requires_owner(c);
+void client_release_done(struct baton_client *c) __requires_owner(c);
 void client_put_table_ref(void *c);
-void client_append_chunk(struct baton_client *c, struct out_chunk *ch);
+void client_append_chunk(struct baton_client *c, struct out_chunk *ch)
+	__requires_owner(c);
 void client_chunk_release(struct out_chunk *ch);
 struct out_chunk *client_chunk_copy(const void *buf, size_t len, size_t cap);
 struct out_chunk *client_chunk_ref(struct baton_obj *obj, const void *data,
 				   size_t len);
-size_t client_take_posts(struct baton_client *c);
+size_t client_take_posts(struct baton_client *c) __requires_owner(c);
 void client_kill(struct baton_client *c) __main_only;
 void client_reset_io_view(struct baton_client *c) __main_only;
 void client_close(struct baton_client *c) __main_only;
@@ -263,9 +269,63 @@ static inline bool client_owner_is_self(const struct baton_client *c)
 	       role_self();
 }
 
+/*
+ * client_assert_owner - the calling thread owns @c from here on
+ *
+ * Where a thread receives a client (from an inbox, a kick, its own epoll
+ * set after checking its IO view, or as the creator) and at the public
+ * functions' ownership checks: in a DEBUG=1 build it aborts unless the
+ * caller is @c's recorded owner; to clang it asserts the client's
+ * capability, in every build.
+ */
+static inline void client_assert_owner(const struct baton_client *c,
+				       const char *file, int line)
+	__asserts_owner(c);
+static inline void client_assert_owner(const struct baton_client *c,
+				       const char *file, int line)
+{
+#ifdef BATON_DEBUG
+	if (unlikely(!client_owner_is_self(c)))
+		role_violation(file, line, "owner of the client");
+#endif
+}
+
 /* DEBUG=1: the calling thread must be @c's recorded owner. */
-#define assert_client_owner(c) \
-	__role_check(client_owner_is_self(c), "owner of the client")
+#define assert_client_owner(c)	client_assert_owner((c), __FILE__, __LINE__)
+
+/*
+ * client_done - the caller stops touching @c's OWNER fields
+ *
+ * For a function that releases @c (__releases_owner) on a path that
+ * leaves it with its owner: a worker keeps the client in its epoll set,
+ * main keeps it for the rest of its batch.  Nothing happens at run time.
+ */
+static inline void client_done(const struct baton_client *c)
+	__releases_owner(c) __no_role_analysis
+{
+}
+
+/*
+ * client_owner_access - what tools/checkers/owner_access.sh makes of an
+ * OWNER field access: it rewrites c->flags as client_owner_access(c)->flags
+ * (with Coccinelle) and compiles the result with clang's -Wthread-safety,
+ * so the access needs the client held where it is.  Expressions of any
+ * other type go through client_owner_other(), which needs nothing (the
+ * rewrite goes by field name).  Never used in the code itself.
+ */
+static inline void client_owner_touch(const struct baton_client *c)
+	__requires_owner(c)
+{
+}
+
+static inline void client_owner_other(const void *p)
+{
+}
+
+#define client_owner_access(p) \
+	(_Generic((p), struct baton_client *: client_owner_touch, \
+		  const struct baton_client *: client_owner_touch, \
+		  default: client_owner_other)(p), (p))
 
 /**
  * client_take_ctl - consume main's requests to the owner

@@ -15,7 +15,8 @@ struct baton_client;
 int main_loop_run(struct baton_server *s) __main_only;
 void main_process_inbox(struct baton_server *s) __main_only;
 void main_flush(struct baton_server *s) __main_only;
-void main_finalize_client(struct baton_server *s, struct baton_client *c) __main_only;
+void main_finalize_client(struct baton_server *s, struct baton_client *c)
+	__main_only __releases_owner(c);
 void main_close_all(struct baton_server *s) __main_only;
 void main_drain_deferred(struct baton_server *s) __main_only;
 

@@ -17,7 +17,7 @@ struct baton_obj;
 int post_copy(struct baton_client *c, const void *buf, size_t len) __main_only;
 int post_ref(struct baton_client *c, struct baton_obj *obj, const void *data,
 	     size_t len) __main_only;
-void post_take_chain(struct baton_client *c) __main_only;
+void post_take_chain(struct baton_client *c) __main_only __requires_owner(c);
 void post_forget(struct baton_client *c) __main_only;
 void post_publish_now(struct baton_client *c) __main_only;
 void post_flush(struct baton_server *s) __main_only;

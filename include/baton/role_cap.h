@@ -40,4 +40,22 @@ extern struct baton_role_token role_io;	/* any IO worker, on its own data */
 #define __main_only	__requires_role(role_main)
 #define __io_only	__requires_role(role_io)
 
+/*
+ * Owning one object (a client, client_internal.h): the struct is the
+ * capability type and a pointer to it names the capability, so that
+ * ownership follows the object from function to function.  A function
+ * that works on a client its caller owns requires it; one that hands it
+ * over (or leaves it with its owner, done with it) releases it; the
+ * receiving side asserts it, since what makes the receiver the owner is
+ * the queue it took the client from, which the analysis cannot see.
+ * Clang cannot guard a field by the struct that holds it in C, so the
+ * fields' side is tools/checkers/owner_access.sh's (Documentation/roles.rst).
+ */
+#define __requires_owner(obj)	__tsa(requires_capability(obj))
+#define __releases_owner(obj)	__tsa(release_capability(obj))
+#define __asserts_owner(obj)	__tsa(assert_capability(obj))
+/* Releases @obj unless it returns true: the caller keeps it then. */
+#define __may_release_owner(obj) \
+	__tsa(release_capability(obj)) __tsa(try_acquire_capability(1, obj))
+
 #endif /* _BATON_ROLE_CAP_H */

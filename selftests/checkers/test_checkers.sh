@@ -267,6 +267,17 @@ expect_fail "kerneldoc: a callback member without Context:" \
 expect_fail "kerneldoc: a callback typedef without Context:" \
 	"^$fx/kd_callback.h:12: typedef fx_done_fn: a callback type without" \
 	$kdoc --public $fx/kd_callback.h
+expect_fail "kerneldoc: a main-thread function without BATON_MAIN_ONLY" \
+	"^$fx/kd_role.h:12: fx_role_main: \"Context: main thread\" but no BATON_MAIN_ONLY" \
+	$kdoc --public $fx/kd_role.h
+expect_fail "kerneldoc: BATON_MAIN_ONLY on a function any thread may call" \
+	"^$fx/kd_role.h:20: fx_role_any: BATON_MAIN_ONLY but its Context: is not" \
+	$kdoc --public $fx/kd_role.h
+for fine in fx_role_owner fx_role_ok; do
+	if grep -q "$fine" "$tmp/out"; then
+		bad "kerneldoc: $fine (annotated as its Context: says) was reported"
+	fi
+done
 expect_fail "kerneldoc: an internal kernel-doc block without Context:" \
 	"^$fx/kd_internal.h:7: fx_internal_documented: no \"Context:\" line" \
 	$kdoc --internal $fx/kd_internal.h

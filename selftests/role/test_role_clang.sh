@@ -3,6 +3,9 @@
 # test_role_clang.sh - compile-fail test of the role capabilities: clang's
 # -Wthread-safety must reject the fixtures that break a role rule, with
 # the thread-safety diagnostic and nothing else, and accept the control.
+# The public API's BATON_MAIN_ONLY / BATON_IO_ONLY too: an application's
+# @parse that calls a main-only function fails (baton-kvd's own included),
+# and the annotations are inert under gcc and in C++.
 #
 # Environment: BATON_SRCTREE (default: two levels up from this script),
 #              CLANG (default: clang).  Exit 0 pass, 1 fail, 4 skip.
@@ -73,5 +76,60 @@ must_fail io_reads_main_field.c \
 	"reading variable 'window' requires holding role 'role_main'"
 must_fail foreign_calls_main.c \
 	"calling function 'main_only_work' requires holding role 'role_main'"
+
+# The public annotations, as an application uses them.
+must_compile app_ok.c
+must_fail app_parse_calls_main.c \
+	"cannot call function 'baton_client_data' while role 'baton_role_io' is held"
+
+# Inert elsewhere: gcc, and clang compiling C++, take the failing fixture.
+cc=${GCC:-gcc}
+if command -v "$cc" >/dev/null 2>&1; then
+	if "$cc" -std=gnu11 -fsyntax-only -Wall -Wextra -Wno-unused-parameter \
+			-Werror -I"$src/include/uapi" "$fix/app_parse_calls_main.c" \
+			>"$out" 2>&1; then
+		ok "app_parse_calls_main.c compiles with $cc: the annotations are empty"
+	else
+		not_ok "app_parse_calls_main.c must compile with $cc:"
+		sed 's/^/#   /' "$out"
+	fi
+fi
+# shellcheck disable=SC2086
+if $clang -x c++ -std=c++17 -fsyntax-only -Wthread-safety \
+		-Werror=thread-safety -I"$src/include/uapi" \
+		"$fix/app_parse_calls_main.c" >"$out" 2>&1; then
+	ok "app_parse_calls_main.c compiles as C++: the annotations are empty"
+else
+	not_ok "app_parse_calls_main.c must compile as C++ (clang -x c++):"
+	sed 's/^/#   /' "$out"
+fi
+
+# baton-kvd is built with them on (make CC=clang: -Wthread-safety
+# -Werror=thread-safety everywhere): its parse callback, kvd_parse(),
+# calling baton_client_close() does not compile, its real one does.
+kvd_flags="-std=gnu11 -fsyntax-only -D_GNU_SOURCE -Wthread-safety \
+-Werror=thread-safety -I$src/include/uapi -iquote $src/tools/kvd"
+kvd=$(dirname "$out")/kvd_resp_$$.c
+trap 'rm -f "$out" "$kvd"' EXIT
+# shellcheck disable=SC2086
+if $clang $kvd_flags "$src/tools/kvd/resp.c" >"$out" 2>&1 && [ ! -s "$out" ]; then
+	ok "tools/kvd/resp.c compiles with the role annotations on"
+else
+	not_ok "tools/kvd/resp.c must compile cleanly:"
+	sed 's/^/#   /' "$out"
+fi
+sed '/^ssize_t kvd_parse(/,/^}/s/^\t\*req = NULL;$/\tbaton_client_close(c);\n&/' \
+	"$src/tools/kvd/resp.c" >"$kvd"
+if ! grep -q '^	baton_client_close(c);$' "$kvd"; then
+	not_ok "kvd_parse() in tools/kvd/resp.c has no '*req = NULL;' to put a call before"
+# shellcheck disable=SC2086
+elif $clang $kvd_flags "$kvd" >"$out" 2>&1; then
+	not_ok "kvd_parse() calling baton_client_close() compiled"
+elif grep -q "error: cannot call function 'baton_client_close' while role 'baton_role_io' is held" "$out"; then
+	ok "kvd_parse() calling baton_client_close() is rejected"
+else
+	not_ok "kvd_parse() calling baton_client_close() failed otherwise:"
+	sed 's/^/#   /' "$out"
+fi
 
 exit $fail

@@ -50,7 +50,10 @@ Every public function, callback and struct, from the kernel-doc of
 one.  Each function's *Context* says which thread may call it and what
 it must hold; each callback's says which thread runs it.  The phrases
 are those of ``conventions.rst``; the threads are those of
-``design.rst``.
+``design.rst``.  A prototype that ends in ``BATON_MAIN_ONLY`` is a
+main-thread function: under clang's ``-Wthread-safety``, code the
+application marks ``BATON_IO_ONLY`` (its ``@parse`` callback) cannot
+call it (``api.h``; ``roles.rst`` shows the pattern).
 """
 
 # ------------------------------------------------------------------ C text

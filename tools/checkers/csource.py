@@ -314,6 +314,17 @@ def split_commas(toks):
     return out
 
 
+# The public headers' attribute macros (include/uapi/baton/api.h), which
+# cannot be named __something there: read as attributes, like those.
+ATTR_MACROS = {'BATON_MAIN_ONLY', 'BATON_IO_ONLY'}
+
+
+def is_attr(text):
+    """Whether the identifier @text is an attribute (macro): __name or
+    one of ATTR_MACROS."""
+    return text.startswith('__') or text in ATTR_MACROS
+
+
 def strip_attrs(toks):
     """Drop attributes: __rule(...), __attribute__((...)), and any other
     __name or __name(...) (the project's attribute macros, e.g.
@@ -324,7 +335,7 @@ def strip_attrs(toks):
     while k < len(toks):
         t = toks[k]
         nxt = toks[k + 1] if k + 1 < len(toks) else None
-        if t.kind == 'ident' and t.text.startswith('__') and \
+        if t.kind == 'ident' and is_attr(t.text) and \
                 t.text not in ('__typeof__', '__typeof'):
             if nxt is not None and nxt.text == '(':
                 k = match_close(toks, k + 1) + 1
@@ -461,13 +472,13 @@ def skip_attr_back(toks, k):
     that is not part of one."""
     while k >= 0:
         t = toks[k]
-        if t.kind == 'ident' and t.text.startswith('__'):
+        if t.kind == 'ident' and is_attr(t.text):
             k -= 1
             continue
         if t.text == ')':
             o = match_open(toks, k)
             if o > 0 and toks[o - 1].kind == 'ident' and \
-                    toks[o - 1].text.startswith('__'):
+                    is_attr(toks[o - 1].text):
                 k = o - 2
                 continue
         break

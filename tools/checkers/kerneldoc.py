@@ -8,7 +8,11 @@ line, an @arg: line for each parameter, a "Context:" line, and a
 "Return:" line unless it returns void.  Every documented struct lists its
 public members (those before a /* private: */ comment), and every
 function-pointer member's description and every function-pointer typedef
-say Context: too: a callback's context is part of the contract.
+say Context: too: a callback's context is part of the contract.  A
+public function carries BATON_MAIN_ONLY (after its parameters) exactly
+when its Context: says "main thread" first and names no other thread in
+that sentence (not an IO worker, not any thread): the clang attribute
+and the text say the same (include/uapi/baton/api.h).
 
 Internal sources (include/baton/*.h and lib/*.c, lenient): a function
 needs no kernel-doc block, but one that has one follows the same rules
@@ -77,6 +81,9 @@ class Checker:
                 if doc is not None and doc.kind == 'function':
                     self.check_function(path, doc, name, ret_void, params,
                                         line)
+                    if public:
+                        self.check_role(path, doc, name,
+                                        toks[i:decl_end], line)
                     self.documented.setdefault(name, []).append(
                         (path, doc.line))
                     if not strict and any(x.text == 'BATON_API'
@@ -123,7 +130,7 @@ class Checker:
                 # a function body follows a ')' (maybe with attributes)
                 k = j - 1
                 while k > i and toks[k].kind == 'ident' and \
-                        toks[k].text.startswith('__'):
+                        csource.is_attr(toks[k].text):
                     k -= 1
                 if toks[k].text == ')':
                     return j
@@ -167,6 +174,18 @@ class Checker:
             self.error(path, doc.line, '%s: no "Return:" line and it does '
                        'not return void' % name)
 
+    def check_role(self, path, doc, name, decl, line):
+        """BATON_MAIN_ONLY on a public function iff its Context: is
+        main-only (see main_only_context())."""
+        marked = any(x.text == 'BATON_MAIN_ONLY' for x in decl)
+        wants = main_only_context(doc.sections.get('Context', ''))
+        if wants and not marked:
+            self.error(path, line, '%s: "Context: main thread" but no '
+                       'BATON_MAIN_ONLY after its parameters' % name)
+        elif marked and not wants:
+            self.error(path, line, '%s: BATON_MAIN_ONLY but its Context: '
+                       'is not "main thread" alone' % name)
+
     def check_typedef(self, path, doc, toks, i, end):
         """A documented function-pointer typedef is a callback: it says
         where it runs."""
@@ -195,6 +214,17 @@ class Checker:
                 self.error(src.path, doc.param_lines[name], 'struct %s: '
                            'callback @%s does not say "Context:" (where it '
                            'runs)' % (doc.name, name))
+
+
+def main_only_context(text):
+    """Whether a Context: section says main thread only: it starts with
+    "main thread" and its first sentence names no IO worker and no "any
+    thread" (baton_client_write()'s "main thread (...), or the IO worker
+    that owns @c" is not main-only)."""
+    text = ' '.join(text.split())
+    first = re.split(r'(?<=\.)\s', text)[0]
+    return bool(re.match(r'main thread\b', text)) and \
+        not re.search(r'IO worker|any thread', first)
 
 
 def declarations(toks):
@@ -238,7 +268,7 @@ def function_decl(toks, i, end):
         t = seg[k]
         if t.text in ('=', '{'):
             return None     # a variable's initializer, a struct body
-        if t.kind == 'ident' and t.text.startswith('__'):
+        if t.kind == 'ident' and csource.is_attr(t.text):
             # an attribute (macro), with or without arguments
             if k + 1 < len(seg) and seg[k + 1].text == '(':
                 k = csource.match_close(seg, k + 1) + 1

@@ -962,6 +962,9 @@ def main(argv):
                       help='also fail when DOC\'s table differs')
     mode.add_argument('--update-doc', metavar='DOC',
                       help='rewrite the table in DOC')
+    mode.add_argument('--fields', metavar='STRUCT:RULE',
+                      help="print the names of STRUCT's fields that have "
+                      'RULE, one a line (owner_access.py reads them)')
     ap.add_argument('-q', '--quiet', action='store_true',
                     help='print nothing on success')
     args = ap.parse_args(argv)
@@ -989,6 +992,15 @@ def main(argv):
             if chk.problems:
                 raise Problem('\n'.join(chk.problems))
             sys.stdout.write(table(chk.fields, chk.globals))
+            return 0
+        if args.fields:
+            tag, _, rule = args.fields.partition(':')
+            if tag not in chk.structs:
+                raise Problem('--fields: no struct %s in the scanned files'
+                              % tag)
+            for f in chk.fields:
+                if f.struct == tag and f.rule == rule:
+                    print(f.name)
             return 0
         if args.update_doc:
             if chk.problems:

@@ -180,7 +180,7 @@ struct kvd_pstate {
 #define KVD_PREAUTH_MAX_BULK	16384
 
 ssize_t kvd_parse(struct baton_client *c, const char *buf, size_t len,
-		  void **req);
+		  void **req) BATON_IO_ONLY;
 struct kvd_pstate *kvd_pstate(struct baton_client *c);
 int kvd_string2ll(const char *s, size_t len, long long *out);
 
@@ -683,13 +683,13 @@ struct kvd_cmd_meta {
 const struct kvd_cmd_meta *kvd_cmd_meta(const char *fullname);
 const struct kvd_cmd *kvd_command_find(const char *name, size_t len);
 
-void kvd_execute(struct baton_client *c, void *req);
-void kvd_free_req(struct baton_client *c, void *req);
+void kvd_execute(struct baton_client *c, void *req) BATON_MAIN_ONLY;
+void kvd_free_req(struct baton_client *c, void *req) BATON_MAIN_ONLY;
 void kvd_release_req(struct baton_client *c, void *req);
 void kvd_req_put(struct kvd_req *r);
-int kvd_connect(struct baton_client *c);
-void kvd_close(struct baton_client *c);
-void kvd_tick(struct baton_server *s);
+int kvd_connect(struct baton_client *c) BATON_MAIN_ONLY;
+void kvd_close(struct baton_client *c) BATON_MAIN_ONLY;
+void kvd_tick(struct baton_server *s) BATON_MAIN_ONLY;
 size_t kvd_command_count(void);
 const struct kvd_cmd *kvd_command_table(size_t *n);
 bool kvd_arg_is(const struct kvd_arg *a, const char *word);

@@ -147,7 +147,7 @@ int kvd_string2ll(const char *s, size_t len, long long *out)
  * Return: -EPROTO, for the parse callback to return.
  */
 static ssize_t __attribute__((format(printf, 2, 3)))
-proto_error(struct baton_client *c, const char *fmt, ...)
+proto_error(struct baton_client *c, const char *fmt, ...) BATON_IO_ONLY
 {
 	char msg[128];
 	va_list ap;
@@ -214,6 +214,7 @@ static ssize_t find_term(const char *buf, size_t len, struct resume *st,
  */
 static struct resume *resume_take(struct baton_client *c, size_t len,
 				  bool inline_req, struct resume *st)
+	BATON_IO_ONLY
 {
 	uint64_t id = baton_client_id(c);
 	struct resume *slot = &resume_cache[id % RESUME_SLOTS];
@@ -241,7 +242,7 @@ static struct resume *resume_take(struct baton_client *c, size_t len,
  * Return: the request, or NULL after setting the error reply.
  */
 static struct kvd_req *req_alloc(struct baton_client *c, size_t argc,
-				 size_t bytes)
+				 size_t bytes) BATON_IO_ONLY
 {
 	struct kvd_req *r = malloc(sizeof(*r) + argc * sizeof(r->argv[0]) + bytes);
 	static const char oom[] = "-ERR out of memory\r\n";
@@ -269,7 +270,7 @@ static struct kvd_req *req_alloc(struct baton_client *c, size_t argc,
  */
 static int build_multibulk(struct baton_client *c, const char *buf,
 			   size_t len, long long argc, size_t payload,
-			   void **req)
+			   void **req) BATON_IO_ONLY
 {
 	struct kvd_req *r = req_alloc(c, (size_t)argc, payload + (size_t)argc);
 	size_t pos;
@@ -313,6 +314,7 @@ static int build_multibulk(struct baton_client *c, const char *buf,
  */
 static ssize_t parse_multibulk(struct baton_client *c, const char *buf,
 			       size_t len, bool authed, void **req)
+	BATON_IO_ONLY
 {
 	struct resume st, *slot = resume_take(c, len, false, &st);
 	ssize_t cr;
@@ -506,7 +508,7 @@ static int split_inline(const char *p, size_t n, struct kvd_arg *argv,
  * Return: the bytes used, 0 when more are needed, or -EPROTO / -ENOMEM.
  */
 static ssize_t parse_inline(struct baton_client *c, const char *buf,
-			    size_t len, void **req)
+			    size_t len, void **req) BATON_IO_ONLY
 {
 	struct resume st, *slot = resume_take(c, len, true, &st);
 	struct kvd_req *r;

@@ -82,7 +82,8 @@ BATON_API int baton_client_write_ref(struct baton_client *c,
  * Context: main thread.
  * Return: the number of bytes (0 on a thread that is not main).
  */
-BATON_API size_t baton_client_output_bytes(struct baton_client *c);
+BATON_API size_t baton_client_output_bytes(struct baton_client *c)
+	BATON_MAIN_ONLY;
 
 /**
  * baton_client_set_limits - limit the client's queued output
@@ -103,7 +104,8 @@ BATON_API size_t baton_client_output_bytes(struct baton_client *c);
  * Return: 0, -EPERM on another thread.
  */
 BATON_API int baton_client_set_limits(struct baton_client *c, size_t hard,
-				      size_t soft, unsigned int soft_secs);
+				      size_t soft, unsigned int soft_secs)
+	BATON_MAIN_ONLY;
 
 /**
  * baton_client_park - execute none of the client's further requests
@@ -119,7 +121,7 @@ BATON_API int baton_client_set_limits(struct baton_client *c, size_t hard,
  * Context: main thread.
  * Return: 0, -EPIPE when the client is closing, -EPERM on another thread.
  */
-BATON_API int baton_client_park(struct baton_client *c);
+BATON_API int baton_client_park(struct baton_client *c) BATON_MAIN_ONLY;
 
 /**
  * baton_client_unpark - let main execute the client's requests again
@@ -133,7 +135,7 @@ BATON_API int baton_client_park(struct baton_client *c);
  * Return: 0, -EINVAL when @c is not parked, -EPIPE when it is closing,
  * -EPERM on another thread.
  */
-BATON_API int baton_client_unpark(struct baton_client *c);
+BATON_API int baton_client_unpark(struct baton_client *c) BATON_MAIN_ONLY;
 
 /**
  * baton_client_parked - whether the client is parked
@@ -142,7 +144,7 @@ BATON_API int baton_client_unpark(struct baton_client *c);
  * Context: main thread.
  * Return: true when parked (false on another thread).
  */
-BATON_API bool baton_client_parked(struct baton_client *c);
+BATON_API bool baton_client_parked(struct baton_client *c) BATON_MAIN_ONLY;
 
 /**
  * baton_client_pause_reading - stop reading the client's socket
@@ -155,7 +157,8 @@ BATON_API bool baton_client_parked(struct baton_client *c);
  * Context: main thread.
  * Return: 0, -EPIPE when the client is closing, -EPERM on another thread.
  */
-BATON_API int baton_client_pause_reading(struct baton_client *c);
+BATON_API int baton_client_pause_reading(struct baton_client *c)
+	BATON_MAIN_ONLY;
 
 /**
  * baton_client_resume_reading - read the client's socket again
@@ -164,7 +167,8 @@ BATON_API int baton_client_pause_reading(struct baton_client *c);
  * Context: main thread.
  * Return: 0, -EPIPE when the client is closing, -EPERM on another thread.
  */
-BATON_API int baton_client_resume_reading(struct baton_client *c);
+BATON_API int baton_client_resume_reading(struct baton_client *c)
+	BATON_MAIN_ONLY;
 
 /**
  * baton_client_set_idle_timeout - close the client after a time without
@@ -182,7 +186,7 @@ BATON_API int baton_client_resume_reading(struct baton_client *c);
  * thread.
  */
 BATON_API int baton_client_set_idle_timeout(struct baton_client *c,
-					    int64_t ms);
+					    int64_t ms) BATON_MAIN_ONLY;
 
 #define BATON_IDLE_DEFAULT	(-1)
 
@@ -213,7 +217,7 @@ BATON_API void *baton_client_proto_state(struct baton_client *c);
  * Context: main thread.  The @close callback runs later, on main.
  * Return: 0 (also when it is closing already), -EPERM on another thread.
  */
-BATON_API int baton_client_close(struct baton_client *c);
+BATON_API int baton_client_close(struct baton_client *c) BATON_MAIN_ONLY;
 
 /**
  * baton_client_set_error - the error text @parse wants sent before closing
@@ -263,7 +267,8 @@ BATON_API struct baton_server *baton_client_server(const struct baton_client *c)
  *
  * Context: main thread (elsewhere it does nothing; DEBUG=1 aborts).
  */
-BATON_API void baton_client_set_data(struct baton_client *c, void *data);
+BATON_API void baton_client_set_data(struct baton_client *c, void *data)
+	BATON_MAIN_ONLY;
 
 /**
  * baton_client_data - the state attached with baton_client_set_data()
@@ -272,7 +277,7 @@ BATON_API void baton_client_set_data(struct baton_client *c, void *data);
  * Context: main thread.
  * Return: the pointer, NULL if none (or on another thread; DEBUG=1 aborts).
  */
-BATON_API void *baton_client_data(const struct baton_client *c);
+BATON_API void *baton_client_data(const struct baton_client *c) BATON_MAIN_ONLY;
 
 /**
  * baton_client_io_worker - which IO worker serves the client
@@ -282,7 +287,8 @@ BATON_API void *baton_client_data(const struct baton_client *c);
  * Return: the worker's index, or -1 when main does the IO (or on another
  * thread).
  */
-BATON_API int baton_client_io_worker(const struct baton_client *c);
+BATON_API int baton_client_io_worker(const struct baton_client *c)
+	BATON_MAIN_ONLY;
 
 /**
  * baton_client_lookup - find a client by id
@@ -295,7 +301,7 @@ BATON_API int baton_client_io_worker(const struct baton_client *c);
  * closing, or the caller is not main).
  */
 BATON_API struct baton_client *baton_client_lookup(struct baton_server *s,
-						   uint64_t id);
+						   uint64_t id) BATON_MAIN_ONLY;
 
 /**
  * baton_client_kill - close a client by id
@@ -306,7 +312,8 @@ BATON_API struct baton_client *baton_client_lookup(struct baton_server *s,
  * by an IO worker): it is closed without sending queued output.
  * Return: 0, -ENOENT when no such client, -EPERM on another thread.
  */
-BATON_API int baton_client_kill(struct baton_server *s, uint64_t id);
+BATON_API int baton_client_kill(struct baton_server *s, uint64_t id)
+	BATON_MAIN_ONLY;
 
 /**
  * baton_client_for_each - call @fn for every connected client
@@ -321,7 +328,7 @@ BATON_API int baton_client_kill(struct baton_server *s, uint64_t id);
  */
 BATON_API int baton_client_for_each(struct baton_server *s,
 				    int (*fn)(struct baton_client *c, void *arg),
-				    void *arg);
+				    void *arg) BATON_MAIN_ONLY;
 
 /**
  * baton_client_get_rcu - find a client by id and take a reference

@@ -60,6 +60,12 @@ struct baton_client;
  *	owns @c (main when it serves @c itself), or main when @c closes:
  *	must be thread-safe and touch no main-owned state.  May be NULL:
  *	@execute frees.
+ *
+ * Under clang, declare the @parse function (and the helpers only it
+ * calls) BATON_IO_ONLY and the main-thread callbacks BATON_MAIN_ONLY
+ * (api.h): built with -Wthread-safety, a call from @parse to a function
+ * documented "Context: main thread" is then a compile-time error, not
+ * only an -EPERM at run time.
  */
 struct baton_proto {
 	size_t sz;						/* __rule(IMMUTABLE) */
@@ -166,7 +172,8 @@ BATON_API int baton_server_create(const struct baton_server_opts *opts,
  */
 BATON_API int baton_server_listen_tcp(struct baton_server *s, const char *addr,
 				      unsigned short port,
-				      unsigned short *bound_port);
+				      unsigned short *bound_port)
+	BATON_MAIN_ONLY;
 
 /**
  * baton_server_listen_unix - accept connections on a Unix socket
@@ -177,7 +184,8 @@ BATON_API int baton_server_listen_tcp(struct baton_server *s, const char *addr,
  * Return: 0, -EINVAL for an empty path, -ENAMETOOLONG, -EPERM on another
  * thread, or the -errno of socket/bind/listen.
  */
-BATON_API int baton_server_listen_unix(struct baton_server *s, const char *path);
+BATON_API int baton_server_listen_unix(struct baton_server *s, const char *path)
+	BATON_MAIN_ONLY;
 
 /**
  * baton_server_run - run the main loop on the calling thread until stopped
@@ -188,7 +196,7 @@ BATON_API int baton_server_listen_unix(struct baton_server *s, const char *path)
  * @s ran already, -EPERM on another thread, or a -errno when the loop
  * cannot continue.
  */
-BATON_API int baton_server_run(struct baton_server *s);
+BATON_API int baton_server_run(struct baton_server *s) BATON_MAIN_ONLY;
 
 /**
  * baton_server_stop - make baton_server_run() return
@@ -212,7 +220,7 @@ BATON_API void baton_server_stop(struct baton_server *s);
  * returned or was never called.  Waits for every pending grace-period
  * free.
  */
-BATON_API void baton_server_destroy(struct baton_server *s);
+BATON_API void baton_server_destroy(struct baton_server *s) BATON_MAIN_ONLY;
 
 /**
  * struct baton_call - a function queued to run on the main thread
@@ -257,7 +265,7 @@ BATON_API int baton_server_call(struct baton_server *s, struct baton_call *call,
  * Return: 0, or -EPERM on another thread.
  */
 BATON_API int baton_server_set_idle_timeout(struct baton_server *s,
-					    uint64_t ms);
+					    uint64_t ms) BATON_MAIN_ONLY;
 
 /**
  * baton_server_set_io_workers - change how many IO workers serve clients
@@ -276,7 +284,8 @@ BATON_API int baton_server_set_idle_timeout(struct baton_server *s,
  * or the -errno of a thread that could not be started (fewer workers
  * are active then).
  */
-BATON_API int baton_server_set_io_workers(struct baton_server *s, int n);
+BATON_API int baton_server_set_io_workers(struct baton_server *s, int n)
+	BATON_MAIN_ONLY;
 
 /**
  * baton_server_io_workers_mode - the mode set at create or since
@@ -286,7 +295,8 @@ BATON_API int baton_server_set_io_workers(struct baton_server *s, int n);
  * Return: the fixed count, BATON_IO_WORKERS_AUTO, or -EPERM on another
  * thread.
  */
-BATON_API int baton_server_io_workers_mode(struct baton_server *s);
+BATON_API int baton_server_io_workers_mode(struct baton_server *s)
+	BATON_MAIN_ONLY;
 
 /**
  * baton_server_user - the @user pointer given in the options

@@ -123,7 +123,8 @@ struct baton_stats {
  * here with a relaxed atomic load; the snapshot is not atomic as a whole).
  * Return: 0, -EINVAL when @st->sz is too small, -EPERM on another thread.
  */
-BATON_API int baton_server_stats(struct baton_server *s, struct baton_stats *st);
+BATON_API int baton_server_stats(struct baton_server *s, struct baton_stats *st)
+	BATON_MAIN_ONLY;
 
 #ifdef __cplusplus
 }

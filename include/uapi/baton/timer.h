@@ -69,7 +69,7 @@ BATON_API void baton_timer_init(struct baton_timer *t,
  */
 BATON_API int baton_timer_arm(struct baton_server *s, struct baton_timer *t,
 			      struct baton_client *c, uint64_t delay_ms,
-			      uint64_t period_ms);
+			      uint64_t period_ms) BATON_MAIN_ONLY;
 
 /**
  * baton_timer_cancel - disarm a timer
@@ -83,7 +83,7 @@ BATON_API int baton_timer_arm(struct baton_server *s, struct baton_timer *t,
  * and a DEBUG=1 build aborts).
  * Return: true when the timer was armed.
  */
-BATON_API bool baton_timer_cancel(struct baton_timer *t);
+BATON_API bool baton_timer_cancel(struct baton_timer *t) BATON_MAIN_ONLY;
 
 /**
  * baton_timer_armed - whether a timer is armed
@@ -93,7 +93,7 @@ BATON_API bool baton_timer_cancel(struct baton_timer *t);
  * baton_timer_cancel()).
  * Return: true when @t will run.
  */
-BATON_API bool baton_timer_armed(const struct baton_timer *t);
+BATON_API bool baton_timer_armed(const struct baton_timer *t) BATON_MAIN_ONLY;
 
 #ifdef __cplusplus
 }
