@@ -307,7 +307,8 @@ int main(int argc, char **argv)
 		return err > 0 ? 0 : 2;
 	signal(SIGPIPE, SIG_IGN);
 	baton_log_set(&kvd_log);
-	if (kvd_types_register() || kvd_store_init(&kvd_db) ||
+	if (kvd_types_register() || kvd_fanout_register() ||
+	    kvd_store_init(&kvd_db) ||
 	    kvd_cmdstats_init()) {
 		fprintf(stderr, "baton-kvd: cannot initialize the keyspace\n");
 		kvd_store_free(&kvd_db);

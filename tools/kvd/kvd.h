@@ -814,4 +814,82 @@ void kvd_reply_random_distinct(struct kvd_ctx *x, const struct kvd_dict *d,
 void kvd_reply_help(struct baton_client *c, const char *const *lines);
 int kvd_set_client_name(struct kvd_ctx *x, const struct kvd_arg *name);
 
+/* ------------------------------------------------------------------ table.c */
+
+/**
+ * struct kvd_tnode - a name in a struct kvd_table, embedded in its owner
+ * @next: the next node of the bucket
+ * @hash: kvd_hash() of the name
+ * @key: the name's bytes (the owner's)
+ * @len: their number
+ */
+struct kvd_tnode {
+	struct kvd_tnode *next;
+	uint64_t hash;
+	const char *key;
+	size_t len;
+};
+
+/**
+ * struct kvd_table - a chained hash table of names (table.c)
+ * @buckets: the table (a power of two), NULL while empty
+ * @mask: its size - 1
+ * @count: the names in it
+ *
+ * Main only.
+ */
+struct kvd_table {
+	struct kvd_tnode **buckets;
+	size_t mask;
+	size_t count;
+};
+
+/**
+ * struct kvd_table_iter - the state of a kvd_table_next() walk
+ * @bucket: the next bucket to look at
+ * @n: the node returned last
+ */
+struct kvd_table_iter {
+	size_t bucket;
+	struct kvd_tnode *n;
+};
+
+struct kvd_tnode *kvd_table_find(const struct kvd_table *t, const char *key,
+				 size_t len);
+int kvd_table_add(struct kvd_table *t, struct kvd_tnode *n);
+void kvd_table_del(struct kvd_table *t, struct kvd_tnode *n);
+struct kvd_tnode *kvd_table_next(const struct kvd_table *t,
+				 struct kvd_table_iter *it);
+
+/* ------------------------------------------------------------------ fanout.c */
+
+#define KVD_FANOUT_SMALL	256	/* below this, baton copies anyway */
+
+/**
+ * struct kvd_fanout - one message for many receivers, being built
+ * @msg: the refcounted object holding it, or NULL while it is small
+ * @p: where its bytes are (@small or @msg's)
+ * @len: bytes written
+ * @cap: its size
+ * @small: a small message's bytes
+ *
+ * Main only; the object it points to is shared (fanout.c).
+ */
+struct kvd_fanout {
+	struct kvd_msg *msg;
+	char *p;
+	size_t len;
+	size_t cap;
+	char small[KVD_FANOUT_SMALL];
+};
+
+int kvd_fanout_register(void);
+int kvd_fanout_init(struct kvd_fanout *f, size_t len);
+void kvd_fanout_add(struct kvd_fanout *f, const void *p, size_t n);
+void kvd_fanout_header(struct kvd_fanout *f, char type, size_t n);
+void kvd_fanout_bulk(struct kvd_fanout *f, const void *p, size_t n);
+size_t kvd_header_len(size_t n);
+int kvd_fanout_send(struct kvd_fanout *f, struct baton_client *c);
+void kvd_fanout_done(struct kvd_fanout *f);
+
 #endif /* _KVD_KVD_H */
