@@ -35,6 +35,7 @@ static const struct baton_proto kvd_proto = {
 	.close = kvd_close,
 	.tick = kvd_tick,
 	.busy_msg = "-ERR max number of clients reached\r\n",
+	.idle = kvd_idle,
 };
 
 static const struct baton_log_ops kvd_log = {
@@ -45,7 +46,7 @@ static const struct baton_log_ops kvd_log = {
 enum {
 	OPT_PORT = 256, OPT_BIND, OPT_UNIXSOCKET, OPT_IO_THREADS, OPT_MAX_IO_THREADS,
 	OPT_MAXCLIENTS, OPT_REQUIREPASS, OPT_MAX_BULK, OPT_QBUF, OPT_OBUF,
-	OPT_HELP,
+	OPT_HELP, OPT_TIMEOUT,
 };
 
 static const struct option options[] = {
@@ -60,6 +61,7 @@ static const struct option options[] = {
 	{ "client-query-buffer-limit", required_argument, NULL, OPT_QBUF },
 	{ "client-output-buffer-limit", required_argument, NULL, OPT_OBUF },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -92,6 +94,9 @@ static void usage(FILE *f)
 "                            unparsed bytes per client (default 1g)\n"
 "  --client-output-buffer-limit B\n"
 "                            queued reply bytes per client (default 1g)\n"
+"  --timeout N               close a client idle for N seconds (default 0:\n"
+"                            never; subscribers, blocked clients and\n"
+"                            monitors are spared)\n"
 "  --help                    this text\n"
 "\n"
 "Sizes take a k, m or g suffix (powers of 1024).  SIGINT (Ctrl-C) or\n"
@@ -198,6 +203,10 @@ static int parse_options(int argc, char **argv)	/* __init_fn */
 		case OPT_OBUF:
 			err = parse_num(optarg, 1ULL << 20, 1ULL << 40, &v);
 			kvd_cfg.obuf_limit = (size_t)v;
+			break;
+		case OPT_TIMEOUT:
+			err = parse_num(optarg, 0, INT_MAX, &v);
+			kvd_cfg.timeout = (unsigned int)v;
 			break;
 		case OPT_HELP:
 			usage(stdout);
@@ -324,6 +333,7 @@ int main(int argc, char **argv)
 	opts.qbuf_limit = kvd_cfg.qbuf_limit;
 	opts.obuf_limit = kvd_cfg.obuf_limit;
 	opts.tick_hz = KVD_HZ;
+	opts.idle_timeout_ms = (uint64_t)kvd_cfg.timeout * 1000;
 	opts.stop_signals = true;
 	err = baton_server_create(&opts, &s);
 	if (err) {

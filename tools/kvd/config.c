@@ -233,6 +233,12 @@ static const char *get_qbuf(char *buf, size_t size)
 	return buf;
 }
 
+static const char *get_timeout(char *buf, size_t size)
+{
+	snprintf(buf, size, "%u", kvd_cfg.timeout);
+	return buf;
+}
+
 static const char *get_hz(char *buf, size_t size)
 {
 	snprintf(buf, size, "%d", KVD_HZ);
@@ -360,9 +366,9 @@ static int check_appendonly(const struct kvd_arg *a, struct kvd_param_val *v,
 }
 
 /**
- * check_timeout - timeout: an integer as Redis's, of which kvd takes 0
+ * check_timeout - timeout: seconds a client may stay idle, 0 = forever
  * @a: the value
- * @v: unused
+ * @v: receives it
  * @why: receives the reason on failure
  *
  * Context: main thread.
@@ -371,15 +377,23 @@ static int check_appendonly(const struct kvd_arg *a, struct kvd_param_val *v,
 static int check_timeout(const struct kvd_arg *a, struct kvd_param_val *v,
 			 const char **why)
 {
-	long long t;
+	return kvd_param_ll(a, 0, INT_MAX, &v->n, why);
+}
 
-	if (kvd_param_ll(a, 0, INT_MAX, &t, why))
-		return -EINVAL;
-	if (t) {
-		*why = "baton-kvd does not close idle clients";
-		return -EINVAL;
-	}
-	return 0;
+/**
+ * apply_timeout - the new idle timeout, for every client
+ * @v: the checked value
+ *
+ * baton's idle scan closes clients idle for that long (or calls
+ * kvd_idle()); subscribed, blocked and monitoring clients are spared
+ * (modes.c).
+ *
+ * Context: main thread.
+ */
+static void apply_timeout(struct kvd_param_val *v)
+{
+	kvd_cfg.timeout = (unsigned int)v->n;
+	baton_server_set_idle_timeout(kvd_srv, (uint64_t)v->n * 1000);
 }
 
 /**
@@ -456,7 +470,7 @@ static const struct kvd_param params[] = {
 	{ "client-query-buffer-limit", get_qbuf, NULL, NULL, NULL },
 	{ "maxmemory", get_zero, NULL, NULL, NULL },
 	{ "hz", get_hz, NULL, NULL, NULL },
-	{ "timeout", get_zero, check_timeout, apply_nothing, NULL },
+	{ "timeout", get_timeout, check_timeout, apply_timeout, NULL },
 };
 
 #define NR_PARAMS	(sizeof(params) / sizeof(params[0]))
