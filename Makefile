@@ -159,9 +159,12 @@ if_changed = $(if $(newer-prereqs)$(cmd-changed),@set -e; $(echo-cmd) \
 
 # ---------------------------------------------------------------- Kbuild lists
 # Each directory's Kbuild file appends to obj-y (library objects),
-# test-y (selftest binaries) or prog-y (tool programs), relative to itself.
+# test-y (selftest binaries) or prog-y (tool programs), relative to itself;
+# gates-y lists objects of the test-gates copy of the library only.
 # A program's other objects, packages and extra libraries:
 #   <prog>-objs, <prog>-pkgs (pkg-config names), <prog>-libs (-l flags).
+# <prog>-gates := y links a selftest with the test-gates library (below)
+# and compiles its objects with -DBATON_TEST_GATES.
 # Test programs get $(test-pkgs) too; a program's packages give their
 # --cflags to each of its objects and their --libs to its link.
 # CFLAGS_<obj> and LDFLAGS_<prog> in a Kbuild file (CFLAGS_llist.o in
@@ -171,16 +174,20 @@ define kbuild-dir
 obj-y  :=
 test-y :=
 prog-y :=
+gates-y :=
 include $(srctree)/$(1)/Kbuild
 lib-objs   += $$(addprefix $(objtree)/$(1)/,$$(obj-y))
+gates-only-objs += $$(addprefix $(objtree)/gates/$(1)/,$$(gates-y))
 test-progs += $$(addprefix $(objtree)/$(1)/,$$(test-y))
 tool-progs += $$(addprefix $(objtree)/$(1)/,$$(prog-y))
 $$(foreach p,$$(prog-y) $$(test-y),$$(eval progobjs-$(objtree)/$(1)/$$(p) := \
 	$$(addprefix $(objtree)/$(1)/,$$($$(p)-objs))) \
 	$$(eval proglibs-$(objtree)/$(1)/$$(p) := $$($$(p)-libs)) \
 	$$(eval progpkgs-$(objtree)/$(1)/$$(p) := $$(if $$(filter $$(p),$$(test-y)),$$(test-pkgs)) $$($$(p)-pkgs)) \
+	$$(eval proggates-$(objtree)/$(1)/$$(p) := $$(filter y,$$($$(p)-gates))) \
 	$$(foreach o,$$(p).o $$($$(p)-objs),$$(eval \
-		objpkgs-$(objtree)/$(1)/$$(o) += $$(progpkgs-$(objtree)/$(1)/$$(p)))))
+		objpkgs-$(objtree)/$(1)/$$(o) += $$(progpkgs-$(objtree)/$(1)/$$(p))) \
+		$$(eval objgates-$(objtree)/$(1)/$$(o) := $$(proggates-$(objtree)/$(1)/$$(p)))))
 $$(foreach f,$$(obj-y) $$(foreach p,$$(prog-y) $$(test-y),$$(p).o $$($$(p)-objs)),$$(call \
 	kbuild-flags,CFLAGS_$$(f),$(objtree)/$(1)/$$(f)))
 $$(foreach f,$$(prog-y) $$(test-y),$$(call kbuild-flags,LDFLAGS_$$(f),$(objtree)/$(1)/$$(f)))
@@ -191,12 +198,23 @@ kbuild-flags = $(if $(filter file,$(origin $(1))),$(eval \
 	kbuild-$(2) := $$($(1)))$(eval undefine $(1)))
 
 lib-objs   :=
+gates-only-objs :=
 test-progs :=
 tool-progs :=
 KBUILD_DIRS := lib selftests tools Documentation/examples
 $(foreach d,$(KBUILD_DIRS),$(eval $(call kbuild-dir,$(d))))
 progs    := $(test-progs) $(tool-progs)
-all-objs := $(sort $(lib-objs) $(addsuffix .o,$(progs)) \
+
+# The test-gates library: the same objects compiled again under
+# $(O)/gates/ with -DBATON_TEST_GATES (every GATE() of the library
+# becomes a hook, include/baton/gate.h), plus gates-y (lib/gate.c).
+# Only selftests whose Kbuild says <prog>-gates := y link it; libbaton.a
+# and libbaton.so never contain a gate (build/test_gates.sh checks).
+gates-lib-objs := $(patsubst $(objtree)/%,$(objtree)/gates/%,$(lib-objs)) \
+	$(gates-only-objs)
+gates-lib  := $(objtree)/gates/libbaton-gates.a
+
+all-objs := $(sort $(lib-objs) $(gates-lib-objs) $(addsuffix .o,$(progs)) \
 	$(foreach p,$(progs),$(progobjs-$(p))))
 
 static-lib := $(objtree)/libbaton.a
@@ -222,7 +240,12 @@ $(deps-stamp): $(srctree)/scripts/deps.sh
 deps: $(deps-stamp)
 
 # Library objects are built hidden: only BATON_API symbols are exported.
-obj-flags = $(if $(filter $@,$(lib-objs)),$(sdt-flags) -fvisibility=hidden -DBATON_BUILD)
+# The test-gates copy and the objects of programs that link it get
+# -DBATON_TEST_GATES.
+obj-flags = $(if $(filter $@,$(lib-objs) $(gates-lib-objs)),$(sdt-flags) -fvisibility=hidden -DBATON_BUILD)$(gates-flags)
+gates-flags = $(if $(filter $@,$(gates-lib-objs))$(objgates-$@), -DBATON_TEST_GATES)
+# A gates copy's own flags are those of the object it copies.
+obj-orig = $(patsubst $(objtree)/gates/%,$(objtree)/%,$@)
 
 # USDT probes (include/baton/probe.h) in the library objects: on when
 # the compiler finds <sys/sdt.h> (Debian: systemtap-sdt-dev, optional),
@@ -235,11 +258,15 @@ sdt-query = $(if $(filter 0,$(SDT)),,$(if $(shell printf '$(pound)include <sys/s
 # its program's packages' too, then its own CFLAGS_<obj>.  With C=1
 # sparse checks the file first, as part of the same command.
 c-flags = $(CFLAGS) $(call pkg,--cflags,$(lib-pkgs) $(objpkgs-$@)) \
-	$(obj-flags) $(kbuild-$@) $(CFLAGS_$(call rel,$@))
+	$(obj-flags) $(kbuild-$(obj-orig)) $(CFLAGS_$(call rel,$(obj-orig)))
 quiet_cmd_cc_o_c = $(if $(filter 1,$(C)),CHECK $(call rel,$<)) CC $(call rel,$@)
       cmd_cc_o_c = $(sparse-check)$(CC) $(c-flags) -c -o $@ $<
 
 $(objtree)/%.o: $(srctree)/%.c FORCE | $(deps-stamp)
+	$(call if_changed,cc_o_c)
+
+# The shorter stem wins: $(O)/gates/lib/llist.o is lib/llist.c again.
+$(objtree)/gates/%.o: $(srctree)/%.c FORCE | $(deps-stamp)
 	$(call if_changed,cc_o_c)
 
 quiet_cmd_ar = AR $(call rel,$@)
@@ -247,6 +274,12 @@ quiet_cmd_ar = AR $(call rel,$@)
 
 $(static-lib): $(lib-objs) FORCE
 	$(call if_changed,ar)
+
+quiet_cmd_ar_gates = AR $(call rel,$@)
+      cmd_ar_gates = rm -f $@ && ar rcs $@ $(gates-lib-objs)
+
+$(gates-lib): $(gates-lib-objs) FORCE
+	$(call if_changed,ar_gates)
 
 quiet_cmd_ld_so = LD $(call rel,$@)
       cmd_ld_so = $(CC) -shared -Wl,-soname,$(soname) -Wl,-z,defs \
@@ -280,13 +313,16 @@ $(pc-file): $(srctree)/baton.pc.in FORCE
 #   bench/rcu/bench_rcu-pkgs := liburcu-qsbr   (pkg-config packages)
 #   kvd/baton-kvd-libs := -lm            (other libraries, if any)
 #   CFLAGS_kvd/resp.o := -DX, LDFLAGS_kvd/baton-kvd := -Wl,-X   (one target's)
+# A selftest that holds library threads at GATE()s links the test-gates
+# library instead:  runtime/test_runtime-gates := y
+prog-lib = $(if $(proggates-$(1)),$(gates-lib),$(static-lib))
 quiet_cmd_ld_prog = LD $(call rel,$@)
-      cmd_ld_prog = $(CC) -o $@ $< $(progobjs-$@) $(static-lib) $(LDFLAGS) \
+      cmd_ld_prog = $(CC) -o $@ $< $(progobjs-$@) $(call prog-lib,$@) $(LDFLAGS) \
 	$(kbuild-$@) $(LDFLAGS_$(call rel,$@)) \
 	$(call pkg,--libs,$(lib-pkgs) $(progpkgs-$@)) -pthread $(proglibs-$@)
 
 .SECONDEXPANSION:
-$(progs): %: %.o $$(progobjs-$$@) $(static-lib) FORCE
+$(progs): %: %.o $$(progobjs-$$@) $$(call prog-lib,$$@) FORCE
 	$(call if_changed,ld_prog)
 
 selftests: $(test-progs) $(tool-progs)
@@ -439,5 +475,5 @@ FORCE:
 # What built each target last (if_changed), and the headers each object
 # includes (the compiler's -MMD).
 -include $(wildcard $(foreach f,$(all-objs) $(progs) $(static-lib) \
-	$(shared-lib) $(pc-file),$(dir $(f)).$(notdir $(f)).cmd) \
+	$(gates-lib) $(shared-lib) $(pc-file),$(dir $(f)).$(notdir $(f)).cmd) \
 	$(all-objs:.o=.d))

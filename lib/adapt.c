@@ -386,7 +386,7 @@ void adapt_tick(struct baton_server *s)
 
 BATON_API int baton_server_set_io_workers(struct baton_server *s, int n)
 {
-	if (!role_is_main())
+	if (!role_is_main_of(s))
 		return role_misuse("baton_server_set_io_workers");
 	if (n != BATON_IO_WORKERS_AUTO && (n < 0 || n > s->max_workers))
 		return -EINVAL;
@@ -397,7 +397,7 @@ BATON_API int baton_server_set_io_workers(struct baton_server *s, int n)
 
 BATON_API int baton_server_io_workers_mode(struct baton_server *s)
 {
-	if (!role_is_main())
+	if (!role_is_main_of(s))
 		return role_misuse("baton_server_io_workers_mode");
 	return s->io_mode;
 }

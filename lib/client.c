@@ -11,6 +11,7 @@
 #include <baton/logging.h>
 #include <baton/rcu_free.h>
 #include <baton/rcu_read.h>
+#include <baton/chunk_cache.h>
 #include <baton/client_internal.h>
 #include <baton/clock.h>
 #include <baton/handoff.h>
@@ -27,7 +28,6 @@
  * references (the "\r\n" after a value and the next header), so the
  * chunk that follows one is small.
  */
-#define OUT_CHUNK_SIZE		(16 * 1024 - sizeof(struct out_chunk))
 #define OUT_CHUNK_AFTER_REF	(256 - sizeof(struct out_chunk))
 /* References to fewer bytes than this are copied: cheaper than a chunk,
  * a reference and its put, and the bytes sent are the same. */
@@ -92,7 +92,7 @@ struct baton_client *client_alloc(struct baton_server *s, int fd,
 	refcount_set(&c->refs, 1);
 	cds_lfht_node_init(&c->table_node);
 	client_init_io_view(c);
-	c->owner = role_self();
+	atomic_init(&c->owner, ROLE_ID_MAIN);
 	init_llist_head(&c->posts);
 	atomic_init(&c->pending_read, 0);
 	atomic_init(&c->pending_ctl, 0);
@@ -286,16 +286,20 @@ size_t client_take_posts(struct baton_client *c)
  * client_owned_by_self - whether the calling thread owns @c now
  * @c: the client
  *
- * Decided from fields the caller may read: main's own at_main, or the
+ * Decided from fields the caller may read: its thread-locals and @c's
+ * IMMUTABLE server and worker first, then main's own at_main, or the
  * serving worker's own io_at_main and io_gone, so it works in release
- * builds, where it turns misuse into -EPERM instead of a race.
+ * builds, where it turns misuse into -EPERM instead of a race.  The
+ * threads of another server read none of @c's MAIN or IO fields.
  *
  * Context: any thread.
- * Return: true for main while it owns @c, or for @c's IO worker (or main
- * playing it) while the worker owns @c.
+ * Return: true for @c's main while it owns @c, or for @c's IO worker (or
+ * main playing it) while the worker owns @c.
  */
 bool client_owned_by_self(const struct baton_client *c) __no_role_analysis
 {
+	if (role_server() != c->srv)
+		return false;
 	switch (role_current()) {
 	case BATON_ROLE_MAIN:
 		return c->at_main;
@@ -341,9 +345,27 @@ enum client_writer { WRITER_OWNER, WRITER_POST, WRITER_NONE };
 static enum client_writer client_writer(const struct baton_client *c)
 	__no_role_analysis
 {
-	if (role_current() == BATON_ROLE_MAIN && !c->at_main)
+	if (role_is_main_of(c->srv) && !c->at_main)
 		return WRITER_POST;
 	return client_owned_by_self(c) ? WRITER_OWNER : WRITER_NONE;
+}
+
+/*
+ * A recycled standard chunk (chunk_cache.c) holding a copy of @len bytes,
+ * or NULL when none is cached.  Main only: the cache is main's.
+ */
+static struct out_chunk *client_chunk_reuse(struct baton_server *s,
+					    const void *buf, size_t len)
+	__no_role_analysis
+{
+	struct out_chunk *ch = chunk_cache_get(s);
+
+	if (!ch)
+		return NULL;
+	ch->data = ch->buf;
+	ch->len = len;
+	memcpy(ch->buf, buf, len);
+	return ch;
 }
 
 /*
@@ -371,7 +393,11 @@ static int client_append_copy(struct baton_client *c, const void *buf,
 		}
 	}
 	cap = tail && tail->ref ? OUT_CHUNK_AFTER_REF : OUT_CHUNK_SIZE;
-	tail = client_chunk_copy(buf, len, cap);
+	tail = NULL;
+	if (cap == OUT_CHUNK_SIZE && len <= cap && role_current() == BATON_ROLE_MAIN)
+		tail = client_chunk_reuse(c->srv, buf, len);
+	if (!tail)
+		tail = client_chunk_copy(buf, len, cap);
 	if (!tail)
 		return client_reply_nomem(c);
 	client_append_chunk(c, tail);
@@ -461,7 +487,7 @@ BATON_API int baton_client_write(struct baton_client *c, const void *buf,
 	case WRITER_OWNER:
 		break;
 	}
-	assert_owner(c->owner);
+	assert_client_owner(c);
 	before = c->out_bytes;
 	err = client_append_copy(c, buf, len);
 	client_count_write(c, before);
@@ -487,7 +513,7 @@ BATON_API int baton_client_write_ref(struct baton_client *c,
 	case WRITER_OWNER:
 		break;
 	}
-	assert_owner(c->owner);
+	assert_client_owner(c);
 	err = client_reply_check(c, len);
 	if (err)
 		return err;
@@ -507,7 +533,7 @@ BATON_API int baton_client_set_error(struct baton_client *c, const char *msg,
 
 	if (!client_owned_by_self(c))
 		return role_misuse("baton_client_set_error");
-	assert_owner(c->owner);
+	assert_client_owner(c);
 	copy = bt_malloc(len ? len : 1);
 	if (!copy)
 		return -ENOMEM;
@@ -524,7 +550,7 @@ BATON_API void *baton_client_proto_state(struct baton_client *c)
 		role_misuse("baton_client_proto_state");
 		return NULL;
 	}
-	assert_owner(c->owner);
+	assert_client_owner(c);
 	return c->proto_state;
 }
 
@@ -532,7 +558,7 @@ BATON_API size_t baton_client_output_bytes(struct baton_client *c)
 {
 	size_t pending;
 
-	if (!role_is_main())
+	if (!role_is_main_of(c->srv))
 		return (size_t)role_misuse("baton_client_output_bytes") * 0;
 	/* Relaxed: a standalone counter; main's own replies since it took
 	 * the client are added at the handoff, so count them here. */
@@ -557,7 +583,7 @@ BATON_API struct baton_server *baton_client_server(const struct baton_client *c)
 
 BATON_API void baton_client_set_data(struct baton_client *c, void *data)
 {
-	if (!role_is_main()) {
+	if (!role_is_main_of(c->srv)) {
 		role_misuse("baton_client_set_data");
 		return;
 	}
@@ -566,7 +592,7 @@ BATON_API void baton_client_set_data(struct baton_client *c, void *data)
 
 BATON_API void *baton_client_data(const struct baton_client *c)
 {
-	if (!role_is_main()) {
+	if (!role_is_main_of(c->srv)) {
 		role_misuse("baton_client_data");
 		return NULL;
 	}
@@ -575,7 +601,7 @@ BATON_API void *baton_client_data(const struct baton_client *c)
 
 BATON_API int baton_client_io_worker(const struct baton_client *c)
 {
-	if (!role_is_main()) {
+	if (!role_is_main_of(c->srv)) {
 		role_misuse("baton_client_io_worker");
 		return -1;
 	}
@@ -598,7 +624,7 @@ static struct baton_client *client_lookup(struct baton_server *s, uint64_t id)
 BATON_API struct baton_client *baton_client_lookup(struct baton_server *s,
 						   uint64_t id)
 {
-	if (!role_is_main()) {
+	if (!role_is_main_of(s)) {
 		role_misuse("baton_client_lookup");
 		return NULL;
 	}
@@ -652,7 +678,7 @@ BATON_API int baton_client_kill(struct baton_server *s, uint64_t id)
 {
 	struct baton_client *c;
 
-	if (!role_is_main())
+	if (!role_is_main_of(s))
 		return role_misuse("baton_client_kill");
 	c = client_lookup(s, id);
 	if (!c)
@@ -663,7 +689,7 @@ BATON_API int baton_client_kill(struct baton_server *s, uint64_t id)
 
 BATON_API int baton_client_close(struct baton_client *c)
 {
-	if (!role_is_main())
+	if (!role_is_main_of(c->srv))
 		return role_misuse("baton_client_close");
 	client_close(c);
 	return 0;
@@ -689,7 +715,7 @@ BATON_API int baton_client_for_each(struct baton_server *s,
 	struct for_each_ctx ctx = { fn, arg };
 	int ret;
 
-	if (!role_is_main())
+	if (!role_is_main_of(s))
 		return role_misuse("baton_client_for_each");
 	rcu_read_lock_bt();
 	ret = client_table_walk(s, for_each_open, &ctx);

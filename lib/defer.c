@@ -41,15 +41,14 @@
  * high_mark of 0 never wakes.
  */
 
-/* Objects from foreign threads and the RCU callback thread. */
-struct baton_defer_queue defer_global __rule(IMMUTABLE);
-
-/* Where this thread's main-only frees go: set by defer_attach(). */
+/* The calling thread's queue: set by defer_attach(). */
 __thread struct baton_defer_queue *defer_cur;
 
 /**
  * defer_queue_init - make @q an empty queue
  * @q: the queue, not yet shared with another thread
+ * @home: the home queue of the server whose main drains @q, or NULL when
+ *	@q is that home queue itself
  * @high_mark: @nr_queued value at which a push calls @wake; 0 for never
  * @wake: called as wake(wake_arg) by the push that crosses @high_mark,
  *	on the pushing thread (an IO worker, a foreign thread or the RCU
@@ -57,11 +56,11 @@ __thread struct baton_defer_queue *defer_cur;
  *	write); may be NULL
  * @wake_arg: passed to @wake
  *
- * Context: any thread that owns @q alone (before it is published; for
- * defer_global, before any other thread can put an object).
+ * Context: any thread that owns @q alone (before it is published).
  */
-void defer_queue_init(struct baton_defer_queue *q, size_t high_mark,
-			    void (*wake)(void *arg), void *wake_arg)
+void defer_queue_init(struct baton_defer_queue *q,
+		      struct baton_defer_queue *home, size_t high_mark,
+		      void (*wake)(void *arg), void *wake_arg)
 {
 	/* memset, not field stores: the MAIN fields are guarded by the main
 	 * role under clang, and nobody else can see @q yet. */
@@ -72,6 +71,7 @@ void defer_queue_init(struct baton_defer_queue *q, size_t high_mark,
 	q->high_mark = high_mark;
 	q->wake = wake;
 	q->wake_arg = wake_arg;
+	q->home = home ? home : q;
 }
 
 /* llist_add() for objects; see the DOC comment above. */
@@ -93,8 +93,8 @@ static void defer_list_add(struct baton_obj *obj, struct llist_head *head)
 
 /**
  * defer_push - give @obj to main for freeing
- * @q: the queue; the pushing thread's own (defer_cur) or
- *	defer_global
+ * @q: the queue: the pushing thread's own (defer_cur) or the object's
+ *	home queue
  * @obj: an object whose count reached zero on this thread; the caller
  *	gives up ownership of it
  *
@@ -163,11 +163,14 @@ size_t defer_drain(struct baton_defer_queue *q)
 }
 
 /**
- * defer_attach - send this thread's main-only frees to @q
- * @q: the thread's own queue, or NULL to go back to defer_global
+ * defer_attach - say which queue is the calling thread's
+ * @q: its server's home queue on a main thread, its own queue on an IO
+ *	worker; NULL when the thread stops serving
  *
- * Context: an IO worker, when it starts (and with NULL before it exits);
- * @q must outlive the thread's last baton_obj_put().
+ * Context: a server's main thread when the server is created (NULL when
+ * it is destroyed), an IO worker when it starts (NULL before it exits);
+ * @q must outlive the thread's last baton_obj_init() and baton_obj_put()
+ * while attached.
  */
 void defer_attach(struct baton_defer_queue *q)
 {

@@ -49,8 +49,8 @@ static unsigned int chain_len(struct llist_node *first)
 void handoff_to_main(struct baton_worker *w, struct baton_client *c,
 		     struct llist_node **first, struct llist_node **last)
 {
-	assert_owner(c->owner);
-	c->owner = 0;			/* main's role_self() */
+	assert_client_owner(c);
+	client_set_owner(c, ROLE_ID_MAIN);
 	c->io_at_main = true;
 	chain_prepend(&c->handoff, first, last);
 }
@@ -94,7 +94,7 @@ void handoff_to_worker(struct baton_server *s, struct baton_client *c)
 {
 	struct baton_worker *w = client_worker(c);
 
-	assert_owner(c->owner);
+	assert_client_owner(c);
 	if (c->out_unpub) {
 		/* Relaxed: a standalone counter; the worker subtracts what it
 		 * sends only after the llist_add below hands it the bytes. */
@@ -102,7 +102,7 @@ void handoff_to_worker(struct baton_server *s, struct baton_client *c)
 					  memory_order_relaxed);
 		c->out_unpub = 0;
 	}
-	c->owner = 1 + w->index;	/* the worker's role_self() */
+	client_set_owner(c, role_id_io(w->index));
 	c->at_main = false;
 	s->st_to_io++;
 	chain_prepend(&c->handoff, &w->out_first, &w->out_last);

@@ -105,7 +105,7 @@ void idle_scan(struct baton_server *s, uint64_t now)
 
 BATON_API int baton_client_set_idle_timeout(struct baton_client *c, int64_t ms)
 {
-	if (!role_is_main())
+	if (!role_is_main_of(c->srv))
 		return role_misuse("baton_client_set_idle_timeout");
 	if (ms < BATON_IDLE_DEFAULT)
 		return -EINVAL;
@@ -116,7 +116,7 @@ BATON_API int baton_client_set_idle_timeout(struct baton_client *c, int64_t ms)
 BATON_API int baton_server_set_idle_timeout(struct baton_server *s,
 					    uint64_t ms)
 {
-	if (!role_is_main())
+	if (!role_is_main_of(s))
 		return role_misuse("baton_server_set_idle_timeout");
 	s->idle_timeout_ms = ms;
 	return 0;

@@ -14,11 +14,13 @@
 #include <baton/active_window.h>
 #include <baton/adapt.h>
 #include <baton/call.h>
+#include <baton/chunk_cache.h>
 #include <baton/client_internal.h>
 #include <baton/client_table.h>
 #include <baton/clock.h>
 #include <baton/defer.h>
 #include <baton/fault.h>
+#include <baton/gate.h>
 #include <baton/handoff.h>
 #include <baton/idle.h>
 #include <baton/logging.h>
@@ -58,6 +60,7 @@ static void main_execute(struct baton_server *s, struct baton_client *c)
 			c->reqs[i] = NULL;
 			continue;
 		}
+		GATE("main_execute");
 		s->proto.execute(c, req);
 		s->st_requests++;
 	}
@@ -106,7 +109,7 @@ void main_process_inbox(struct baton_server *s)
 		struct baton_client *c =
 			container_of(pos, struct baton_client, handoff);
 
-		assert_owner(c->owner);
+		assert_client_owner(c);
 		c->at_main = true;
 		batch++;
 		if (c->flags & CF_GONE) {
@@ -188,6 +191,7 @@ void main_finalize_client(struct baton_server *s, struct baton_client *c)
 	client_worker(c)->nr_clients--;
 	s->nr_clients--;
 	rcu_free(c, client_put_table_ref);
+	GATE("main_finalized");
 }
 
 /* Take the references of kicks a stopped worker never processed (and
@@ -254,7 +258,7 @@ void main_close_all(struct baton_server *s)
 		client_table_walk(s, collect_client, &ctx);
 		rcu_read_unlock_bt();
 		for (i = 0; i < ctx.nr; i++) {
-			ctx.batch[i]->owner = 0;
+			client_set_owner(ctx.batch[i], ROLE_ID_MAIN);
 			ctx.batch[i]->at_main = true;
 			main_finalize_client(s, ctx.batch[i]);
 		}
@@ -360,7 +364,7 @@ void main_drain_deferred(struct baton_server *s)
 
 	for (i = 0; i <= s->max_workers; i++)
 		defer_drain(&s->workers[i].defer);
-	defer_drain(&defer_global);
+	defer_drain(&s->defer);
 }
 
 /* Main plays the inline worker @w: the IO role, and the worker's clock. */
@@ -394,6 +398,7 @@ static void inline_io_rounds(struct baton_server *s) __main_only
 		inline_borrow_io(w);
 		worker_handle_inbox(w, &first, &last);
 		handoff_flush_to_main(w, first, last);
+		chunk_cache_flush(w);
 		role_return_io();
 	}
 }
@@ -404,6 +409,7 @@ static void main_handle_events(struct baton_server *s, struct epoll_event *evs,
 	struct baton_worker *w0 = s->inline_w;
 	struct llist_node *first = NULL, *last = NULL;
 	struct signalfd_siginfo si;
+	bool io = false;
 	int i;
 
 	s->st_iters++;
@@ -428,12 +434,14 @@ static void main_handle_events(struct baton_server *s, struct epoll_event *evs,
 			worker_handle_event(w0, container_of(src, struct baton_client, src),
 					    evs[i].events, &first, &last);
 			role_return_io();
+			io = true;
 			break;
 		}
 	}
-	if (first) {
+	if (io) {
 		inline_borrow_io(w0);
 		handoff_flush_to_main(w0, first, last);
+		chunk_cache_flush(w0);
 		role_return_io();
 	}
 }
@@ -494,6 +502,7 @@ int main_loop_run(struct baton_server *s)
 		}
 		if (n > 0)
 			main_handle_events(s, evs, n);
+		chunk_cache_refill(s);
 		inline_io_rounds(s);
 		adapt_retry_moves(s);
 		call_run(s);

@@ -11,9 +11,17 @@
 #include <baton/rcu_free.h>
 #include <baton/refcount.h>
 #include <baton/role.h>
+#include <baton/server_internal.h>
 
 /**
  * DOC: where the last put frees
+ *
+ * Every object records its home: the home queue of the server it
+ * belongs to (struct baton_server::defer), taken at baton_obj_init() from
+ * the calling thread's queue (defer_cur->home: its server's, on a main
+ * thread or an IO worker) or given to baton_obj_init_server().  A
+ * main-only object always has one; a FREE_ANY_THREAD object may have
+ * none.  "Its server's thread" below means defer_cur->home == home.
  *
  * The put whose refcount_dec_and_test() takes the count from 1 to 0 owns
  * the object from then on (acquire fence included) and decides, without
@@ -22,25 +30,26 @@
  *   RCU-marked, caller registered    rcu_free(); after the grace
  *                                    period, on the call_rcu thread:
  *                                      FREE_ANY_THREAD  type->free there
- *                                      main-only        push to
- *                                                       defer_global
- *   RCU-marked, caller unregistered  push to defer_global flagged
- *                                    NEED_GP; main calls rcu_free()
+ *                                      main-only        push to home
+ *   RCU-marked, caller unregistered  push to home flagged NEED_GP; main
+ *                                    calls rcu_free() (no home: wait
+ *                                    for a grace period here, free)
  *   FREE_ANY_THREAD                  type->free here, on the caller
- *   main-only, caller is main        type->free here
- *   main-only, any other caller      push to defer_cur, or to
- *                                    defer_global when the thread
- *                                    attached none; main frees it
+ *   main-only, its server's main     type->free here
+ *   main-only, its server's worker   push to defer_cur, the worker's
+ *   main-only, any other caller      push to home (a foreign thread, the
+ *                                    RCU thread, another server's main
+ *                                    or worker); its main frees it
  *
  * struct baton_obj's fields: @refs ATOMIC (the refcount_t contract);
- * @type IMMUTABLE; @flags OWNER: written only by a thread that owns the
- * object alone -- its creator before publication (baton_obj_mark_rcu()),
- * then the thread whose put took the count to zero (the acquire ordering
- * of refcount_dec_and_test() hands it over), which may hand it on to main
- * with the object through a deferred-free queue; no thread reads it while
- * the object is shared; @next OWNER (the link on a deferred-free queue,
- * written by the pushing thread before the release CAS, read by main
- * after its acquire).
+ * @type and @home IMMUTABLE; @flags OWNER: written only by a thread that
+ * owns the object alone -- its creator before publication
+ * (baton_obj_mark_rcu()), then the thread whose put took the count to
+ * zero (the acquire ordering of refcount_dec_and_test() hands it over),
+ * which may hand it on to main with the object through a deferred-free
+ * queue; no thread reads it while the object is shared; @next OWNER (the
+ * link on a deferred-free queue, written by the pushing thread before the
+ * release CAS, read by main after its acquire).
  */
 
 _Static_assert(sizeof(refcount_t) == sizeof(((struct baton_obj *)0)->refs),
@@ -65,17 +74,47 @@ BATON_API int baton_type_register(struct baton_type *type)
 	return 0;
 }
 
-BATON_API int __init_fn baton_obj_init(struct baton_obj *obj,
-			     const struct baton_type *type)
+static bool obj_type_usable(const struct baton_type *type)
 {
-	if (!obj || !type ||
-	    atomic_load_explicit(&type->registered, memory_order_acquire) !=
-	    BATON_TYPE_REGISTERED)
-		return -EINVAL;
+	return type && atomic_load_explicit(&type->registered,
+					    memory_order_acquire) ==
+	       BATON_TYPE_REGISTERED;
+}
+
+static void __init_fn obj_init_home(struct baton_obj *obj,
+				    const struct baton_type *type,
+				    struct baton_defer_queue *home)
+{
 	refcount_set(object_ref(obj), 1);
 	obj->flags = 0;
 	obj->type = type;
 	obj->next = NULL;
+	obj->home = home;
+}
+
+BATON_API int baton_obj_init(struct baton_obj *obj,
+			     const struct baton_type *type)
+{
+	struct baton_defer_queue *home = defer_cur ? defer_cur->home : NULL;
+
+	if (!obj || !obj_type_usable(type))
+		return -EINVAL;
+	/* A main-only free needs a main thread to run on. */
+	if (!home && !(type->flags & BATON_TYPE_FREE_ANY_THREAD))
+		return role_misuse("baton_obj_init: a main-only object "
+				   "outside any server");
+	obj_init_home(obj, type, home);
+	return 0;
+}
+
+BATON_API int baton_obj_init_server(struct baton_obj *obj,
+				    const struct baton_type *type,
+				    struct baton_server *s)
+{
+	if (!obj || !obj_type_usable(type) ||
+	    (!s && !(type->flags & BATON_TYPE_FREE_ANY_THREAD)))
+		return -EINVAL;
+	obj_init_home(obj, type, s ? &s->defer : NULL);
 	return 0;
 }
 
@@ -93,21 +132,29 @@ BATON_API bool baton_obj_get_unless_zero(struct baton_obj *obj)
 /*
  * The free proper, once no reader can see @obj any more (it was never
  * RCU-visible, or a grace period has passed).  Context: the thread that
- * owns @obj after its last put, or the RCU callback thread.
+ * owns @obj after its last put.
  */
 static void obj_release(struct baton_obj *obj)
 {
 	const struct baton_type *type = obj->type;
+	struct baton_defer_queue *home = obj->home, *q = defer_cur;
 
-	if ((type->flags & BATON_TYPE_FREE_ANY_THREAD) ||
-	    role_current() == BATON_ROLE_MAIN) {
+	if (type->flags & BATON_TYPE_FREE_ANY_THREAD) {
 		type->free(obj);
 		return;
 	}
-	/* A main-only free off main: send it home.  The RCU callback thread
-	 * has no queue of its own and uses the global one. */
-	defer_push(defer_cur ? defer_cur : &defer_global,
-			 obj);
+	if (q && q->home == home) {
+		/* One of its server's threads: main frees it, a worker
+		 * queues it on its own queue. */
+		if (role_current() == BATON_ROLE_MAIN) {
+			type->free(obj);
+			return;
+		}
+		defer_push(q, obj);
+		return;
+	}
+	/* Any other thread: send it home, to its server's main. */
+	defer_push(home, obj);
 }
 
 /*
@@ -122,7 +169,7 @@ static void obj_rcu_free_cb(void *ptr)
 	if (obj->type->flags & BATON_TYPE_FREE_ANY_THREAD)
 		obj->type->free(obj);
 	else
-		defer_push(&defer_global, obj);
+		defer_push(obj->home, obj);
 }
 
 /*
@@ -167,8 +214,16 @@ BATON_API void baton_obj_put(struct baton_obj *obj)
 		return;
 	}
 	/* liburcu's call_rcu needs a registered thread: let main do it. */
-	obj->flags |= BATON_OBJ_NEED_GP;
-	defer_push(&defer_global, obj);
+	if (obj->home) {
+		obj->flags |= BATON_OBJ_NEED_GP;
+		defer_push(obj->home, obj);
+		return;
+	}
+	/* A FREE_ANY_THREAD object of no server: this thread is not a
+	 * reader (it is not registered), so it may wait for the grace
+	 * period itself. */
+	urcu_memb_synchronize_rcu();
+	obj->type->free(obj);
 }
 
 void object_free_deferred(struct baton_obj *obj)

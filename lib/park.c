@@ -55,14 +55,14 @@ int park_set_state(struct baton_client *c, unsigned int state)
 
 BATON_API int baton_client_park(struct baton_client *c)
 {
-	if (!role_is_main())
+	if (!role_is_main_of(c->srv))
 		return role_misuse("baton_client_park");
 	return park_set_state(c, c->state | CS_PARKED);
 }
 
 BATON_API int baton_client_unpark(struct baton_client *c)
 {
-	if (!role_is_main())
+	if (!role_is_main_of(c->srv))
 		return role_misuse("baton_client_unpark");
 	if (c->closing)
 		return -EPIPE;
@@ -73,7 +73,7 @@ BATON_API int baton_client_unpark(struct baton_client *c)
 
 BATON_API bool baton_client_parked(struct baton_client *c)
 {
-	if (!role_is_main()) {
+	if (!role_is_main_of(c->srv)) {
 		role_misuse("baton_client_parked");
 		return false;
 	}
@@ -82,14 +82,14 @@ BATON_API bool baton_client_parked(struct baton_client *c)
 
 BATON_API int baton_client_pause_reading(struct baton_client *c)
 {
-	if (!role_is_main())
+	if (!role_is_main_of(c->srv))
 		return role_misuse("baton_client_pause_reading");
 	return park_set_state(c, c->state | CS_READ_PAUSED);
 }
 
 BATON_API int baton_client_resume_reading(struct baton_client *c)
 {
-	if (!role_is_main())
+	if (!role_is_main_of(c->srv))
 		return role_misuse("baton_client_resume_reading");
 	return park_set_state(c, c->state & ~CS_READ_PAUSED);
 }

@@ -297,7 +297,7 @@ void post_flush(struct baton_server *s)
 BATON_API int baton_client_set_limits(struct baton_client *c, size_t hard,
 				      size_t soft, unsigned int soft_secs)
 {
-	if (!role_is_main())
+	if (!role_is_main_of(c->srv))
 		return role_misuse("baton_client_set_limits");
 	c->limit_hard = hard;
 	c->limit_soft = soft;

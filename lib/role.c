@@ -12,6 +12,8 @@ struct baton_role_token role_io;
 
 __thread enum baton_role role_cur;
 __thread int role_cur_io_index = -1;
+/* The server the main or IO role is bound to (role_server()). */
+__thread struct baton_server *role_cur_srv;
 
 const char *role_name(enum baton_role role)
 {
@@ -29,39 +31,44 @@ const char *role_name(enum baton_role role)
 
 /* Role changes are thread-local bookkeeping; the analysis is told by the
  * attributes on the declarations, so the bodies opt out of it. */
-void role_enter_main(void) __no_role_analysis
+void role_enter_main(struct baton_server *s) __no_role_analysis
 {
 	role_cur = BATON_ROLE_MAIN;
 	role_cur_io_index = -1;
+	role_cur_srv = s;
 }
 
 void role_leave_main(void) __no_role_analysis
 {
 	role_cur = BATON_ROLE_FOREIGN;
+	role_cur_srv = NULL;
 }
 
-void role_enter_io(int index) __no_role_analysis
+void role_enter_io(struct baton_server *s, int index) __no_role_analysis
 {
 	role_cur = BATON_ROLE_IO;
 	role_cur_io_index = index;
+	role_cur_srv = s;
 }
 
 void role_leave_io(void) __no_role_analysis
 {
 	role_cur = BATON_ROLE_FOREIGN;
 	role_cur_io_index = -1;
+	role_cur_srv = NULL;
 }
 
-/* The same thread-local change as entering the role; only the
- * capabilities the analysis sees differ (main stays held). */
+/* The same thread-local change as entering the role, for the same
+ * server; only the capabilities the analysis sees differ (main stays
+ * held). */
 void role_borrow_io(int index) __no_role_analysis
 {
-	role_enter_io(index);
+	role_enter_io(role_cur_srv, index);
 }
 
 void role_return_io(void) __no_role_analysis
 {
-	role_enter_main();
+	role_enter_main(role_cur_srv);
 }
 
 enum baton_role role_enter_rcu(void)

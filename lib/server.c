@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <baton/adapt.h>
 #include <baton/call.h>
+#include <baton/chunk_cache.h>
 #include <baton/client_table.h>
 #include <baton/clock.h>
 #include <baton/defer.h>
@@ -151,9 +152,10 @@ static void server_free(struct baton_server *s) __main_only
 	 */
 	do
 		rcu_free_barrier();
-	while (defer_drain(&defer_global));
+	while (defer_drain(&s->defer));
 	client_table_destroy(s);
 	timer_fini(s);
+	chunk_cache_fini(s);
 	free(s->workers);
 	wake_destroy(&s->wake);
 	if (s->sigfd >= 0)
@@ -163,7 +165,17 @@ static void server_free(struct baton_server *s) __main_only
 	/* Undo create's registration, after the last grace-period free. */
 	if (s->registered_main)
 		baton_rcu_unregister_thread();
+	defer_attach(NULL);
 	free(s);
+}
+
+/* A put crossed the home queue's mark: wake main to drain early.
+ * Context: any thread; an eventfd write. */
+static void server_wake_main(void *arg)
+{
+	struct baton_server *s = arg;
+
+	wake_up(&s->wake);
 }
 
 static void server_join_workers(struct baton_server *s) __main_only
@@ -179,8 +191,15 @@ static void server_join_workers(struct baton_server *s) __main_only
 	main_close_all(s);
 }
 
+/*
+ * The calling thread becomes @s's main thread here and stays it until
+ * baton_server_destroy() (the role is left held on success, so the
+ * analysis is off).  A thread is the main thread of one server at a
+ * time; an IO worker or the RCU callback thread is never one.
+ */
 BATON_API int __init_fn baton_server_create(const struct baton_server_opts *opts,
 					    struct baton_server **out)
+	__no_role_analysis
 {
 	struct baton_server *s;
 	size_t defer_mark;
@@ -188,10 +207,14 @@ BATON_API int __init_fn baton_server_create(const struct baton_server_opts *opts
 
 	if (!out)
 		return -EINVAL;
+	if (role_current() == BATON_ROLE_MAIN)
+		return -EBUSY;
+	if (role_current() != BATON_ROLE_FOREIGN)
+		return role_misuse("baton_server_create");
 	s = bt_calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	role_enter_main();
+	role_enter_main(s);
 	/* The main thread is an RCU reader (and may call call_rcu); the
 	 * application may have registered it already. */
 	if (!rcu_thread_registered) {
@@ -201,6 +224,7 @@ BATON_API int __init_fn baton_server_create(const struct baton_server_opts *opts
 	s->epfd = s->sigfd = s->wake.fd = -1;
 	init_llist_head(&s->inbox);
 	init_llist_head(&s->calls);
+	init_llist_head(&s->chunk_returns);
 	atomic_init(&s->stop, false);
 	atomic_init(&s->callers, 0);
 	atomic_init(&s->nr_active, 0);
@@ -209,6 +233,9 @@ BATON_API int __init_fn baton_server_create(const struct baton_server_opts *opts
 		goto out_free;
 	defer_mark = opts->sz > offsetof(struct baton_server_opts, defer_high_mark) &&
 		     opts->defer_high_mark ? opts->defer_high_mark : DEFAULT_DEFER_MARK;
+	/* This thread's objects are the server's from here on. */
+	defer_queue_init(&s->defer, NULL, defer_mark, server_wake_main, s);
+	defer_attach(&s->defer);
 
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0) {
@@ -241,7 +268,6 @@ BATON_API int __init_fn baton_server_create(const struct baton_server_opts *opts
 	err = adapt_init(s, s->io_mode);
 	if (err)
 		goto out_free;
-	role_leave_main();
 	*out = s;
 	return 0;
 
@@ -281,43 +307,39 @@ BATON_API int baton_server_listen_tcp(struct baton_server *s, const char *addr,
 				      unsigned short port,
 				      unsigned short *bound_port)
 {
-	int fd, err;
+	int fd;
 
-	role_enter_main();
+	if (!role_is_main_of(s))
+		return role_misuse("baton_server_listen_tcp");
 	fd = net_listen_tcp(addr, port, bound_port);
-	err = fd < 0 ? fd : server_add_listener(s, fd, NULL);
-	role_leave_main();
-	return err;
+	return fd < 0 ? fd : server_add_listener(s, fd, NULL);
 }
 
 BATON_API int baton_server_listen_unix(struct baton_server *s, const char *path)
 {
-	int fd, err;
+	int fd;
 
+	if (!role_is_main_of(s))
+		return role_misuse("baton_server_listen_unix");
 	if (!path || !*path)
 		return -EINVAL;
-	role_enter_main();
 	fd = net_listen_unix(path);
-	err = fd < 0 ? fd : server_add_listener(s, fd, path);
-	role_leave_main();
-	return err;
+	return fd < 0 ? fd : server_add_listener(s, fd, path);
 }
 
 BATON_API int baton_server_run(struct baton_server *s)
 {
 	int err;
 
-	role_enter_main();
-	if (s->ran) {
-		role_leave_main();
+	if (!role_is_main_of(s))
+		return role_misuse("baton_server_run");
+	if (s->ran)
 		return -EALREADY;
-	}
 	s->ran = true;
 	err = main_loop_run(s);
 	server_join_workers(s);
 	main_drain_deferred(s);
 	rcu_free_flush();
-	role_leave_main();
 	return err;
 }
 
@@ -337,11 +359,16 @@ BATON_API void baton_server_stop(struct baton_server *s)
 	atomic_fetch_sub_explicit(&s->callers, 1, memory_order_release);
 }
 
-BATON_API void baton_server_destroy(struct baton_server *s)
+/* Unbinds the main thread (the analysis is off: the role was held since
+ * create, which the analysis cannot follow). */
+BATON_API void baton_server_destroy(struct baton_server *s) __no_role_analysis
 {
 	if (!s)
 		return;
-	role_enter_main();
+	if (!role_is_main_of(s)) {
+		role_misuse("baton_server_destroy");
+		return;
+	}
 	server_join_workers(s);
 	server_wait_callers(s);
 	/* Calls queued before destroy run, with every client gone. */

@@ -48,7 +48,8 @@ BATON_API int baton_server_stats(struct baton_server *s, struct baton_stats *st)
 	size_t sz;
 	int i, n;
 
-	assert_main();
+	if (!role_is_main_of(s))
+		return role_misuse("baton_server_stats");
 	if (!st || st->sz < offsetof(struct baton_stats, workers))
 		return -EINVAL;
 	sz = st->sz < sizeof(*st) ? st->sz : sizeof(*st);
@@ -80,12 +81,12 @@ BATON_API int baton_server_stats(struct baton_server *s, struct baton_stats *st)
 		if (q->high_water > st->deferred_high_water)
 			st->deferred_high_water = q->high_water;
 	}
-	st->deferred_queued += atomic_load_explicit(&defer_global.total_queued,
+	st->deferred_queued += atomic_load_explicit(&s->defer.total_queued,
 						    memory_order_relaxed);
-	st->deferred_freed += defer_global.total_freed;
-	st->deferred_batches += defer_global.batches;
-	if (defer_global.high_water > st->deferred_high_water)
-		st->deferred_high_water = defer_global.high_water;
+	st->deferred_freed += s->defer.total_freed;
+	st->deferred_batches += s->defer.batches;
+	if (s->defer.high_water > st->deferred_high_water)
+		st->deferred_high_water = s->defer.high_water;
 
 	{
 		unsigned long batches, freed;

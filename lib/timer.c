@@ -148,9 +148,10 @@ BATON_API int baton_timer_arm(struct baton_server *s, struct baton_timer *t,
 {
 	int err;
 
-	if (!role_is_main())
+	if (!role_is_main_of(s))
 		return role_misuse("baton_timer_arm");
-	if (!t->fn || (t->heap_idx != TIMER_IDLE && t->srv != s))
+	if (!t->fn || (t->heap_idx != TIMER_IDLE && t->srv != s) ||
+	    (c && c->srv != s))
 		return -EINVAL;
 	if (c && c->closing)
 		return -EPIPE;

@@ -14,10 +14,12 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <baton/chunk_cache.h>
 #include <baton/client_internal.h>
 #include <baton/clock.h>
 #include <baton/defer.h>
 #include <baton/fault.h>
+#include <baton/gate.h>
 #include <baton/handoff.h>
 #include <baton/logging.h>
 #include <baton/rcu_free.h>
@@ -288,6 +290,7 @@ static int worker_write(struct baton_worker *w, struct baton_client *c)
 				continue;
 			if (errno != EAGAIN)
 				return -errno;
+			GATE("worker_write_full");
 			if (!c->io_want_out &&
 			    client_epoll(w, c, EPOLL_CTL_MOD, EV_IN | EPOLLOUT) == 0)
 				c->io_want_out = true;
@@ -310,7 +313,7 @@ static int worker_write(struct baton_worker *w, struct baton_client *c)
 			c->out_head = ch->next;
 			if (!c->out_head)
 				c->out_tail = NULL;
-			client_chunk_release(ch);
+			chunk_cache_done(w, ch);
 		}
 	}
 	if (c->io_want_out && client_epoll(w, c, EPOLL_CTL_MOD, EV_IN) == 0)
@@ -372,7 +375,7 @@ static void worker_take_client(struct baton_worker *w, struct baton_client *c,
 {
 	bool try_read;
 
-	assert_owner(c->owner);
+	assert_client_owner(c);
 	client_release_done(c);
 	if (c->flags & CF_NEW) {
 		c->flags &= ~CF_NEW;
@@ -472,6 +475,7 @@ void worker_handle_event(struct baton_worker *w, struct baton_client *c,
 	if (c->io_at_main) {
 		/* Release: pairs with the acquire exchange in take_client. */
 		atomic_store_explicit(&c->pending_read, 1, memory_order_release);
+		GATE("worker_pending_read");
 		return;
 	}
 	if ((events & EPOLLOUT) || (c->flags & CF_CLOSE_AFTER_REPLY)) {
@@ -509,6 +513,7 @@ void worker_run_once(struct baton_worker *w, int timeout_ms)
 		}
 	}
 	handoff_flush_to_main(w, first, last);
+	chunk_cache_flush(w);
 	rcu_free_flush();
 }
 
@@ -545,7 +550,7 @@ int worker_init(struct baton_server *s, struct baton_worker *w, int index,
 	init_llist_head(&w->inbox);
 	init_llist_head(&w->kicks);
 	atomic_init(&w->stop, false);
-	defer_queue_init(&w->defer, defer_mark, wake_main, s);
+	defer_queue_init(&w->defer, &s->defer, defer_mark, wake_main, s);
 	w->wake.fd = -1;
 	if (inline_io) {
 		w->epfd = s->epfd;
@@ -595,7 +600,7 @@ static void *worker_main(void *arg)
 {
 	struct baton_worker *w = arg;
 
-	role_enter_io(w->index);
+	role_enter_io(w->srv, w->index);
 	worker_pin(w);
 	baton_rcu_register_thread();
 	defer_attach(&w->defer);

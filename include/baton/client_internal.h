@@ -100,7 +100,8 @@ struct baton_client {
 	struct cds_lfht_node table_node	__rule(RCU);	/* in srv->table */
 
 	unsigned int flags		__rule(OWNER);	/* CF_* */
-	int owner			__rule(OWNER);	/* role_self() of the owner */
+	/* role_self() of the owner, for assert_client_owner() (relaxed) */
+	_Atomic int owner		__rule(ATOMIC);
 
 	/* The protocol's own bytes (baton_client_proto_state()). */
 	uint64_t proto_state[BATON_CLIENT_PROTO_STATE_SIZE / 8]	__rule(OWNER);
@@ -226,6 +227,45 @@ static inline struct baton_worker *client_worker(const struct baton_client *c)
 	return atomic_load_explicit(&((struct baton_client *)c)->worker,
 				    memory_order_relaxed);
 }
+
+/**
+ * client_set_owner - record who owns @c from now on
+ * @c: the client, owned by the caller until it hands it over
+ * @id: ROLE_ID_MAIN or role_id_io() of the new owner
+ *
+ * Written before the handoff's release, so the new owner reads it after
+ * the acquire; relaxed because it orders nothing else.  It is an atomic
+ * (ATOMIC, not OWNER) only so that an assertion on a thread that does
+ * not own @c (the bug it reports) reads it without a data race.
+ *
+ * Context: the owner of @c.
+ */
+static inline void client_set_owner(struct baton_client *c, int id)
+{
+	atomic_store_explicit(&c->owner, id, memory_order_relaxed);
+}
+
+/**
+ * client_owner_is_self - whether @c's recorded owner is the caller
+ * @c: the client
+ *
+ * Reads only the caller's thread-locals, @c's IMMUTABLE server and the
+ * ATOMIC owner record: any thread may ask, and a thread of another
+ * server is never the owner.
+ *
+ * Context: any thread.
+ * Return: true when the calling thread is @c's recorded owner.
+ */
+static inline bool client_owner_is_self(const struct baton_client *c)
+{
+	return role_server() == c->srv &&
+	       atomic_load_explicit(&c->owner, memory_order_relaxed) ==
+	       role_self();
+}
+
+/* DEBUG=1: the calling thread must be @c's recorded owner. */
+#define assert_client_owner(c) \
+	__role_check(client_owner_is_self(c), "owner of the client")
 
 /**
  * client_take_ctl - consume main's requests to the owner

@@ -26,12 +26,19 @@ struct baton_obj;
  * @high_mark: IMMUTABLE: @nr_queued value at which the producer calls @wake
  * @wake: IMMUTABLE: wakes main (eventfd write); NULL for none
  * @wake_arg: IMMUTABLE: passed to @wake
+ * @home: IMMUTABLE: the home queue of the server whose main drains this
+ *	one: the queue itself for a server's own (home) queue, the server's
+ *	for an IO worker's queue
  *
- * One queue per IO worker, plus one process-wide queue for puts from
- * foreign threads and the RCU callback thread.  Producers push with
- * llist_add (release); main drains with llist_del_all (acquire) and frees
- * in FIFO order.  Counters reset consistently: @nr_queued is decreased by
- * exactly the number of objects a drain took.
+ * Each server has one home queue, for the main-only frees of its objects
+ * whose last put happens on a thread that is not one of its own (a
+ * foreign thread, the RCU callback thread, a thread of another server),
+ * and one queue per IO worker.  An object records its server's home
+ * queue (baton_obj_init()), so its free goes to the right main whoever
+ * drops the last reference.  Producers push with llist_add (release);
+ * main drains with llist_del_all (acquire) and frees in FIFO order.
+ * Counters reset consistently: @nr_queued is decreased by exactly the
+ * number of objects a drain took.
  */
 struct baton_defer_queue {
 	struct llist_head list			__rule(PENDING);
@@ -43,10 +50,12 @@ struct baton_defer_queue {
 	size_t high_mark			__rule(IMMUTABLE);
 	void (*wake)(void *arg)			__rule(IMMUTABLE);
 	void *wake_arg				__rule(IMMUTABLE);
+	struct baton_defer_queue *home		__rule(IMMUTABLE);
 } __shared_struct;
 
-void defer_queue_init(struct baton_defer_queue *q, size_t high_mark,
-			    void (*wake)(void *arg), void *wake_arg) __init_fn;
+void defer_queue_init(struct baton_defer_queue *q,
+		      struct baton_defer_queue *home, size_t high_mark,
+		      void (*wake)(void *arg), void *wake_arg) __init_fn;
 
 /* Push @obj (refcount already zero) for main to free. Context: any thread. */
 void defer_push(struct baton_defer_queue *q, struct baton_obj *obj);
@@ -55,12 +64,13 @@ void defer_push(struct baton_defer_queue *q, struct baton_obj *obj);
 size_t defer_drain(struct baton_defer_queue *q) __main_only;
 
 /*
- * The queue the calling thread's main-only frees go to: the IO worker
- * sets its own with defer_attach(); every other non-main thread
- * uses defer_global.
+ * The calling thread's queue, set with defer_attach(): its server's home
+ * queue on a main thread, its own on an IO worker, NULL elsewhere.  Its
+ * ->home says which server the thread serves, so an object of that
+ * server is freed at once on main and queued on the worker's own queue
+ * on a worker; any other last put goes to the object's home queue.
  */
 extern __thread struct baton_defer_queue *defer_cur;
-extern struct baton_defer_queue defer_global;
 void defer_attach(struct baton_defer_queue *q);
 
 #endif /* _BATON_DEFER_H */

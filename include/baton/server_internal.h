@@ -16,6 +16,7 @@
 #include <baton/active_window.h>
 #include <baton/adapt.h>
 #include <baton/compiler.h>
+#include <baton/defer.h>
 #include <baton/evsrc.h>
 #include <baton/llist.h>
 #include <baton/role.h>
@@ -56,9 +57,15 @@ struct baton_server {
 	struct llist_head inbox		__rule(PENDING);	/* worker -> main clients */
 	_Atomic bool stop		__rule(PENDING);	/* baton_server_stop() */
 	struct llist_head calls		__rule(PENDING);	/* baton_server_call() */
+	struct llist_head chunk_returns	__rule(PENDING);	/* sent chunks, for main */
 	_Atomic int nr_active		__rule(ATOMIC);	/* active IO threads (main stores) */
 	/* stop and call calls still touching the server (destroy waits) */
 	_Atomic unsigned int callers	__rule(ATOMIC);
+
+	/* The home queue: main-only frees of this server's objects put by
+	 * threads that are not its own (foreign, RCU callbacks, another
+	 * server's); its fields carry their own rules (defer.h). */
+	struct baton_defer_queue defer ____cacheline_aligned	__rule(IMMUTABLE);
 
 	struct baton_listener listeners[BATON_MAX_LISTENERS] ____cacheline_aligned	__rule(MAIN);
 	unsigned int nr_listeners	__rule(MAIN);
@@ -72,6 +79,8 @@ struct baton_server {
 	size_t limit_soft		__rule(MAIN);
 	unsigned int limit_soft_secs	__rule(MAIN);
 	struct baton_client *posting	__rule(MAIN);	/* clients with unflushed posts */
+	struct out_chunk *chunk_free	__rule(MAIN);	/* recycled output chunks */
+	unsigned int nr_chunk_free	__rule(MAIN);
 	struct baton_client *all_clients __rule(MAIN);	/* every client, newest first */
 	struct baton_client *idle_cursor __rule(MAIN);	/* where the idle scan goes on */
 	uint64_t idle_timeout_ms	__rule(MAIN);	/* 0: none */

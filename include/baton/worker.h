@@ -57,6 +57,8 @@ struct baton_worker {
 	struct baton_client *io_clients	__rule(IO);	/* clients it holds in epoll */
 	char *io_spare_qbuf		__rule(IO);	/* lent to clients with input */
 	uint64_t io_now_ms		__rule(IO);	/* clock_now_ms() of this loop */
+	struct llist_node *ret_first	__rule(IO);	/* sent chunks for main */
+	struct llist_node *ret_last	__rule(IO);
 
 	unsigned int nr_clients ____cacheline_aligned	__rule(MAIN);	/* for least-loaded choice */
 	bool active			__rule(MAIN);	/* takes new clients */

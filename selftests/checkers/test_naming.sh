@@ -17,7 +17,8 @@ command -v readelf >/dev/null 2>&1 || {
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/naming.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-if $naming "$obj"/lib/*.o >"$tmp/out" 2>&1; then
+if $naming "$obj"/lib/*.o $(ls "$obj"/gates/lib/gate.o 2>/dev/null) \
+	>"$tmp/out" 2>&1; then
 	echo "ok   the library's objects: $(cat "$tmp/out")"
 else
 	echo "FAIL the library's objects:"; sed 's/^/     /' "$tmp/out"

@@ -25,6 +25,8 @@ struct dobj {
 };
 
 static pthread_t main_tid;
+/* The home queue of the server main plays (none: the test's own). */
+static struct baton_defer_queue home;
 static struct dobj *objs;
 static _Atomic unsigned int free_count[MAX_OBJS];
 static _Atomic unsigned int bad_main_frees;
@@ -89,7 +91,7 @@ static void test_init(void)
 	struct baton_defer_queue q;
 
 	assert_main();
-	defer_queue_init(&q, 7, count_wake, &q);
+	defer_queue_init(&q, NULL, 7, count_wake, &q);
 	CU_ASSERT_TRUE(llist_empty(&q.list));
 	CU_ASSERT_EQUAL(atomic_load(&q.nr_queued), 0);
 	CU_ASSERT_EQUAL(atomic_load(&q.total_queued), 0);
@@ -109,7 +111,7 @@ static void test_fifo_and_counters(void)
 
 	assert_main();
 	reset();
-	defer_queue_init(&q, 0, NULL, NULL);
+	defer_queue_init(&q, NULL, 0, NULL, NULL);
 	for (i = 0; i < 10; i++)
 		defer_push(&q, &objs[i].obj);
 	CU_ASSERT_EQUAL(atomic_load(&q.nr_queued), 10);
@@ -144,7 +146,7 @@ static void test_push_during_drain(void)
 
 	assert_main();
 	reset();
-	defer_queue_init(&q, 0, NULL, NULL);
+	defer_queue_init(&q, NULL, 0, NULL, NULL);
 	defer_push(&q, &objs[0].obj);
 	defer_push(&q, &objs[1].obj);
 	push_during_free = &objs[2];
@@ -171,7 +173,7 @@ static void test_high_mark_wake(void)
 	atomic_store(&wakes, 0);
 	atomic_store(&wake_saw_empty, 0);
 	wake_q = &q;
-	defer_queue_init(&q, 4, count_wake, &q);
+	defer_queue_init(&q, NULL, 4, count_wake, &q);
 	for (i = 0; i < 3; i++)
 		defer_push(&q, &objs[n++].obj);
 	CU_ASSERT_EQUAL(atomic_load(&wakes), 0);
@@ -190,7 +192,7 @@ static void test_high_mark_wake(void)
 	CU_ASSERT_EQUAL(atomic_load(&wake_saw_empty), 0);
 
 	/* High mark 0: never wakes. */
-	defer_queue_init(&q, 0, count_wake, &q);
+	defer_queue_init(&q, NULL, 0, count_wake, &q);
 	for (i = 0; i < 5; i++)
 		defer_push(&q, &objs[n++].obj);
 	CU_ASSERT_EQUAL(atomic_load(&wakes), 2);
@@ -198,40 +200,56 @@ static void test_high_mark_wake(void)
 	wake_q = NULL;
 }
 
-/* defer_attach() picks the queue of an off-main last put. */
+/*
+ * Where an off-main last put goes: a worker's own queue for an object of
+ * its server; the object's home queue with no queue attached, and from a
+ * worker of another server (whose queue has another home).
+ */
+static struct baton_defer_queue *other_server_q;
+
 static void *attached_put_thread(void *arg)
 {
 	struct baton_defer_queue *q = arg;
 
-	role_enter_io(0);
-	defer_attach(q);
+	role_enter_io(NULL, 0);
+	defer_attach(q);		/* a worker of main's "server" */
 	baton_obj_put(&objs[0].obj);
 	defer_attach(NULL);
 	baton_obj_put(&objs[1].obj);
+	defer_attach(other_server_q);	/* a worker of another one */
+	baton_obj_put(&objs[2].obj);
+	defer_attach(NULL);
 	role_leave_io();
 	return NULL;
 }
 
 static void test_attach(void)
 {
-	struct baton_defer_queue q;
-	size_t global_before;
+	struct baton_defer_queue q, other_home, other_q;
+	size_t home_before;
 	pthread_t thr;
 
 	assert_main();
 	reset();
-	defer_queue_init(&q, 0, NULL, NULL);
-	global_before = atomic_load(&defer_global.total_queued);
+	defer_queue_init(&q, &home, 0, NULL, NULL);
+	defer_queue_init(&other_home, NULL, 0, NULL, NULL);
+	defer_queue_init(&other_q, &other_home, 0, NULL, NULL);
+	other_server_q = &other_q;
+	home_before = atomic_load(&home.total_queued);
 	CU_ASSERT_FATAL(pthread_create(&thr, NULL, attached_put_thread, &q) == 0);
 	pthread_join(thr, NULL);
 	CU_ASSERT_EQUAL(atomic_load(&q.total_queued), 1);
-	CU_ASSERT_EQUAL(atomic_load(&defer_global.total_queued),
-			global_before + 1);
-	CU_ASSERT_EQUAL(atomic_load(&free_count[0]) + atomic_load(&free_count[1]), 0);
+	CU_ASSERT_EQUAL(atomic_load(&home.total_queued), home_before + 2);
+	CU_ASSERT_EQUAL(atomic_load(&other_q.total_queued), 0);
+	CU_ASSERT_EQUAL(atomic_load(&other_home.total_queued), 0);
+	CU_ASSERT_EQUAL(atomic_load(&free_count[0]) +
+			atomic_load(&free_count[1]) +
+			atomic_load(&free_count[2]), 0);
 	CU_ASSERT_EQUAL(defer_drain(&q), 1);
-	CU_ASSERT_EQUAL(defer_drain(&defer_global), 1);
+	CU_ASSERT_EQUAL(defer_drain(&home), 2);
 	CU_ASSERT_EQUAL(atomic_load(&free_count[0]), 1);
 	CU_ASSERT_EQUAL(atomic_load(&free_count[1]), 1);
+	CU_ASSERT_EQUAL(atomic_load(&free_count[2]), 1);
 	CU_ASSERT_EQUAL(atomic_load(&bad_main_frees), 0);
 }
 
@@ -282,7 +300,7 @@ static void test_concurrent_push_drain(void)
 	assert_main();
 	reset();
 	atomic_store(&wakes, 0);
-	defer_queue_init(&q, mark, count_wake, NULL);
+	defer_queue_init(&q, NULL, mark, count_wake, NULL);
 	pthread_barrier_init(&start, NULL, NR_PRODUCERS + 1);
 	for (i = 0; i < NR_PRODUCERS; i++) {
 		args[i] = (struct producer_arg){ .q = &q,
@@ -339,19 +357,21 @@ static void test_concurrent_push_drain(void)
 static int suite_init(void) __no_role_analysis
 {
 	main_tid = pthread_self();
-	role_enter_main();
+	role_enter_main(NULL);
 	objs = calloc(MAX_OBJS, sizeof(*objs));
 	if (!objs || baton_type_register(&dobj_type))
 		return -1;
-	defer_queue_init(&defer_global, 0, NULL, NULL);
+	defer_queue_init(&home, NULL, 0, NULL, NULL);
+	defer_attach(&home);
 	return 0;
 }
 
 static int suite_cleanup(void) __no_role_analysis
 {
 	assert_main();
-	defer_drain(&defer_global);
+	defer_drain(&home);
 	free(objs);
+	defer_attach(NULL);
 	role_leave_main();
 	return 0;
 }

@@ -588,6 +588,15 @@ def run_transcript(path, args, redis_bin):
             if isinstance(sess, float):
                 time.sleep(sess)
                 continue
+            if transcripts.is_poll(sess):
+                # Both reach the state in their own time; then compare.
+                st = sess[0]
+                for who, port in (('kvd', kvd.port), ('redis', redis.port)):
+                    if not transcripts.poll(port, st)[0]:
+                        failures.append('%s:%d: !poll > %s: %s did not get '
+                                        'there within %g s' %
+                                        (path, st.line_no, st.cmd, who,
+                                         transcripts.POLL_TIMEOUT))
             peer = Peer(kvd.port, redis.port)
             history = []
             try:

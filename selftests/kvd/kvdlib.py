@@ -65,8 +65,9 @@ def log_dir():
 class Server:
     """One baton-kvd process on a free loopback port."""
 
-    def __init__(self, name, io_threads, args=()):
+    def __init__(self, name, io_threads, args=(), host='127.0.0.1'):
         self.name = name
+        self.host = host
         self.io_threads = io_threads
         self.args = list(args)
         self.proc = None
@@ -105,13 +106,14 @@ class Server:
         """Whether this server answers on its port.  Another process may
         hold the port (the box is shared): only this server's banner for
         the port, printed once it listens, says the answer is its own."""
-        banner = 'listening on 127.0.0.1:%d ' % self.port
+        host = '[%s]' % self.host if ':' in self.host else self.host
+        banner = 'listening on %s:%d ' % (host, self.port)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 return False
             try:
-                with socket.create_connection(('127.0.0.1', self.port),
+                with socket.create_connection((self.host, self.port),
                                               timeout=1.0) as s:
                     s.sendall(b'PING\r\n')
                     if s.recv(64) in (b'+PONG\r\n',

@@ -77,8 +77,13 @@ run "$dir/iothreads.py"
 echo "== options"
 "$kvd" --help | grep -q '^Usage: baton-kvd' || { echo "FAIL: --help"; rc=1; }
 for bad in "--port x" "--port 70000" "--io-threads -1" "--io-threads 65" \
-	   "--maxclients 0" "--nosuch" "extra" "--port 0" "--timeout -1" \
-	   "--timeout 2147483648"; do
+	   "--maxclients 0" "--nosuch" "extra" "--port 0" \
+	   "--protected-mode maybe" "--protected-mode" \
+	   "--unixsocketperm 800" "--unixsocketperm 1000" "--unixsocketperm x" \
+	   "--maxmemory 1.5k" "--maxmemory -1" "--maxmemory 1t" "--maxmemory 1kk" \
+	   "--maxmemory 99999999999999999999" "--maxmemory-policy lru" \
+	   "--maxmemory-samples 0" "--lfu-log-factor -1" "--lfu-decay-time x" \
+	   "--timeout -1" "--timeout 2147483648"; do
 	# shellcheck disable=SC2086 # the options are words
 	"$kvd" $bad >/dev/null 2>&1
 	st=$?

@@ -17,6 +17,12 @@ followed by the output `redis-cli --no-raw` must print for it:
                                    it (inside MULTI, where the marker would
                                    abort the transaction)
     !sleep 0.2                     wait; the redis-cli session ends here
+    !poll > DBSIZE                 a command run in sessions of its own
+                                   until its output is the expected one
+                                   (every 20 ms, at most POLL_TIMEOUT s):
+                                   for a state the server reaches in its
+                                   own time (the expiry sweep), never a
+                                   sleep that decides a result
     !kvd one database only         the next command is one where kvd
                                    knowingly differs from Redis (the
                                    reason follows): differential.py,
@@ -51,23 +57,33 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kvdlib  # noqa: E402
 
 MARK = '__kvd_mark_%d__'
+POLL_TIMEOUT = 10.0
+POLL_EVERY = 0.02
 
 
 class Step:
-    def __init__(self, line_no, cmd, unordered, kvd_only=False, nomark=False):
+    def __init__(self, line_no, cmd, unordered, kvd_only=False, nomark=False,
+                 poll=False):
         self.line_no = line_no
         self.cmd = cmd
         self.unordered = unordered
         self.kvd_only = kvd_only
         self.nomark = nomark
+        self.poll = poll
         self.expect = []
 
     def prefix(self):
         return '>+ ' if self.nomark else '>~ ' if self.unordered else '> '
 
 
+def is_poll(sess):
+    """Whether a session is one !poll step."""
+    return isinstance(sess, list) and len(sess) == 1 and sess[0].poll
+
+
 def parse(path):
-    """Return (server args, sessions); a session is a list of Steps."""
+    """Return (server args, sessions); a session is a list of Steps, a
+    float (a !sleep) or one Step with .poll set (a !poll, is_poll())."""
     server_args, sessions, cur = [], [], []
     kvd_only = False
     with open(path) as f:
@@ -75,6 +91,10 @@ def parse(path):
     if lines and lines[-1] == '':
         lines.pop()
     for no, line in enumerate(lines, 1):
+        if cur and cur[-1].poll and (line.startswith('!') or
+                                     line.startswith('>')):
+            sessions.append(cur)        # a !poll's expected output ended
+            cur = []
         if line.startswith('!server '):
             if no != 1:
                 raise kvdlib.TestFailure('%s:%d: !server must be the first '
@@ -94,6 +114,10 @@ def parse(path):
             if line[3:].strip().lower() == 'quit':
                 sessions.append(cur)
                 cur = []
+        elif line.startswith('!poll > '):
+            if cur:
+                sessions.append(cur)
+            cur = [Step(no, line[len('!poll > '):], False, False, poll=True)]
         elif line == '!kvd' or line.startswith('!kvd '):
             kvd_only = True
         elif line.startswith('>~ ') or line.startswith('> '):
@@ -179,6 +203,18 @@ def matches(step, got):
     return True
 
 
+def poll(port, step):
+    """Run @step in sessions of its own until its output matches, for at
+    most POLL_TIMEOUT seconds.  Return (matched, the last output, its
+    stderr)."""
+    deadline = time.monotonic() + POLL_TIMEOUT
+    while True:
+        got, err = run_session(port, [step])
+        if matches(step, got[0]) or time.monotonic() > deadline:
+            return matches(step, got[0]), got[0], err
+        time.sleep(POLL_EVERY)
+
+
 def run_file(path, port, record):
     _, sessions = parse(path)
     failures = []
@@ -187,6 +223,20 @@ def run_file(path, port, record):
         if isinstance(sess, float):
             time.sleep(sess)
             recorded.append('!sleep %g' % sess)
+            continue
+        if is_poll(sess):
+            st = sess[0]
+            ok, out, err = poll(port, st)
+            recorded.append('!poll > ' + st.cmd)
+            recorded.extend(out or [])
+            if not record and not ok:
+                failures.append('%s:%d: !poll > %s: not within %g s\n'
+                                '  expected:\n%s\n  last got:\n%s%s'
+                                % (path, st.line_no, st.cmd, POLL_TIMEOUT,
+                                   '\n'.join('    ' + x for x in st.expect),
+                                   '\n'.join('    ' + x for x in out or []),
+                                   '' if out is not None else
+                                   '    (nothing: redis-cli stopped)\n' + err))
             continue
         got, err = run_session(port, sess)
         for st, out in zip(sess, got):

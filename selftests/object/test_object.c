@@ -30,6 +30,8 @@ struct tobj {
 };
 
 static pthread_t main_tid;
+/* The home queue of the server main plays (none: the test's own). */
+static struct baton_defer_queue home;
 /* Per-object free counts; sized for the largest test. */
 static _Atomic unsigned int free_count[20000];
 /* Frees of a main-only type that ran off the main thread or role. */
@@ -262,7 +264,7 @@ static void *put_all_thread(void *p) __no_role_analysis
 	unsigned int i;
 
 	if (a->io) {
-		role_enter_io(a->id);
+		role_enter_io(NULL, a->id);
 		defer_attach(a->q);
 	}
 	pthread_barrier_wait(a->start);
@@ -328,7 +330,7 @@ static void test_concurrent_puts_main_only(void)
 	_Atomic bool done[NR_THREADS];
 	pthread_barrier_t start;
 	unsigned int i, once = 0, main_put = 0, finished;
-	size_t drained = 0, queued = 0, global = 0;
+	size_t drained = 0, queued = 0, at_home = 0;
 	double deadline;
 
 	assert_main();
@@ -342,7 +344,7 @@ static void test_concurrent_puts_main_only(void)
 	}
 	pthread_barrier_init(&start, NULL, NR_THREADS);
 	for (i = 0; i < NR_THREADS; i++) {
-		defer_queue_init(&q[i], 0, NULL, NULL);
+		defer_queue_init(&q[i], &home, 0, NULL, NULL);
 		atomic_init(&done[i], false);
 		args[i] = (struct put_arg){ .objs = objs, .nr = NR_OBJS,
 			.id = i, .start = &start, .io = true, .q = &q[i],
@@ -359,7 +361,7 @@ static void test_concurrent_puts_main_only(void)
 		for (i = 0; i < NR_THREADS; i++)
 			drained += defer_drain(&q[i]);
 		/* Nothing should land here: every thread has its queue. */
-		global += defer_drain(&defer_global);
+		at_home += defer_drain(&home);
 		finished = 0;
 		for (i = 0; i < NR_THREADS; i++)
 			finished += atomic_load_explicit(&done[i],
@@ -391,8 +393,8 @@ static void test_concurrent_puts_main_only(void)
 	/* Every object was freed by main directly or through a queue. */
 	CU_ASSERT_EQUAL(drained, queued);
 	CU_ASSERT_TRUE(drained <= NR_OBJS);
-	CU_ASSERT_EQUAL(global, 0);
-	CU_ASSERT_EQUAL(atomic_load(&defer_global.nr_queued), 0);
+	CU_ASSERT_EQUAL(at_home, 0);
+	CU_ASSERT_EQUAL(atomic_load(&home.nr_queued), 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -402,7 +404,7 @@ static void test_concurrent_puts_main_only(void)
 static void *io_put_thread(void *arg)
 {
 	baton_rcu_register_thread();
-	role_enter_io(0);
+	role_enter_io(NULL, 0);
 	baton_obj_put(arg);
 	role_leave_io();
 	baton_rcu_unregister_thread();	/* flushes its block */
@@ -427,7 +429,7 @@ static void test_rcu_marked_any_thread(void)
 
 static void test_rcu_marked_main_only(void)
 {
-	size_t before = atomic_load(&defer_global.total_queued);
+	size_t before = atomic_load(&home.total_queued);
 	struct tobj *t;
 	pthread_t thr;
 
@@ -441,9 +443,9 @@ static void test_rcu_marked_main_only(void)
 	rcu_free_barrier();
 	/* After the grace period the RCU thread sent it to main. */
 	CU_ASSERT_EQUAL(atomic_load(&free_count[6]), 0);
-	CU_ASSERT_EQUAL(atomic_load(&defer_global.total_queued),
+	CU_ASSERT_EQUAL(atomic_load(&home.total_queued),
 			before + 1);
-	CU_ASSERT_EQUAL(defer_drain(&defer_global), 1);
+	CU_ASSERT_EQUAL(defer_drain(&home), 1);
 	CU_ASSERT_EQUAL(atomic_load(&free_count[6]), 1);
 	CU_ASSERT_EQUAL(atomic_load(&bad_main_frees), 0);
 }
@@ -462,13 +464,40 @@ static void test_rcu_marked_unregistered_put(void)
 	CU_ASSERT_FATAL(pthread_create(&thr, NULL, put_once_thread, &t->obj) == 0);
 	pthread_join(thr, NULL);
 	CU_ASSERT_EQUAL(atomic_load(&free_count[7]), 0);
-	CU_ASSERT_EQUAL(atomic_load(&defer_global.nr_queued), 1);
+	CU_ASSERT_EQUAL(atomic_load(&home.nr_queued), 1);
 	/* Main's drain starts the grace period, not the free. */
-	CU_ASSERT_EQUAL(defer_drain(&defer_global), 1);
+	CU_ASSERT_EQUAL(defer_drain(&home), 1);
 	CU_ASSERT_EQUAL(atomic_load(&free_count[7]), 0);
 	rcu_free_barrier();
 	CU_ASSERT_EQUAL(atomic_load(&free_count[7]), 1);
 	CU_ASSERT_EQUAL(atomic_load(&role_frees[BATON_ROLE_RCU]), 1);
+}
+
+/*
+ * An object of no server (baton_obj_init_server(..., NULL), allowed for a
+ * FREE_ANY_THREAD type only) marked RCU and put by an unregistered
+ * thread: nobody's main can start its grace period, so the putting
+ * thread waits for one itself and frees at once.
+ */
+static void test_rcu_marked_no_server(void)
+{
+	struct tobj *t = calloc(1, sizeof(*t)), bad = { 0 };
+	pthread_t thr;
+
+	reset_counts();
+	CU_ASSERT_FATAL(t != NULL);
+	CU_ASSERT_EQUAL(baton_obj_init_server(&bad.obj, &type_main, NULL),
+			-EINVAL);
+	CU_ASSERT_EQUAL(baton_obj_init_server(NULL, &type_any, NULL), -EINVAL);
+	CU_ASSERT_FATAL(baton_obj_init_server(&t->obj, &type_any, NULL) == 0);
+	t->idx = 9;
+	t->heap = true;
+	baton_obj_mark_rcu(&t->obj);
+	CU_ASSERT_FATAL(pthread_create(&thr, NULL, put_once_thread, &t->obj) == 0);
+	pthread_join(thr, NULL);
+	CU_ASSERT_EQUAL(atomic_load(&free_count[9]), 1);
+	CU_ASSERT_EQUAL(atomic_load(&role_frees[BATON_ROLE_FOREIGN]), 1);
+	CU_ASSERT_EQUAL(atomic_load(&home.nr_queued), 0);
 }
 
 /*
@@ -537,9 +566,10 @@ static void test_rcu_reader_keeps_memory(void)
 static int suite_init(void) __no_role_analysis
 {
 	main_tid = pthread_self();
-	role_enter_main();
+	role_enter_main(NULL);
 	baton_rcu_register_thread();
-	defer_queue_init(&defer_global, 0, NULL, NULL);
+	defer_queue_init(&home, NULL, 0, NULL, NULL);
+	defer_attach(&home);
 	return 0;
 }
 
@@ -547,8 +577,9 @@ static int suite_cleanup(void) __no_role_analysis
 {
 	assert_main();
 	rcu_free_barrier();
-	defer_drain(&defer_global);
+	defer_drain(&home);
 	baton_rcu_unregister_thread();
+	defer_attach(NULL);
 	role_leave_main();
 	return 0;
 }
@@ -565,6 +596,7 @@ static const struct cunit_test tests[] = {
 	CUNIT_TEST(test_rcu_marked_any_thread),
 	CUNIT_TEST(test_rcu_marked_main_only),
 	CUNIT_TEST(test_rcu_marked_unregistered_put),
+	CUNIT_TEST(test_rcu_marked_no_server),
 	CUNIT_TEST(test_rcu_reader_keeps_memory),
 };
 

@@ -246,7 +246,7 @@ static void *worker_thread(void *p)
 		urcu_memb_register_thread();
 	else
 		baton_rcu_register_thread();
-	role_enter_io(0);
+	role_enter_io(NULL, 0);
 	if (a->start)
 		pthread_barrier_wait(a->start);
 	for (i = 0; i < a->nr; i++) {
@@ -341,7 +341,7 @@ static void test_many_threads(void)
 static int suite_init(void) __no_role_analysis
 {
 	main_tid = pthread_self();
-	role_enter_main();
+	role_enter_main(NULL);
 	baton_rcu_register_thread();
 	return 0;
 }

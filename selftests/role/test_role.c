@@ -39,7 +39,7 @@ static void test_foreign_by_default(void)
 
 static void test_main_role(void)
 {
-	role_enter_main();
+	role_enter_main(NULL);
 	CU_ASSERT_EQUAL(role_current(), BATON_ROLE_MAIN);
 	CU_ASSERT_EQUAL(role_io_index(), -1);
 	CU_ASSERT_EQUAL(role_self(), 0);
@@ -54,7 +54,7 @@ static void test_main_role(void)
 
 static void test_io_role(void)
 {
-	role_enter_io(3);
+	role_enter_io(NULL, 3);
 	CU_ASSERT_EQUAL(role_current(), BATON_ROLE_IO);
 	CU_ASSERT_EQUAL(role_io_index(), 3);
 	CU_ASSERT_EQUAL(role_self(), 1 + 3);
@@ -66,7 +66,7 @@ static void test_io_role(void)
 	CU_ASSERT_EQUAL(role_io_index(), -1);
 	CU_ASSERT_EQUAL(role_self(), -1);
 
-	role_enter_io(0);
+	role_enter_io(NULL, 0);
 	CU_ASSERT_EQUAL(role_io_index(), 0);
 	CU_ASSERT_EQUAL(role_self(), 1);
 	role_leave_io();
@@ -75,7 +75,7 @@ static void test_io_role(void)
 /* Main running worker code itself (no IO workers) plays the IO role. */
 static void test_borrow_io(void)
 {
-	role_enter_main();
+	role_enter_main(NULL);
 	role_borrow_io(0);
 	CU_ASSERT_EQUAL(role_current(), BATON_ROLE_IO);
 	CU_ASSERT_EQUAL(role_io_index(), 0);
@@ -95,7 +95,7 @@ static void test_rcu_role(void)
 {
 	enum baton_role prev;
 
-	role_enter_main();
+	role_enter_main(NULL);
 	prev = role_enter_rcu();
 	CU_ASSERT_EQUAL(prev, BATON_ROLE_MAIN);
 	CU_ASSERT_EQUAL(role_current(), BATON_ROLE_RCU);
@@ -122,7 +122,7 @@ static void test_rcu_role(void)
  */
 static void io_asserts_main(void) __no_role_analysis
 {
-	role_enter_io(0);
+	role_enter_io(NULL, 0);
 	assert_main();
 }
 
@@ -133,51 +133,51 @@ static void foreign_asserts_main(void) __no_role_analysis
 
 static void main_asserts_io(void) __no_role_analysis
 {
-	role_enter_main();
+	role_enter_main(NULL);
 	assert_io();
 }
 
 static void io1_asserts_io2(void) __no_role_analysis
 {
-	role_enter_io(1);
+	role_enter_io(NULL, 1);
 	assert_io_index(2);
 }
 
 static void io_asserts_not_io(void) __no_role_analysis
 {
-	role_enter_io(0);
+	role_enter_io(NULL, 0);
 	assert_not_io();
 }
 
 static void borrowed_io_asserts_main(void) __no_role_analysis
 {
-	role_enter_main();
+	role_enter_main(NULL);
 	role_borrow_io(0);
 	assert_main();
 }
 
 static void main_asserts_owner_io(void) __no_role_analysis
 {
-	role_enter_main();
+	role_enter_main(NULL);
 	assert_owner(1);		/* IO worker 0 owns it */
 }
 
 static void io_asserts_owner_main(void) __no_role_analysis
 {
-	role_enter_io(0);
+	role_enter_io(NULL, 0);
 	assert_owner(0);		/* main owns it */
 }
 
 static void io_asserts_owner_other_io(void) __no_role_analysis
 {
-	role_enter_io(2);
+	role_enter_io(NULL, 2);
 	assert_owner(1 + 1);		/* IO worker 1 owns it */
 }
 
 /* The same assertions, satisfied: the child must exit normally. */
 static void main_asserts_main(void) __no_role_analysis
 {
-	role_enter_main();
+	role_enter_main(NULL);
 	assert_main();
 	assert_not_io();
 	assert_owner(0);
@@ -185,7 +185,7 @@ static void main_asserts_main(void) __no_role_analysis
 
 static void io_asserts_io(void) __no_role_analysis
 {
-	role_enter_io(2);
+	role_enter_io(NULL, 2);
 	assert_io();
 	assert_io_index(2);
 	assert_owner(1 + 2);
@@ -193,7 +193,7 @@ static void io_asserts_io(void) __no_role_analysis
 
 static void rcu_asserts_not_io(void) __no_role_analysis
 {
-	role_enter_io(0);
+	role_enter_io(NULL, 0);
 	role_leave_io();
 	(void)role_enter_rcu();
 	assert_not_io();
@@ -323,7 +323,7 @@ static void *thread_fn(void *arg)
 
 	v->role_at_start = role_current();
 	v->self_at_start = role_self();
-	role_enter_io(5);
+	role_enter_io(NULL, 5);
 	v->role_as_io = role_current();
 	v->index_as_io = role_io_index();
 	role_leave_io();
@@ -336,7 +336,7 @@ static void test_roles_are_per_thread(void)
 	struct thread_view v;
 	pthread_t tid;
 
-	role_enter_main();
+	role_enter_main(NULL);
 	CU_ASSERT_FATAL(pthread_create(&tid, NULL, thread_fn, &v) == 0);
 	pthread_join(tid, NULL);
 	CU_ASSERT_EQUAL(v.role_at_start, BATON_ROLE_FOREIGN);

@@ -4,8 +4,11 @@
  * main deletes or overwrites while IO workers still send it is freed
  * exactly once, on main, through the deferred-free queues; replies never
  * show freed or mixed bytes; closes and shutdown with references in
- * flight leak nothing.
+ * flight leak nothing.  A close or a stop "with references in flight"
+ * happens once the worker has filled the socket and holds the rest
+ * (gate worker_write_full; this test links the test-gates library).
  */
+#include <baton/gate.h>
 #include <baton/role.h>
 #include "../common/cunit.h"
 #include "../common/line_server.h"
@@ -120,9 +123,9 @@ static const struct baton_proto zc_proto = {
 };
 
 /*
- * After run returns the server thread is no longer main: the last put of
- * a main-only object goes to the process-wide deferred queue, which
- * destroy drains on main.
+ * After run returns the server thread is still the server's main thread
+ * (until destroy): the last put of a main-only object frees it at once,
+ * and zval_free() checks that it runs there.
  */
 static void zc_after_run(struct line_server *ls)
 {
@@ -225,18 +228,23 @@ static void test_delete_while_sending_2_workers(void) { race_with(2); }
 static void test_close_with_refs_queued(void)
 {
 	struct line_server ls = { 0 };
+	unsigned long full;
 	char line[64];
 	int reader, writer, i;
 
 	reset_counts();
+	gate_reset();
 	CU_ASSERT_EQUAL_FATAL(zc_start(&ls, 2), 0);
 	writer = ls_dial(ls.port);
 	ls_send(writer, "SET 1048576\n");
 	CU_ASSERT(ls_read_line(writer, line, sizeof(line), 5000) > 0);
 	reader = ls_dial(ls.port);
+	full = gate_passes("worker_write_full");
 	for (i = 0; i < 32; i++)
 		ls_send(reader, "GET\n");	/* 32 MiB of replies, never read */
-	usleep(100 * 1000);
+	/* The interleaving: the reader's worker holds referencing replies
+	 * it cannot send (a socket holds a few MiB at most). */
+	CU_ASSERT(gate_wait_passes("worker_write_full", full + 1, 5000));
 	close(reader);
 	ls_send(writer, "DEL\n");
 	CU_ASSERT(ls_read_line(writer, line, sizeof(line), 5000) > 0);
@@ -251,19 +259,23 @@ static void test_close_with_refs_queued(void)
 static void test_shutdown_with_refs_in_flight(void)
 {
 	struct line_server ls = { 0 };
+	unsigned long full;
 	char line[64];
 	int fds[8], i, j;
 
 	reset_counts();
+	gate_reset();
 	CU_ASSERT_EQUAL_FATAL(zc_start(&ls, 2), 0);
+	full = gate_passes("worker_write_full");
 	for (i = 0; i < 8; i++) {
 		fds[i] = ls_dial(ls.port);
 		ls_send(fds[i], "SET 262144\n");
 		CU_ASSERT(ls_read_line(fds[i], line, sizeof(line), 5000) > 0);
-		for (j = 0; j < 16; j++)
+		for (j = 0; j < 64; j++)	/* 16 MiB each */
 			ls_send(fds[i], "GET\n");
 	}
-	usleep(50 * 1000);
+	/* Stop once a worker holds replies it cannot send. */
+	CU_ASSERT(gate_wait_passes("worker_write_full", full + 1, 5000));
 	CU_ASSERT_EQUAL(ls_stop(&ls), 0);
 	for (i = 0; i < 8; i++)
 		close(fds[i]);

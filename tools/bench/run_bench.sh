@@ -13,6 +13,8 @@
 #   e2e/                  kvd_vs_redis.sh's tables, CSVs and server logs
 #   thread-split/         e2e/thread_split.sh's CSVs and server logs
 #                         (thread-split.txt: its table)
+#   lru.txt, lru.csv      LRU hit rates of kvd and redis-server under the
+#                         same maxmemory (e2e/lru_hitrate.py)
 #   pubsub/               e2e/pubsub.sh's CSVs and server logs
 #                         (pubsub.txt: its table)
 #   NAME.png, NAME.svg    the plots
@@ -20,8 +22,8 @@
 #
 # Usage: run_bench.sh [-o OUTDIR] [-s SECS] [-E] [-S] [-q]
 #   -s SECS  seconds per point of each micro-benchmark (default 1)
-#   -E       skip the end-to-end runs (kvd vs redis-server, thread split,
-#            pub/sub)
+#   -E       skip the end-to-end runs (kvd vs redis-server, LRU hit
+#            rate, thread split, pub/sub)
 #   -S       skip the thread split only
 #   -q       quick: 0.1 s points and quick end-to-end runs (checks the
 #            pipeline; the figures mean nothing)
@@ -56,14 +58,14 @@ outdir=$(cd "$outdir" && pwd)
 # writes (and only that) before starting.
 [ $e2e = 1 ] || split=0
 for n in llist handoff table refcount free rcu e2e e2e-pairs thread-split \
-	 thread-split-wide pubsub; do
+	 thread-split-wide lru pubsub; do
 	rm -f "$outdir/$n".txt "$outdir/$n".csv "$outdir/$n".err \
 		"$outdir/$n".png "$outdir/$n".svg "$outdir/$n".gnuplot.err
 done
 rm -rf "$outdir/e2e" "$outdir/thread-split" "$outdir/pubsub"
 rm -f "$outdir/targets.txt" "$outdir/machine.txt"
 step=0
-steps=$((6 + 2 * e2e + split))
+steps=$((6 + 3 * e2e + split))
 failed=""
 
 progress() { printf '[bench %s] %s\n' "$1" "$2" >&2; }
@@ -125,6 +127,10 @@ if [ $e2e = 1 ]; then
 		progress "$step/$steps" "e2e FAILED"
 		failed="$failed e2e"
 	fi
+	largs=""
+	[ $quick = 1 ] && largs="-q"
+	run lru 'server,hit_rate' python3 "$srctree/tools/bench/e2e/lru_hitrate.py" \
+		$largs -k "$objtree/tools/kvd/baton-kvd" -o "$outdir/e2e"
 fi
 if [ $split = 1 ]; then
 	step=$((step + 1))
@@ -301,7 +307,7 @@ fi
 echo
 cat "$outdir/machine.txt"
 echo
-for f in llist handoff table refcount free rcu e2e thread-split pubsub; do
+for f in llist handoff table refcount free rcu e2e lru thread-split pubsub; do
 	[ -f "$outdir/$f.txt" ] || continue
 	echo "==== $f"
 	cat "$outdir/$f.txt"

@@ -62,14 +62,16 @@ echo "== building the harnesses"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 rc=0
-# fuzz NAME HARNESS CORPUS SECONDS MAXLEN: one run from a scratch corpus.
+# fuzz NAME HARNESS CORPUS SECONDS MAXLEN [DICT]: one run from a scratch
+# corpus, with a libFuzzer dictionary when DICT is given.
 fuzz() {
-	local name=$1 bin=$2 corpus=$3 t=$4 maxlen=$5 log=$out/fuzz/$1.log
+	local name=$1 bin=$2 corpus=$3 t=$4 maxlen=$5 dict=${6:-} log=$out/fuzz/$1.log
 	local work=$out/fuzz/corpus-$name
 	local -a lim=(-max_total_time="$t" -max_len="$maxlen" -timeout=10
 		      -rss_limit_mb=2048 -print_final_stats=1)
 
 	[ -n "$runs" ] && lim+=(-runs="$runs")
+	[ -n "$dict" ] && lim+=(-dict="$dict")
 	rm -rf "$work" && mkdir -p "$work" "$out/fuzz/artifacts" || exit 1
 	cp "$src/tools/fuzz/corpus/$corpus"/* "$work/" || exit 1
 	echo "== $name: ${t}s from $(ls "$work" | wc -l) seeds"
@@ -91,7 +93,8 @@ fuzz() {
 
 half=$(( secs / 2 > 0 ? secs / 2 : 1 ))
 case " ${FUZZ_HARNESSES:-resp client} " in *" resp "*)
-	fuzz resp "$out/fuzz/fuzz_resp" resp "$secs" 4096 ;;
+	fuzz resp "$out/fuzz/fuzz_resp" resp "$secs" 4096 \
+		"$src/tools/fuzz/resp.dict" ;;
 esac
 case " ${FUZZ_HARNESSES:-resp client} " in *" client "*)
 	FUZZ_IO_WORKERS=1 fuzz client-io1 "$out/fuzz/fuzz_client" client \

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include "kvd.h"
 
 /* The server, for the commands that change it (CONFIG SET io-threads). */
@@ -24,6 +26,11 @@ struct kvd_config kvd_cfg = {	/* __rule(IMMUTABLE): its fields carry their own r
 	.proto_max_bulk_len = KVD_MAX_BULK_DEFAULT,
 	.qbuf_limit = KVD_QBUF_DEFAULT,
 	.obuf_limit = KVD_OBUF_DEFAULT,
+	.protected_mode = true,
+	.maxmemory_policy = KVD_EVICT_NOEVICTION,
+	.maxmemory_samples = 5,
+	.lfu_log_factor = 10,
+	.lfu_decay_time = 1,
 };
 
 static const struct baton_proto kvd_proto = {
@@ -31,6 +38,7 @@ static const struct baton_proto kvd_proto = {
 	.parse = kvd_parse,
 	.execute = kvd_execute,
 	.free_req = kvd_free_req,
+	.release_req = kvd_release_req,
 	.connect = kvd_connect,
 	.close = kvd_close,
 	.tick = kvd_tick,
@@ -46,7 +54,9 @@ static const struct baton_log_ops kvd_log = {
 enum {
 	OPT_PORT = 256, OPT_BIND, OPT_UNIXSOCKET, OPT_IO_THREADS, OPT_MAX_IO_THREADS,
 	OPT_MAXCLIENTS, OPT_REQUIREPASS, OPT_MAX_BULK, OPT_QBUF, OPT_OBUF,
-	OPT_HELP, OPT_TIMEOUT,
+	OPT_HELP, OPT_PROTECTED_MODE, OPT_UNIXSOCKETPERM, OPT_MAXMEMORY,
+	OPT_MAXMEMORY_POLICY, OPT_MAXMEMORY_SAMPLES, OPT_LFU_LOG_FACTOR,
+	OPT_LFU_DECAY_TIME, OPT_TIMEOUT,
 };
 
 static const struct option options[] = {
@@ -61,6 +71,13 @@ static const struct option options[] = {
 	{ "client-query-buffer-limit", required_argument, NULL, OPT_QBUF },
 	{ "client-output-buffer-limit", required_argument, NULL, OPT_OBUF },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "protected-mode", required_argument, NULL, OPT_PROTECTED_MODE },
+	{ "unixsocketperm", required_argument, NULL, OPT_UNIXSOCKETPERM },
+	{ "maxmemory", required_argument, NULL, OPT_MAXMEMORY },
+	{ "maxmemory-policy", required_argument, NULL, OPT_MAXMEMORY_POLICY },
+	{ "maxmemory-samples", required_argument, NULL, OPT_MAXMEMORY_SAMPLES },
+	{ "lfu-log-factor", required_argument, NULL, OPT_LFU_LOG_FACTOR },
+	{ "lfu-decay-time", required_argument, NULL, OPT_LFU_DECAY_TIME },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
@@ -80,6 +97,7 @@ static void usage(FILE *f)
 "  --port N                  TCP port (default %u; 0: no TCP listener)\n"
 "  --bind ADDR               numeric IPv4/IPv6 address (default 127.0.0.1)\n"
 "  --unixsocket PATH         also listen on a Unix socket\n"
+"  --unixsocketperm OCTAL    its permissions (e.g. 700; default 0: umask's)\n"
 "  --io-threads N|auto       IO worker threads, 0-%d (0: the main thread\n"
 "                            does the IO), or auto (the default): the main\n"
 "                            thread does the IO until it is busy, then IO\n"
@@ -94,12 +112,23 @@ static void usage(FILE *f)
 "                            unparsed bytes per client (default 1g)\n"
 "  --client-output-buffer-limit B\n"
 "                            queued reply bytes per client (default 1g)\n"
+"  --protected-mode yes|no   without a password, refuse peers other than\n"
+"                            127.0.0.1, ::1 and the Unix socket (default yes)\n"
+"  --maxmemory BYTES         evict (or refuse writes) past this much memory\n"
+"                            (default 0: no limit)\n"
+"  --maxmemory-policy P      noeviction (default), allkeys-lru, allkeys-lfu,\n"
+"                            allkeys-random, volatile-lru, volatile-lfu,\n"
+"                            volatile-random, volatile-ttl\n"
+"  --maxmemory-samples N     keys sampled per LRU/LFU eviction (default 5)\n"
+"  --lfu-log-factor N        LFU counter growth, as Redis (default 10)\n"
+"  --lfu-decay-time MIN      LFU counter decay period, as Redis (default 1)\n"
 "  --timeout N               close a client idle for N seconds (default 0:\n"
 "                            never; subscribers, blocked clients and\n"
 "                            monitors are spared)\n"
 "  --help                    this text\n"
 "\n"
-"Sizes take a k, m or g suffix (powers of 1024).  SIGINT (Ctrl-C) or\n"
+"Sizes take a k, m or g suffix (powers of 1024), except --maxmemory's,\n"
+"read as Redis reads them (k = 1000, kb = 1024).  SIGINT (Ctrl-C) or\n"
 "SIGTERM stops the server cleanly.\n",
 		KVD_DEFAULT_PORT, BATON_STATS_MAX_WORKERS);
 }
@@ -142,6 +171,50 @@ static int parse_num(const char *s, unsigned long long min,
 	if (v < min || v > max)
 		return -EINVAL;
 	*out = v;
+	return 0;
+}
+
+/**
+ * parse_octal - Redis's unixsocketperm: an octal number up to 0777
+ * @s: the text
+ * @out: the value
+ *
+ * Context: main thread.
+ * Return: 0, or -EINVAL.
+ */
+static int parse_octal(const char *s, unsigned int *out)
+{
+	unsigned int v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '7' || v > 0777)
+			return -EINVAL;
+		v = v * 8 + (unsigned int)(*s - '0');
+	}
+	if (v > 0777)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/**
+ * kvd_parse_yesno - a Redis boolean: "yes" or "no", in any case
+ * @s: the text
+ * @out: the value
+ *
+ * Context: any thread.
+ * Return: 0, or -EINVAL.
+ */
+int kvd_parse_yesno(const char *s, bool *out)
+{
+	if (!strcasecmp(s, "yes"))
+		*out = true;
+	else if (!strcasecmp(s, "no"))
+		*out = false;
+	else
+		return -EINVAL;
 	return 0;
 }
 
@@ -208,6 +281,31 @@ static int parse_options(int argc, char **argv)	/* __init_fn */
 			err = parse_num(optarg, 0, INT_MAX, &v);
 			kvd_cfg.timeout = (unsigned int)v;
 			break;
+		case OPT_UNIXSOCKETPERM:
+			err = parse_octal(optarg, &kvd_cfg.unixsocketperm);
+			break;
+		case OPT_MAXMEMORY:
+			err = kvd_parse_memory(optarg, &kvd_cfg.maxmemory);
+			break;
+		case OPT_MAXMEMORY_POLICY:
+			err = kvd_evict_policy_parse(optarg,
+						     &kvd_cfg.maxmemory_policy);
+			break;
+		case OPT_MAXMEMORY_SAMPLES:
+			err = parse_num(optarg, 1, INT_MAX, &v);
+			kvd_cfg.maxmemory_samples = (int)v;
+			break;
+		case OPT_LFU_LOG_FACTOR:
+			err = parse_num(optarg, 0, INT_MAX, &v);
+			kvd_cfg.lfu_log_factor = (int)v;
+			break;
+		case OPT_LFU_DECAY_TIME:
+			err = parse_num(optarg, 0, INT_MAX, &v);
+			kvd_cfg.lfu_decay_time = (int)v;
+			break;
+		case OPT_PROTECTED_MODE:
+			err = kvd_parse_yesno(optarg, &kvd_cfg.protected_mode);
+			break;
 		case OPT_HELP:
 			usage(stdout);
 			return 1;
@@ -262,6 +360,14 @@ static int start_listening(struct baton_server *s)
 				kvd_cfg.unixsocket, strerror(-err));
 			return err;
 		}
+		/* As Redis: after bind, and only when a mode was given. */
+		if (kvd_cfg.unixsocketperm &&
+		    chmod(kvd_cfg.unixsocket, kvd_cfg.unixsocketperm)) {
+			err = -errno;
+			fprintf(stderr, "baton-kvd: cannot chmod %s: %s\n",
+				kvd_cfg.unixsocket, strerror(-err));
+			return err;
+		}
 	}
 	return 0;
 }
@@ -296,10 +402,10 @@ static void print_banner(void)
  * @argv: the arguments
  *
  * Teardown order: baton_server_run() returns with every client closed;
- * the keyspace is freed next (its values' main-only frees are queued,
- * since the run loop is over), and baton_server_destroy() runs them and
- * waits for the last grace period, so the process exits with nothing
- * allocated.
+ * the keyspace is freed next (this thread is the server's main thread
+ * until destroy, so its values' main-only frees run at once), and
+ * baton_server_destroy() waits for the last grace period, so the process
+ * exits with nothing allocated.
  *
  * Context: the process's first thread, which becomes baton's main thread.
  * Return: 0 after a clean stop, 1 when the server could not start or its
@@ -353,6 +459,7 @@ int main(int argc, char **argv)
 				strerror(-err));
 	}
 	kvd_store_free(&kvd_db);
+	kvd_evict_free();
 	baton_server_destroy(s);
 	kvd_config_free();
 	kvd_cmdstats_free();

@@ -59,6 +59,21 @@ static bool password_ok(const struct kvd_arg *user, const struct kvd_arg *pass)
 }
 
 /**
+ * kvd_set_authed - the client authenticated: for main and for the parser
+ * @x: the command
+ *
+ * The parser's pre-authentication limits are off for the requests it
+ * parses from now on (kvd_pstate).
+ *
+ * Context: main thread, inside execute.
+ */
+void kvd_set_authed(struct kvd_ctx *x)
+{
+	x->cl->authed = true;
+	kvd_pstate(x->c)->authed = true;
+}
+
+/**
  * cmd_auth - AUTH [username] password
  * @x: the command
  *
@@ -83,7 +98,7 @@ void cmd_auth(struct kvd_ctx *x)
 				"or user is disabled.");
 		return;
 	}
-	x->cl->authed = true;
+	kvd_set_authed(x);
 	kvd_reply_ok(x->c);
 }
 
@@ -194,7 +209,7 @@ void cmd_hello(struct kvd_ctx *x)
 					"pair or user is disabled.");
 			return;
 		}
-		x->cl->authed = true;
+		kvd_set_authed(x);
 	}
 	if (!x->cl->authed && kvd_cfg.requirepass) {
 		kvd_reply_error(x->c, "NOAUTH HELLO must be called with the client "

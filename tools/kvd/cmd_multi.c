@@ -72,7 +72,7 @@ void kvd_multi_discard(struct kvd_client *cl)
 	size_t i;
 
 	for (i = 0; i < cl->nr_queued; i++)
-		free(cl->queue[i].req);
+		kvd_req_put(cl->queue[i].req);
 	free(cl->queue);
 	cl->queue = NULL;
 	cl->nr_queued = 0;
@@ -169,7 +169,7 @@ void cmd_exec(struct kvd_ctx *x)
 		sub.in_exec = true;	/* nothing blocks inside EXEC */
 		cl->last_cmd = q[i].cmd->fullname;
 		kvd_call(&sub, q[i].cmd, q[i].st);
-		free(q[i].req);
+		kvd_req_put(q[i].req);
 	}
 	free(q);
 	cl->last_cmd = "exec";

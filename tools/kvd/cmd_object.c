@@ -5,9 +5,11 @@
  *
  * ENCODING names kvd's representation (kvd_entry_encoding()), not the
  * one Redis would use; REFCOUNT is the value's reference count (the
- * store's reference plus one per reply still sending it); IDLETIME
- * comes from the access time every lookup but OBJECT's stores in the
- * entry.  None of them counts as an access.
+ * store's reference plus one per reply still sending it); IDLETIME and
+ * FREQ come from the field every lookup but OBJECT's updates for
+ * eviction (evict.c): an access time, or under an LFU maxmemory policy
+ * an access frequency, each answered under its policy only, as Redis
+ * does.  None of them counts as an access.
  */
 #include "kvd.h"
 
@@ -43,22 +45,28 @@ void cmd_object_encoding(struct kvd_ctx *x)
 }
 
 /**
- * cmd_object_freq - OBJECT FREQ key
+ * cmd_object_freq - OBJECT FREQ key: the key's LFU counter
  * @x: the command
  *
- * kvd tracks no access frequency: it has no LFU eviction policy, so
- * this is Redis's error for a server whose policy is not LFU.
+ * Only under an LFU maxmemory policy; Redis's error otherwise.
  *
  * Context: main thread.
  */
 void cmd_object_freq(struct kvd_ctx *x)
 {
-	if (!object_lookup(x))
+	struct kvd_entry *e = object_lookup(x);
+
+	if (!e)
 		return;
-	kvd_reply_error(x->c, "ERR An LFU maxmemory policy is not selected, "
-			"access frequency not tracked. Please note that when "
-			"switching between policies at runtime LRU and LFU data "
-			"will take some time to adjust.");
+	if (!kvd_evict_lfu_policy()) {
+		kvd_reply_error(x->c, "ERR An LFU maxmemory policy is not "
+				"selected, access frequency not tracked. Please "
+				"note that when switching between policies at "
+				"runtime LRU and LFU data will take some time to "
+				"adjust.");
+		return;
+	}
+	kvd_reply_int(x->c, kvd_evict_freq(e, x->now));
 }
 
 /**
@@ -72,8 +80,16 @@ void cmd_object_idletime(struct kvd_ctx *x)
 {
 	struct kvd_entry *e = object_lookup(x);
 
-	if (e)
-		kvd_reply_int(x->c, (long long)(uint32_t)(kvd_lru_clock - e->atime));
+	if (!e)
+		return;
+	if (kvd_evict_lfu_policy()) {
+		kvd_reply_error(x->c, "ERR An LFU maxmemory policy is selected, "
+				"idle time not tracked. Please note that when "
+				"switching between policies at runtime LRU and LFU "
+				"data will take some time to adjust.");
+		return;
+	}
+	kvd_reply_int(x->c, (long long)(kvd_evict_idle_ms(e, x->now) / 1000));
 }
 
 /**

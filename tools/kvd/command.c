@@ -60,7 +60,8 @@ static const struct kvd_cmd object_cmds[] = {
 	{ NULL },
 };
 
-/* Sorted by name: looked up with bsearch(). */
+/* Sorted by name (COMMAND lists them in this order); looked up through
+ * cmd_index below. */
 static const struct kvd_cmd commands[] = {
 	{ "append", "append", 3, 0, cmd_append, NULL },
 	{ "auth", "auth", -2, KVD_CMD_NOAUTH, cmd_auth, NULL },
@@ -221,17 +222,42 @@ size_t kvd_command_count(void)
 	return NR_COMMANDS;
 }
 
-/**
- * cmd_compare - bsearch() comparison of a name with a table entry
- * @key: the lower-case name
- * @elem: a struct kvd_cmd
- *
- * Context: any thread.
- * Return: <0, 0 or >0 as strcmp().
+/*
+ * The command table indexed by name: an open-addressing table of
+ * CMD_INDEX_SIZE slots (a power of two, more than twice the commands),
+ * each 0 or 1 + an index into commands[], by FNV-1a of the lower-case
+ * name.  Built on first use; a lookup hashes the name once while it
+ * lowers it, instead of a bsearch of strcmp()s.  Main only.
  */
-static int cmd_compare(const void *key, const void *elem)
+#define CMD_INDEX_SIZE	1024
+static unsigned short cmd_index[CMD_INDEX_SIZE];	/* __rule(MAIN) */
+static unsigned char cmd_len[NR_COMMANDS];		/* __rule(MAIN) */
+static bool cmd_index_built;				/* __rule(MAIN) */
+
+static uint32_t fnv1a_step(uint32_t h, unsigned char ch)
 {
-	return strcmp(key, ((const struct kvd_cmd *)elem)->name);
+	return (h ^ ch) * 16777619u;
+}
+
+static void cmd_index_build(void)
+{
+	size_t i, j;
+
+	_Static_assert(NR_COMMANDS * 2 < CMD_INDEX_SIZE,
+		       "the command index must stay under half full");
+	for (i = 0; i < NR_COMMANDS; i++) {
+		const char *n = commands[i].name;
+		uint32_t h = 2166136261u;
+
+		cmd_len[i] = (unsigned char)strlen(n);
+		for (j = 0; n[j]; j++)
+			h = fnv1a_step(h, (unsigned char)n[j]);
+		for (j = h & (CMD_INDEX_SIZE - 1); cmd_index[j];
+		     j = (j + 1) & (CMD_INDEX_SIZE - 1))
+			;
+		cmd_index[j] = (unsigned short)(i + 1);
+	}
+	cmd_index_built = true;
 }
 
 /**
@@ -244,18 +270,31 @@ static int cmd_compare(const void *key, const void *elem)
 static const struct kvd_cmd *cmd_lookup(const struct kvd_arg *a)
 {
 	char name[CMD_NAME_MAX];
-	size_t i;
+	uint32_t h = 2166136261u;
+	size_t i, j;
 
 	if (a->len >= sizeof(name))
 		return NULL;
-	for (i = 0; i < a->len; i++)
-		name[i] = (char)(a->s[i] >= 'A' && a->s[i] <= 'Z' ?
-				 a->s[i] + 32 : a->s[i]);
-	name[i] = '\0';
-	if (i != strlen(name))
-		return NULL;		/* a NUL inside the name */
-	return bsearch(name, commands, NR_COMMANDS, sizeof(commands[0]),
-		       cmd_compare);
+	if (!cmd_index_built)
+		cmd_index_build();
+	for (i = 0; i < a->len; i++) {
+		char ch = a->s[i];
+
+		if (ch >= 'A' && ch <= 'Z')
+			ch += 32;
+		else if (!ch)
+			return NULL;		/* a NUL inside the name */
+		name[i] = ch;
+		h = fnv1a_step(h, (unsigned char)ch);
+	}
+	for (j = h & (CMD_INDEX_SIZE - 1); cmd_index[j];
+	     j = (j + 1) & (CMD_INDEX_SIZE - 1)) {
+		size_t k = cmd_index[j] - 1;
+
+		if (cmd_len[k] == a->len && !memcmp(commands[k].name, name, a->len))
+			return &commands[k];
+	}
+	return NULL;
 }
 
 /**
@@ -378,7 +417,7 @@ struct kvd_entry *kvd_lookup_read(struct kvd_ctx *x, const struct kvd_arg *key)
 	struct kvd_entry *e = kvd_lookup_notouch(x, key);
 
 	if (e)
-		e->atime = kvd_lru_clock;
+		kvd_evict_touch(e, x->now);
 	return e;
 }
 
@@ -397,7 +436,7 @@ struct kvd_entry *kvd_lookup_write(struct kvd_ctx *x, const struct kvd_arg *key)
 	struct kvd_entry *e = kvd_store_find(&kvd_db, key->s, key->len, x->now);
 
 	if (e)
-		e->atime = kvd_lru_clock;
+		kvd_evict_touch(e, x->now);
 	return e;
 }
 
@@ -530,10 +569,11 @@ static void reject(struct kvd_ctx *x, struct kvd_cmdstat *st)
  * @req: its request
  *
  * The checks run in Redis's order: unknown command or subcommand, then
- * arity, then authentication, then what the client's mode allows
- * (kvd_mode_refuses()).  A client that connected while no password
- * was set counts as authenticated, and clearing the password lets every
- * client in (Redis's default user).  A command refused after it was
+ * arity, then authentication, then maxmemory (which evicts first, and
+ * inside MULTI refuses all but EXEC, DISCARD, QUIT and RESET), then what
+ * the client's mode allows (kvd_mode_refuses()).  A client that
+ * connected while no password was set counts as authenticated, and
+ * clearing the password lets every client in (Redis's default user).  A command refused after it was
  * found counts as rejected in its commandstats, and a refused EXEC ends
  * the transaction, naming why (Redis's EXECABORT).  Inside MULTI a command
  * that passed is queued, except those that act on the transaction
@@ -584,6 +624,14 @@ static bool dispatch(struct kvd_ctx *x, struct kvd_req *req)
 			kvd_reply_error(x->c, KVD_ERR_NOAUTH);
 		return false;
 	}
+	if (kvd_evict_for_command(x, cmd)) {
+		reject(x, st);
+		if (cmd->fn == cmd_exec)
+			kvd_exec_abort(x, KVD_ERR_OOM_MAXMEMORY);
+		else
+			kvd_reply_error(x->c, KVD_ERR_OOM_MAXMEMORY);
+		return false;
+	}
 	if (kvd_mode_refuses(x, cmd)) {		/* subscribed, monitor */
 		reject(x, st);
 		return false;
@@ -616,10 +664,45 @@ void kvd_execute(struct baton_client *c, void *req)
 	x.now = x.start_us / 1000;
 	x.in_exec = false;
 	x.cl->last_ms = x.now;
-	kvd_lru_clock = (uint32_t)(x.now / 1000);
-	if (!dispatch(&x, r))
-		free(r);
+	/* The parser stopped behind an AUTH: it parses again after this. */
+	kvd_pstate(c)->auth_pending = false;
+	/* Not freed here: baton gives it back to the worker that parsed it
+	 * (kvd_release_req()); a request MULTI queued keeps a second
+	 * reference.  Relaxed: baton's handoff orders this before the
+	 * worker's put. */
+	if (dispatch(&x, r))
+		atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
 	kvd_block_serve(x.now);		/* the keys it pushed onto */
+	kvd_mem_client_output(c);
+}
+
+/**
+ * kvd_req_put - drop a reference to a request; the last frees it
+ * @r: the request
+ *
+ * One atomic decrement that yields the new value decides the free.
+ *
+ * Context: any thread holding a reference.
+ */
+void kvd_req_put(struct kvd_req *r)
+{
+	/* Acq_rel: the last put sees every use the other holder made. */
+	if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1)
+		free(r);
+}
+
+/**
+ * kvd_release_req - baton's release_req callback: free an executed request
+ * @c: the client
+ * @req: the request, or NULL
+ *
+ * Context: the IO worker that parsed it (main when it serves the client
+ * itself, or when the client closes): thread-safe, touches only @req.
+ */
+void kvd_release_req(struct baton_client *c, void *req)
+{
+	if (req)
+		kvd_req_put(req);
 }
 
 /**
@@ -638,6 +721,11 @@ void kvd_free_req(struct baton_client *c, void *req)
  * kvd_connect - baton's connect callback: attach the client's state
  * @c: the new client
  *
+ * A peer that protected mode refuses gets Redis's -DENIED text and is
+ * closed once it is sent, as Redis does on accept, before the client
+ * sends anything; it is counted in rejected_connections, not in
+ * total_connections_received.
+ *
  * Context: main thread.
  * Return: 0, or -ENOMEM to refuse the connection.
  */
@@ -648,9 +736,17 @@ int kvd_connect(struct baton_client *c)
 	if (!cl)
 		return -ENOMEM;
 	cl->authed = !kvd_cfg.requirepass;
+	kvd_pstate(c)->authed = cl->authed;
 	cl->created_ms = cl->last_ms = kvd_now_ms();
 	cl->last_cmd = "NULL";
 	baton_client_set_data(c, cl);
+	if (kvd_protected_refuses(baton_client_peer(c), kvd_cfg.unixsocket,
+				  kvd_cfg.requirepass, kvd_cfg.protected_mode)) {
+		baton_client_write(c, kvd_denied_msg, strlen(kvd_denied_msg));
+		baton_client_close(c);
+		kvd_stats.denied++;
+		return 0;
+	}
 	kvd_stats.connections++;
 	return 0;
 }
@@ -671,13 +767,15 @@ void kvd_close(struct baton_client *c)
 	kvd_block_forget(cl);
 	kvd_pubsub_forget(NULL, cl);
 	kvd_monitor_stop(NULL, cl);
+	kvd_mem_client_gone(cl);
 	kvd_multi_discard(cl);
 	free(cl->name);
 	free(cl);
 }
 
 /**
- * kvd_tick - baton's tick callback: expire keys, sample the command rate
+ * kvd_tick - baton's tick callback: expire keys, evict what maxmemory
+ * still asks for, sample the command rate
  * @s: the server
  *
  * The sweep deletes keys whose time has passed, earliest first, at most
@@ -701,7 +799,7 @@ void kvd_tick(struct baton_server *s)
 		if (now - start >= SWEEP_MAX_MS)
 			break;
 	}
-	kvd_lru_clock = (uint32_t)(now / 1000);
+	kvd_evict_tick(s);
 	kvd_wall_offset_update();
 	if (now - kvd_stats.ops_mark_ms >= 1000) {
 		kvd_stats.ops_sec = (kvd_stats.commands - kvd_stats.ops_mark) *

@@ -211,11 +211,6 @@ static const char *get_no(char *buf, size_t size)
 	return "no";
 }
 
-static const char *get_zero(char *buf, size_t size)
-{
-	return "0";
-}
-
 static const char *get_databases(char *buf, size_t size)
 {
 	return "1";
@@ -447,6 +442,162 @@ static void apply_nothing(struct kvd_param_val *v)
 {
 }
 
+/* ------------------------------------------------------------ maxmemory */
+
+static const char *get_maxmemory(char *buf, size_t size)
+{
+	snprintf(buf, size, "%llu", kvd_cfg.maxmemory);
+	return buf;
+}
+
+/**
+ * check_maxmemory - maxmemory, a memory value as Redis reads it
+ * @a: the value
+ * @v: receives it
+ * @why: receives the reason on failure
+ *
+ * Context: main thread.
+ * Return: 0 or -EINVAL.
+ */
+static int check_maxmemory(const struct kvd_arg *a, struct kvd_param_val *v,
+			   const char **why)
+{
+	return kvd_param_memory(a, 0, LLONG_MAX, &v->n, why);
+}
+
+/**
+ * apply_maxmemory - the new limit
+ * @v: the checked value
+ *
+ * A limit below the memory in use takes effect as Redis's does: the next
+ * command, and the tick, evict down to it (evict.c).
+ *
+ * Context: main thread.
+ */
+static void apply_maxmemory(struct kvd_param_val *v)
+{
+	kvd_cfg.maxmemory = (unsigned long long)v->n;
+}
+
+static const char *get_policy(char *buf, size_t size)
+{
+	return kvd_evict_policy_name(kvd_cfg.maxmemory_policy);
+}
+
+/**
+ * check_policy - maxmemory-policy: one of Redis's eight names
+ * @a: the value
+ * @v: receives the policy
+ * @why: receives the reason on failure
+ *
+ * Context: main thread.
+ * Return: 0 or -EINVAL.
+ */
+static int check_policy(const struct kvd_arg *a, struct kvd_param_val *v,
+			const char **why)
+{
+	const char *words[KVD_EVICT_NR_POLICIES + 1];
+	int i;
+
+	for (i = 0; i < KVD_EVICT_NR_POLICIES; i++)
+		words[i] = kvd_evict_policy_name((enum kvd_evict_policy)i);
+	words[i] = NULL;
+	if (kvd_param_enum(a, words, &i, why))
+		return -EINVAL;
+	v->n = i;
+	return 0;
+}
+
+static void apply_policy(struct kvd_param_val *v)
+{
+	kvd_cfg.maxmemory_policy = (enum kvd_evict_policy)v->n;
+}
+
+static const char *get_samples(char *buf, size_t size)
+{
+	snprintf(buf, size, "%d", kvd_cfg.maxmemory_samples);
+	return buf;
+}
+
+static int check_samples(const struct kvd_arg *a, struct kvd_param_val *v,
+			 const char **why)
+{
+	return kvd_param_ll(a, 1, INT_MAX, &v->n, why);
+}
+
+static void apply_samples(struct kvd_param_val *v)
+{
+	kvd_cfg.maxmemory_samples = (int)v->n;
+}
+
+static const char *get_lfu_log_factor(char *buf, size_t size)
+{
+	snprintf(buf, size, "%d", kvd_cfg.lfu_log_factor);
+	return buf;
+}
+
+static const char *get_lfu_decay_time(char *buf, size_t size)
+{
+	snprintf(buf, size, "%d", kvd_cfg.lfu_decay_time);
+	return buf;
+}
+
+static int check_nonneg_int(const struct kvd_arg *a, struct kvd_param_val *v,
+			    const char **why)
+{
+	return kvd_param_ll(a, 0, INT_MAX, &v->n, why);
+}
+
+static void apply_lfu_log_factor(struct kvd_param_val *v)
+{
+	kvd_cfg.lfu_log_factor = (int)v->n;
+}
+
+static void apply_lfu_decay_time(struct kvd_param_val *v)
+{
+	kvd_cfg.lfu_decay_time = (int)v->n;
+}
+
+/* ------------------------------------------------------------ the socket */
+
+static const char *get_protected_mode(char *buf, size_t size)
+{
+	return kvd_cfg.protected_mode ? "yes" : "no";
+}
+
+/**
+ * check_yesno - a yes/no parameter
+ * @a: the value
+ * @v: receives 1 or 0
+ * @why: receives the reason on failure
+ *
+ * Context: main thread.
+ * Return: 0 or -EINVAL.
+ */
+static int check_yesno(const struct kvd_arg *a, struct kvd_param_val *v,
+		       const char **why)
+{
+	bool yes;
+
+	if (kvd_param_bool(a, &yes, why))
+		return -EINVAL;
+	v->n = yes;
+	return 0;
+}
+
+/* Only main reads it, when a client connects: new connections only. */
+static void apply_protected_mode(struct kvd_param_val *v)
+{
+	kvd_cfg.protected_mode = v->n;
+}
+
+/* Redis shows it in octal ("700"); 0 when kvd leaves the umask's mode. */
+static const char *get_unixsocketperm(char *buf, size_t size)
+{
+	snprintf(buf, size, "%o", kvd_cfg.unixsocketperm);
+	return buf;
+}
+
 /*
  * The parameters.  A NULL check means immutable: CONFIG SET answers
  * Redis's "can't set immutable config".  bind, port, maxclients,
@@ -468,9 +619,18 @@ static const struct kvd_param params[] = {
 	{ "proto-max-bulk-len", get_max_bulk, check_max_bulk, apply_max_bulk,
 	  NULL },
 	{ "client-query-buffer-limit", get_qbuf, NULL, NULL, NULL },
-	{ "maxmemory", get_zero, NULL, NULL, NULL },
+	{ "maxmemory", get_maxmemory, check_maxmemory, apply_maxmemory, NULL },
 	{ "hz", get_hz, NULL, NULL, NULL },
 	{ "timeout", get_timeout, check_timeout, apply_timeout, NULL },
+	{ "maxmemory-policy", get_policy, check_policy, apply_policy, NULL },
+	{ "maxmemory-samples", get_samples, check_samples, apply_samples, NULL },
+	{ "lfu-log-factor", get_lfu_log_factor, check_nonneg_int,
+	  apply_lfu_log_factor, NULL },
+	{ "lfu-decay-time", get_lfu_decay_time, check_nonneg_int,
+	  apply_lfu_decay_time, NULL },
+	{ "protected-mode", get_protected_mode, check_yesno,
+	  apply_protected_mode, NULL },
+	{ "unixsocketperm", get_unixsocketperm, NULL, NULL, NULL },
 };
 
 #define NR_PARAMS	(sizeof(params) / sizeof(params[0]))

@@ -158,26 +158,77 @@ static void info_clients(struct kvd_buf *b, const struct baton_stats *st)
 }
 
 /**
- * info_memory - the Memory section (what the keyspace holds)
+ * process_rss - the process's resident memory
+ *
+ * Context: any thread.
+ * Return: bytes, or 0 when /proc cannot tell.
+ */
+static size_t process_rss(void)
+{
+	unsigned long size, resident;
+	FILE *f = fopen("/proc/self/statm", "r");
+	int n;
+
+	if (!f)
+		return 0;
+	n = fscanf(f, "%lu %lu", &size, &resident);
+	fclose(f);
+	return n == 2 ? resident * (size_t)sysconf(_SC_PAGESIZE) : 0;
+}
+
+/**
+ * info_memory - the Memory section
  * @b: the text
+ * @s: the server (every client's queued output is counted again)
+ *
+ * used_memory is kvd's own count of what the keyspace holds (keys,
+ * values, tables: the bytes asked of malloc) and of the output queued
+ * for clients (mem_clients_normal), the figure maxmemory limits; the
+ * fragmentation ratio is the process's RSS over it, as Redis
+ * computes it, so it also covers the allocator's overhead, the IO
+ * buffers and the code.
  *
  * Context: main thread.
  */
-static void info_memory(struct kvd_buf *b)
+static void info_memory(struct kvd_buf *b, struct baton_server *s)
 {
-	char h1[32], h2[32];
+	size_t used, peak, rss = process_rss();
+	size_t sys = (size_t)sysconf(_SC_PHYS_PAGES) *
+		     (size_t)sysconf(_SC_PAGESIZE);
+	char h[5][32];
 
+	kvd_mem_clients_refresh(s, true);
+	used = kvd_mem_used();
+	peak = kvd_stats.peak_memory;
 	section_header(b, "Memory");
 	kvd_buf_printf(b, "used_memory:%zu\r\n"
 		       "used_memory_human:%s\r\n"
+		       "used_memory_rss:%zu\r\n"
+		       "used_memory_rss_human:%s\r\n"
 		       "used_memory_peak:%zu\r\n"
 		       "used_memory_peak_human:%s\r\n"
-		       "maxmemory:0\r\n"
-		       "maxmemory_policy:noeviction\r\n",
-		       kvd_stats.used_memory,
-		       human_bytes(h1, sizeof(h1), kvd_stats.used_memory),
-		       kvd_stats.peak_memory,
-		       human_bytes(h2, sizeof(h2), kvd_stats.peak_memory));
+		       "used_memory_peak_perc:%.2f%%\r\n"
+		       "total_system_memory:%zu\r\n"
+		       "total_system_memory_human:%s\r\n"
+		       "maxmemory:%llu\r\n"
+		       "maxmemory_human:%s\r\n"
+		       "maxmemory_policy:%s\r\n"
+		       "mem_fragmentation_ratio:%.2f\r\n"
+		       "mem_fragmentation_bytes:%lld\r\n"
+		       "mem_not_counted_for_evict:0\r\n"
+		       "mem_clients_normal:%zu\r\n"
+		       "mem_allocator:libc\r\n",
+		       used, human_bytes(h[0], sizeof(h[0]), used),
+		       rss, human_bytes(h[1], sizeof(h[1]), rss),
+		       peak, human_bytes(h[2], sizeof(h[2]), peak),
+		       peak ? 100.0 * (double)used / (double)peak : 0.0,
+		       sys, human_bytes(h[3], sizeof(h[3]), sys),
+		       kvd_cfg.maxmemory,
+		       human_bytes(h[4], sizeof(h[4]), (size_t)kvd_cfg.maxmemory),
+		       kvd_evict_policy_name(kvd_cfg.maxmemory_policy),
+		       used ? (double)rss / (double)used : 0.0,
+		       (long long)rss - (long long)used,
+		       kvd_stats.clients_output);
 }
 
 /**
@@ -190,7 +241,7 @@ static void info_memory(struct kvd_buf *b)
 static void info_stats(struct kvd_buf *b, const struct baton_stats *st)
 {
 	size_t subscribed, channels, patterns;
-	uint64_t in = 0, out = 0;
+	uint64_t in = 0, out = 0, exceeded, exceeded_now;
 	unsigned int i;
 
 	kvd_pubsub_counts(&subscribed, &channels, &patterns);
@@ -200,6 +251,7 @@ static void info_stats(struct kvd_buf *b, const struct baton_stats *st)
 	}
 	in += st->inline_io.bytes_in;
 	out += st->inline_io.bytes_out;
+	exceeded = kvd_evict_exceeded_ms(&exceeded_now);
 	section_header(b, "Stats");
 	kvd_buf_printf(b, "total_connections_received:%llu\r\n"
 		       "total_commands_processed:%llu\r\n"
@@ -208,7 +260,10 @@ static void info_stats(struct kvd_buf *b, const struct baton_stats *st)
 		       "total_net_output_bytes:%llu\r\n"
 		       "rejected_connections:%llu\r\n"
 		       "expired_keys:%llu\r\n"
-		       "evicted_keys:0\r\n"
+		       "evicted_keys:%llu\r\n"
+		       "evicted_clients:0\r\n"
+		       "total_eviction_exceeded_time:%llu\r\n"
+		       "current_eviction_exceeded_time:%llu\r\n"
 		       "keyspace_hits:%llu\r\n"
 		       "keyspace_misses:%llu\r\n"
 		       "pubsub_channels:%zu\r\n"
@@ -217,13 +272,18 @@ static void info_stats(struct kvd_buf *b, const struct baton_stats *st)
 		       "client_query_buffer_limit_disconnections:%llu\r\n"
 		       "client_output_buffer_limit_disconnections:%llu\r\n"
 		       "protocol_errors:%llu\r\n",
-		       (unsigned long long)(st->accepted - base.accepted),
+		       (unsigned long long)(st->accepted - base.accepted -
+					    kvd_stats.denied),
 		       (unsigned long long)kvd_stats.commands,
 		       (unsigned long long)kvd_stats.ops_sec,
 		       (unsigned long long)(in - base.bytes_in),
 		       (unsigned long long)(out - base.bytes_out),
-		       (unsigned long long)(st->rejected - base.rejected),
+		       (unsigned long long)(st->rejected - base.rejected +
+					    kvd_stats.denied),
 		       (unsigned long long)kvd_stats.expired_keys,
+		       (unsigned long long)kvd_stats.evicted_keys,
+		       (unsigned long long)exceeded,
+		       (unsigned long long)exceeded_now,
 		       (unsigned long long)kvd_stats.hits,
 		       (unsigned long long)kvd_stats.misses,
 		       channels, patterns,
@@ -263,12 +323,15 @@ void kvd_stats_reset(struct baton_server *s)
 	kvd_stats.commands = 0;
 	kvd_stats.errors = 0;
 	kvd_stats.expired_keys = 0;
+	kvd_stats.evicted_keys = 0;
+	kvd_stats.denied = 0;
 	kvd_stats.hits = 0;
 	kvd_stats.misses = 0;
 	kvd_stats.connections = 0;
 	kvd_stats.ops_sec = 0;
 	kvd_stats.ops_mark = 0;
-	kvd_stats.peak_memory = kvd_stats.used_memory;
+	kvd_stats.peak_memory = kvd_mem_used();
+	kvd_evict_stats_reset();
 	kvd_cmdstats_reset();
 }
 
@@ -448,7 +511,7 @@ void cmd_info(struct kvd_ctx *x)
 	if (want & INFO_CLIENTS)
 		info_clients(&b, &st);
 	if (want & INFO_MEMORY)
-		info_memory(&b);
+		info_memory(&b, s);
 	if (want & INFO_STATS)
 		info_stats(&b, &st);
 	if (want & INFO_CPU)

@@ -33,11 +33,26 @@
 #define KVD_OBUF_DEFAULT	(1024ULL * 1024 * 1024)	/* reply bytes queued */
 #define KVD_HZ			10
 
+/* maxmemory-policy values (evict.c), in the order Redis lists them */
+enum kvd_evict_policy {
+	KVD_EVICT_VOLATILE_LRU,
+	KVD_EVICT_VOLATILE_LFU,
+	KVD_EVICT_VOLATILE_RANDOM,
+	KVD_EVICT_VOLATILE_TTL,
+	KVD_EVICT_ALLKEYS_LRU,
+	KVD_EVICT_ALLKEYS_LFU,
+	KVD_EVICT_ALLKEYS_RANDOM,
+	KVD_EVICT_NOEVICTION,
+	KVD_EVICT_NR_POLICIES,
+};
+
 /**
  * struct kvd_config - the daemon's settings
  * @bind: IMMUTABLE: the TCP address
  * @port: IMMUTABLE: the TCP port; 0 = no TCP listener
  * @unixsocket: IMMUTABLE: a Unix socket path, or NULL
+ * @unixsocketperm: IMMUTABLE: its mode (chmod after bind), 0 to leave
+ *	the umask's
  * @io_threads: MAIN: baton IO workers (0 = main does the IO), or
  *	BATON_IO_WORKERS_AUTO
  * @max_io_threads: IMMUTABLE: the most IO workers CONFIG SET may ask for
@@ -51,6 +66,15 @@
  *	use kvd_max_bulk_len()
  * @qbuf_limit: IMMUTABLE: unparsed bytes one client may have buffered
  * @obuf_limit: IMMUTABLE: reply bytes one client may have queued
+ * @protected_mode: MAIN: refuse non-loopback peers while no password is
+ *	set
+ * @maxmemory: MAIN: the limit on kvd_mem_used(), 0 for none
+ * @maxmemory_policy: MAIN: what to evict past it
+ * @maxmemory_samples: MAIN: keys sampled per eviction round (LRU and LFU)
+ * @lfu_log_factor: MAIN: how slowly an LFU counter grows (Redis's
+ *	default 10)
+ * @lfu_decay_time: MAIN: minutes for an LFU counter to lose one (default
+ *	1)
  * @timeout: MAIN: seconds a client may stay idle (0: forever); baton
  *	keeps its own copy (baton_server_set_idle_timeout())
  *
@@ -64,6 +88,7 @@ struct kvd_config {
 	const char *bind;		/* __rule(IMMUTABLE) */
 	unsigned int port;		/* __rule(IMMUTABLE) */
 	const char *unixsocket;		/* __rule(IMMUTABLE) */
+	unsigned int unixsocketperm;	/* __rule(IMMUTABLE) */
 	int io_threads;			/* __rule(MAIN) */
 	int max_io_threads;		/* __rule(IMMUTABLE) */
 	unsigned int maxclients;	/* __rule(IMMUTABLE) */
@@ -71,6 +96,12 @@ struct kvd_config {
 	_Atomic long long proto_max_bulk_len;	/* __rule(ATOMIC) */
 	size_t qbuf_limit;		/* __rule(IMMUTABLE) */
 	size_t obuf_limit;		/* __rule(IMMUTABLE) */
+	bool protected_mode;		/* __rule(MAIN) */
+	unsigned long long maxmemory;	/* __rule(MAIN) */
+	enum kvd_evict_policy maxmemory_policy;	/* __rule(MAIN) */
+	int maxmemory_samples;		/* __rule(MAIN) */
+	int lfu_log_factor;		/* __rule(MAIN) */
+	int lfu_decay_time;		/* __rule(MAIN) */
 	unsigned int timeout;		/* __rule(MAIN) */
 } /* __shared_struct */;
 
@@ -89,6 +120,13 @@ static inline long long kvd_max_bulk_len(void)
 				    memory_order_relaxed);
 }
 
+/* ------------------------------------------------------------------ protect.c */
+
+extern const char kvd_denied_msg[];
+int kvd_parse_yesno(const char *s, bool *out);
+bool kvd_protected_refuses(const char *peer, const char *unixsocket,
+			   bool has_password, bool protected_mode);
+
 /* ------------------------------------------------------------------ resp.c */
 
 /**
@@ -104,18 +142,49 @@ struct kvd_arg {
 /**
  * struct kvd_req - one parsed command, in a single allocation
  * @argc: the number of arguments (>= 1)
+ * @refs: references: the parse's, given back through release_req, and
+ *	one more while MULTI's queue keeps the request (taken by main in
+ *	execute, before baton's handoff gives the request back); the last
+ *	kvd_req_put() frees it, on whichever thread (ATOMIC)
  * @argv: the arguments; their bytes follow the array in the same block
  *
- * Built by the IO worker in the parse callback, handed to main by baton,
- * freed on main by execute or free_req.
+ * Built by the IO worker in the parse callback, handed to main by baton;
+ * after execute, baton gives it back to the worker that parsed it, which
+ * drops its reference (kvd_release_req(): memory goes back to the thread
+ * that allocated it, unless MULTI still keeps it).  One that never runs
+ * is freed on main by free_req.
  */
 struct kvd_req {
 	int argc;
+	_Atomic int refs;
 	struct kvd_arg argv[];
 };
 
+/**
+ * struct kvd_pstate - kvd's bytes of baton_client_proto_state()
+ * @authed: AUTH or HELLO ... AUTH succeeded, or no password is needed:
+ *	the parser's pre-authentication limits no longer apply.  Written by
+ *	main (connect, AUTH, HELLO), read by the parser.
+ * @auth_pending: the parser passed an AUTH or HELLO of a client not yet
+ *	authenticated, and parses nothing more of it until main ran that
+ *	command, so that the requests behind it are parsed under the limits
+ *	it leaves.  Set by the parser, cleared by main in execute.
+ *
+ * Rule OWNER: only the thread that owns the client touches it (the IO
+ * worker inside parse, main inside connect and execute); the handoff
+ * that moves the client orders one's writes before the other's reads.
+ */
+struct kvd_pstate {
+	bool authed;			/* __rule(OWNER) */
+	bool auth_pending;		/* __rule(OWNER) */
+} /* __shared_struct */;
+
+#define KVD_PREAUTH_MAX_ARGS	10	/* Redis 7.0's, before AUTH */
+#define KVD_PREAUTH_MAX_BULK	16384
+
 ssize_t kvd_parse(struct baton_client *c, const char *buf, size_t len,
 		  void **req);
+struct kvd_pstate *kvd_pstate(struct baton_client *c);
 int kvd_string2ll(const char *s, size_t len, long long *out);
 
 /* ------------------------------------------------------------------ store.c */
@@ -211,8 +280,10 @@ struct kvd_dict_iter {
  * @expire_ms: when it expires (kvd_now_ms() clock), or -1
  * @heap_idx: its place in the expiry heap while @expire_ms >= 0
  * @type: the value's type
- * @atime: when a command last looked it up, in kvd_now_ms() seconds
- *	(OBJECT IDLETIME); it fills the padding after @type
+ * @lru: for eviction and OBJECT IDLETIME / FREQ (evict.c): when a
+ *	command last looked it up (kvd_now_ms() in 32 bits) under the LRU
+ *	and other policies, or its access frequency and when that was last
+ *	decayed under the LFU ones; it fills the padding after @type
  * @str: the value of a KVD_STRING
  * @list: the value of a KVD_LIST
  * @dict: the value of a KVD_HASH or a KVD_SET
@@ -227,7 +298,7 @@ struct kvd_entry {
 	int64_t expire_ms;
 	size_t heap_idx;
 	enum kvd_type type;
-	uint32_t atime;
+	uint32_t lru;
 	union {
 		struct kvd_str *str;
 		struct kvd_list *list;
@@ -260,13 +331,17 @@ struct kvd_db {
 /**
  * struct kvd_stats - the daemon's own counters
  * @used_memory: bytes the keyspace holds (keys, values, tables)
- * @peak_memory: the most @used_memory has been
+ * @peak_memory: the most @used_memory + @clients_output has been
+ * @clients_output: output queued for clients and not yet sent, as main
+ *	last learnt it (baton_client_output_bytes()), summed
  * @commands: commands executed
  * @errors: error replies sent by commands
  * @expired_keys: keys removed because they expired
+ * @evicted_keys: keys removed to stay under maxmemory
  * @hits: key lookups that found a key
  * @misses: key lookups that found none
  * @connections: clients accepted
+ * @denied: clients protected mode refused (not in @connections)
  * @start_ms: when the daemon started (kvd_now_ms())
  * @ops_sec: commands per second over the last second
  * @ops_mark: @commands at the last sample
@@ -278,12 +353,15 @@ struct kvd_db {
 struct kvd_stats {
 	size_t used_memory;
 	size_t peak_memory;
+	size_t clients_output;
 	uint64_t commands;
 	uint64_t errors;
 	uint64_t expired_keys;
+	uint64_t evicted_keys;
 	uint64_t hits;
 	uint64_t misses;
 	uint64_t connections;
+	uint64_t denied;
 	int64_t start_ms;
 	uint64_t ops_sec;
 	uint64_t ops_mark;
@@ -292,8 +370,6 @@ struct kvd_stats {
 
 extern struct kvd_db kvd_db;
 extern struct kvd_stats kvd_stats;
-/* kvd_now_ms() / 1000 of the running command: entries' access time. */
-extern uint32_t kvd_lru_clock;
 
 int64_t kvd_now_ms(void);
 int64_t kvd_now_us(void);
@@ -424,6 +500,8 @@ extern uint64_t kvd_error_replies;
 #define KVD_ERR_SYNTAX	"ERR syntax error"
 #define KVD_ERR_OOM	"ERR out of memory"
 #define KVD_ERR_NOAUTH	"NOAUTH Authentication required."
+#define KVD_ERR_OOM_MAXMEMORY \
+	"OOM command not allowed when used memory > 'maxmemory'."
 
 /* ------------------------------------------------------------------ command.c */
 
@@ -434,6 +512,7 @@ extern uint64_t kvd_error_replies;
  * @created_ms: when it connected
  * @last_ms: when its last command ran
  * @last_cmd: the full name of its last command ("client|list")
+ * @output_counted: its share of kvd_stats.clients_output
  * @in_multi: between MULTI and EXEC or DISCARD
  * @dirty_exec: a command was refused while queueing: EXEC aborts
  * @dirty_cas: a watched key changed: EXEC fails (a nil reply)
@@ -454,6 +533,7 @@ struct kvd_client {
 	int64_t created_ms;
 	int64_t last_ms;
 	const char *last_cmd;
+	size_t output_counted;
 	bool in_multi;
 	bool dirty_exec;
 	bool dirty_cas;
@@ -619,6 +699,8 @@ const struct kvd_cmd *kvd_command_find(const char *name, size_t len);
 
 void kvd_execute(struct baton_client *c, void *req);
 void kvd_free_req(struct baton_client *c, void *req);
+void kvd_release_req(struct baton_client *c, void *req);
+void kvd_req_put(struct kvd_req *r);
 int kvd_connect(struct baton_client *c);
 void kvd_close(struct baton_client *c);
 void kvd_tick(struct baton_server *s);
@@ -827,6 +909,37 @@ void kvd_reply_random_distinct(struct kvd_ctx *x, const struct kvd_dict *d,
 
 void kvd_reply_help(struct baton_client *c, const char *const *lines);
 int kvd_set_client_name(struct kvd_ctx *x, const struct kvd_arg *name);
+void kvd_set_authed(struct kvd_ctx *x);
+
+/* ------------------------------------------------------------------ evict.c */
+
+enum kvd_evict_result {
+	KVD_EVICT_OK,		/* under maxmemory, or no limit */
+	KVD_EVICT_RUNNING,	/* over it still; the budget ran out */
+	KVD_EVICT_FAIL,		/* over it with nothing to evict */
+};
+
+int kvd_parse_memory(const char *s, unsigned long long *out);
+int kvd_evict_policy_parse(const char *s, enum kvd_evict_policy *out);
+const char *kvd_evict_policy_name(enum kvd_evict_policy p);
+bool kvd_cmd_denyoom(const char *fullname);
+void kvd_evict_new_key(struct kvd_entry *e, int64_t now);
+void kvd_evict_touch(struct kvd_entry *e, int64_t now);
+bool kvd_evict_lfu_policy(void);
+uint64_t kvd_evict_idle_ms(const struct kvd_entry *e, int64_t now);
+unsigned int kvd_evict_freq(const struct kvd_entry *e, int64_t now);
+size_t kvd_mem_used(void);
+void kvd_mem_client_output(struct baton_client *c);
+void kvd_mem_client_gone(struct kvd_client *cl);
+void kvd_mem_clients_refresh(struct baton_server *s, bool always);
+bool kvd_evict_over(void);
+bool kvd_mem_may_grow(size_t bytes, size_t load_permille);
+enum kvd_evict_result kvd_evict(int64_t budget_us);
+bool kvd_evict_for_command(struct kvd_ctx *x, const struct kvd_cmd *cmd);
+void kvd_evict_tick(struct baton_server *s);
+uint64_t kvd_evict_exceeded_ms(uint64_t *current);
+void kvd_evict_stats_reset(void);
+void kvd_evict_free(void);
 
 /* ------------------------------------------------------------------ table.c */
 

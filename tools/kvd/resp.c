@@ -2,13 +2,17 @@
 /*
  * resp.c - the RESP2 request parser (multibulk and inline commands), run
  * by baton's parse callback on the IO worker that owns the client; it
- * reads kvd_cfg's immutable and atomic fields and nothing else of the
- * main thread's.
+ * reads kvd_cfg's immutable and atomic fields and the client's kvd_pstate,
+ * and nothing else of the main thread's.
  *
  * Limits and error texts follow Redis 7's networking.c: a multibulk count
  * above INT_MAX, a bulk length above proto-max-bulk-len, a header or an
  * inline line without its terminator after 64 KiB are protocol errors,
  * answered with "-ERR Protocol error: ..." before the connection closes.
+ * Before the client authenticated (with a password set), a count above
+ * 10 or a bulk length above 16384 is one too, checked when the header is
+ * parsed, before the bytes behind it are kept; inline requests have the
+ * 64 KiB bound only, as in Redis 7.0.
  * Like Redis, which looks for terminators with strchr() on its
  * NUL-terminated query buffer, a NUL byte before the terminator hides it.
  *
@@ -24,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "kvd.h"
 
 #define RESUME_SLOTS	64
@@ -58,6 +63,22 @@ struct resume {
 };
 
 static __thread struct resume resume_cache[RESUME_SLOTS];
+
+_Static_assert(sizeof(struct kvd_pstate) <= BATON_CLIENT_PROTO_STATE_SIZE,
+	       "kvd_pstate must fit baton's per-client protocol bytes");
+
+/**
+ * kvd_pstate - kvd's per-client protocol state
+ * @c: the client
+ *
+ * Context: the thread that owns @c: the IO worker inside parse, main
+ * inside connect or execute.
+ * Return: the state, inside baton_client_proto_state().
+ */
+struct kvd_pstate *kvd_pstate(struct baton_client *c)
+{
+	return baton_client_proto_state(c);
+}
 
 /**
  * kvd_string2ll - parse a decimal integer the strict way Redis does
@@ -227,6 +248,8 @@ static struct kvd_req *req_alloc(struct baton_client *c, size_t argc,
 
 	if (!r)
 		baton_client_set_error(c, oom, sizeof(oom) - 1);
+	else
+		atomic_init(&r->refs, 1);
 	return r;
 }
 
@@ -280,6 +303,7 @@ static int build_multibulk(struct baton_client *c, const char *buf,
  * @c: the client
  * @buf: the unparsed bytes, starting with '*'
  * @len: their number
+ * @authed: the client authenticated: no pre-authentication limits
  * @req: where a complete request goes (NULL for a count <= 0)
  *
  * Like Redis, the two bytes after a bulk payload are skipped unchecked.
@@ -288,7 +312,7 @@ static int build_multibulk(struct baton_client *c, const char *buf,
  * Return: the bytes used, 0 when more are needed, or -EPROTO / -ENOMEM.
  */
 static ssize_t parse_multibulk(struct baton_client *c, const char *buf,
-			       size_t len, void **req)
+			       size_t len, bool authed, void **req)
 {
 	struct resume st, *slot = resume_take(c, len, false, &st);
 	ssize_t cr;
@@ -305,6 +329,8 @@ static ssize_t parse_multibulk(struct baton_client *c, const char *buf,
 			goto need_more;		/* Redis waits for the byte after '\r' */
 		if (!kvd_string2ll(buf + 1, (size_t)cr - 1, &ll) || ll > INT_MAX)
 			return proto_error(c, "invalid multibulk length");
+		if (ll > KVD_PREAUTH_MAX_ARGS && !authed)
+			return proto_error(c, "unauthenticated multibulk length");
 		if (ll <= 0)
 			return cr + 2;		/* an empty command: nothing to run */
 		st.off = (size_t)cr + 2;
@@ -327,6 +353,8 @@ static ssize_t parse_multibulk(struct baton_client *c, const char *buf,
 		if (!kvd_string2ll(buf + pos + 1, (size_t)cr - pos - 1, &ll) ||
 		    ll < 0 || ll > kvd_max_bulk_len())
 			return proto_error(c, "invalid bulk length");
+		if (ll > KVD_PREAUTH_MAX_BULK && !authed)
+			return proto_error(c, "unauthenticated bulk length");
 		data = (size_t)cr + 2;
 		if (len - data < (size_t)ll + 2)
 			goto need_more;
@@ -511,6 +539,19 @@ static ssize_t parse_inline(struct baton_client *c, const char *buf,
 }
 
 /**
+ * is_word - whether an argument is @word, ignoring ASCII case
+ * @a: the argument
+ * @word: the word, lower case
+ *
+ * Context: any thread.
+ * Return: true when it is.
+ */
+static bool is_word(const struct kvd_arg *a, const char *word)
+{
+	return a->len == strlen(word) && !strncasecmp(a->s, word, a->len);
+}
+
+/**
  * kvd_parse - baton's parse callback: one RESP2 request out of @buf
  * @c: the client
  * @buf: its unparsed bytes
@@ -519,17 +560,35 @@ static ssize_t parse_inline(struct baton_client *c, const char *buf,
  *	line, "*0"), which execute skips without a reply, as Redis does
  *
  * A '*' first makes a multibulk request, anything else an inline one.
+ * Until the client authenticated, an AUTH or HELLO is the last request
+ * parsed before main runs it (kvd_pstate's @auth_pending): the requests
+ * behind it are parsed under the limits it leaves, as Redis parses them
+ * after it ran the command.
  *
  * Context: the IO worker that owns @c (main when kvd runs without IO
- * workers).  Reads only kvd_cfg and this thread's resume cache.
- * Return: the bytes used (> 0), 0 when more are needed, -EPROTO after
- * baton_client_set_error() for bytes that are no request, -ENOMEM.
+ * workers).  Reads only kvd_cfg, the client's kvd_pstate and this
+ * thread's resume cache.
+ * Return: the bytes used (> 0), 0 when more are needed (or an AUTH must
+ * run first), -EPROTO after baton_client_set_error() for bytes that are
+ * no request, -ENOMEM.
  */
 ssize_t kvd_parse(struct baton_client *c, const char *buf, size_t len,
 		  void **req)
 {
+	struct kvd_pstate *ps = kvd_pstate(c);
+	struct kvd_req *r;
+	ssize_t n;
+
 	*req = NULL;
+	if (ps->auth_pending)
+		return 0;	/* main runs the AUTH first: see kvd_pstate */
 	if (buf[0] == '*')
-		return parse_multibulk(c, buf, len, req);
-	return parse_inline(c, buf, len, req);
+		n = parse_multibulk(c, buf, len, ps->authed, req);
+	else
+		n = parse_inline(c, buf, len, req);
+	r = *req;
+	if (r && !ps->authed && (is_word(&r->argv[0], "auth") ||
+				 is_word(&r->argv[0], "hello")))
+		ps->auth_pending = true;
+	return n;
 }

@@ -30,7 +30,6 @@ void __tsan_acquire(void *addr);
 
 struct kvd_db kvd_db;		/* __rule(MAIN) */
 struct kvd_stats kvd_stats;	/* __rule(MAIN) */
-uint32_t kvd_lru_clock;		/* __rule(MAIN): see kvd.h */
 
 static uint64_t hash_k0, hash_k1;	/* __rule(MAIN): the hash's random key */
 /* xorshift64*: RANDOMKEY's choices need no more. */
@@ -76,8 +75,8 @@ int64_t kvd_now_us(void)
 static void mem_add(size_t n)
 {
 	kvd_stats.used_memory += n;
-	if (kvd_stats.used_memory > kvd_stats.peak_memory)
-		kvd_stats.peak_memory = kvd_stats.used_memory;
+	if (kvd_mem_used() > kvd_stats.peak_memory)
+		kvd_stats.peak_memory = kvd_mem_used();
 }
 
 /**
@@ -824,8 +823,9 @@ void kvd_store_flush(struct kvd_db *db)
  * @db: the keyspace
  *
  * Context: the main thread, after baton_server_run() returned and before
- * baton_server_destroy(): values are put off the run loop, so baton
- * queues their main-only frees and destroy runs them.
+ * baton_server_destroy(): the thread is still the server's main thread,
+ * so the values' main-only frees run at once (those whose last reference
+ * a reply still holds were released when run closed every client).
  */
 void kvd_store_free(struct kvd_db *db)
 {
@@ -948,7 +948,10 @@ static void table_link(struct kvd_db *db, struct kvd_entry *e)
 {
 	size_t b;
 
-	if (db->count >= db->mask + 1)
+	/* Doubling adds as many buckets as there are: within maxmemory. */
+	if (db->count >= db->mask + 1 &&
+	    kvd_mem_may_grow((db->mask + 1) * sizeof(*db->buckets),
+			     db->count * 1000 / (db->mask + 1)))
 		table_grow(db);
 	b = e->hash & db->mask;
 	e->next = db->buckets[b];
@@ -1007,9 +1010,9 @@ struct kvd_entry *kvd_store_add(struct kvd_db *db, const char *key,
 		}
 	}
 	e->hash = key_hash(key, len);
+	kvd_evict_new_key(e, kvd_now_ms());
 	e->expire_ms = -1;
 	e->heap_idx = 0;
-	e->atime = kvd_lru_clock;
 	e->keylen = len;
 	memcpy(e->key, key, len);
 	e->key[len] = '\0';

@@ -16,6 +16,7 @@ extern "C" {
 #endif
 
 struct baton_obj;
+struct baton_server;
 
 /* The type's free callback is thread-safe: it may run on any thread. */
 #define BATON_TYPE_FREE_ANY_THREAD	(1u << 0)
@@ -25,8 +26,9 @@ struct baton_obj;
  * @name: for statistics and messages
  * @free: frees the object that embeds @obj.  Its Context depends on
  *	@flags.  Without BATON_TYPE_FREE_ANY_THREAD: "Context: main thread
- *	only" -- baton guarantees it runs on the main thread (an IO worker's
- *	last put sends the object to main through the deferred-free queue).
+ *	only" -- baton guarantees it runs on the main thread of the object's
+ *	server (any other thread's last put sends the object there through
+ *	a deferred-free queue).
  *	With BATON_TYPE_FREE_ANY_THREAD: "Context: may run on an IO worker,
  *	the main thread, a foreign thread or the RCU callback thread; must be
  *	thread-safe; not serialized with the main thread."
@@ -64,6 +66,7 @@ struct baton_obj {
 	unsigned int flags;		/* __rule(OWNER): see object.c */
 	const struct baton_type *type;	/* __rule(IMMUTABLE) */
 	struct baton_obj *next;		/* __rule(OWNER): link on a free queue */
+	void *home;			/* __rule(IMMUTABLE): its server's free queue */
 } /* __shared_struct */;
 
 /**
@@ -85,11 +88,38 @@ BATON_API int baton_type_register(struct baton_type *type);
  * @obj: the embedded header, not yet shared with another thread
  * @type: a registered type
  *
- * Context: any thread; @obj is owned by the caller alone.
- * Return: 0, or -EINVAL when @obj or @type is NULL or @type is not
- * registered.
+ * The object belongs to the server the calling thread serves (as its
+ * main thread or an IO worker): a main-only free runs on that server's
+ * main thread, whichever thread drops the last reference.  A main-only
+ * type needs such a server; on any other thread use
+ * baton_obj_init_server().
+ *
+ * Context: any thread; @obj is owned by the caller alone.  For a type
+ * without BATON_TYPE_FREE_ANY_THREAD: a server's main thread or IO
+ * worker.
+ * Return: 0; -EINVAL when @obj or @type is NULL or @type is not
+ * registered; -EPERM for a main-only type on a thread that serves no
+ * server (logged once; a DEBUG=1 build aborts).
  */
 BATON_API int baton_obj_init(struct baton_obj *obj, const struct baton_type *type);
+
+/**
+ * baton_obj_init_server - baton_obj_init() for the objects of server @s
+ * @obj: the embedded header, not yet shared with another thread
+ * @type: a registered type
+ * @s: the server whose main thread frees the object; NULL only for a
+ *	BATON_TYPE_FREE_ANY_THREAD type (no server at all)
+ *
+ * For a thread that serves no server (an application thread preparing
+ * objects for main) or serves another one.  @s must outlive the object.
+ *
+ * Context: any thread; @obj is owned by the caller alone.
+ * Return: 0, or -EINVAL when @obj or @type is NULL, @type is not
+ * registered, or @s is NULL for a main-only type.
+ */
+BATON_API int baton_obj_init_server(struct baton_obj *obj,
+				    const struct baton_type *type,
+				    struct baton_server *s);
 
 /**
  * baton_obj_get - take one more reference
@@ -116,15 +146,18 @@ BATON_API bool baton_obj_get_unless_zero(struct baton_obj *obj);
  * @obj: the object
  *
  * The put whose single atomic decrement takes the count to zero frees:
- * on the main thread at once; on an IO worker, for a main-only type,
- * through that worker's deferred-free queue (main frees it on its next
- * loop); for a BATON_TYPE_FREE_ANY_THREAD type where it is; and after an
- * RCU grace period, batched, when baton_obj_mark_rcu() was called.  A
- * put below zero (an application bug) saturates the count: the object
- * leaks instead of being freed twice, and baton logs it once.
+ * for a BATON_TYPE_FREE_ANY_THREAD type where it is; for a main-only
+ * type, on the main thread of the object's server at once, and from any
+ * other thread through a deferred-free queue that main drains on its
+ * next loop (an IO worker of that server: its own queue; anything else,
+ * the main thread of another server included: the server's home queue);
+ * and after an RCU grace period, batched, when baton_obj_mark_rcu() was
+ * called.  A put below zero (an application bug) saturates the count:
+ * the object leaks instead of being freed twice, and baton logs it once.
  *
  * Context: any thread holding a reference; a registered thread may be
- * inside a read-side critical section.
+ * inside a read-side critical section.  The last put of a main-only
+ * object must come before its server's baton_server_destroy() returns.
  */
 BATON_API void baton_obj_put(struct baton_obj *obj);
 

@@ -133,10 +133,22 @@ struct baton_server_opts {
  * @opts: the options; fields left zero take their defaults
  * @out: where the server goes
  *
- * Context: the thread that will call baton_server_run() (it becomes the
- * main thread), before any other thread uses the server.
- * Return: 0, -EINVAL for bad options, -ENOMEM, or another -errno from
- * creating threads, epoll sets or eventfds.
+ * The calling thread becomes the server's main thread, from now until
+ * baton_server_destroy() returns: only it may run the server, listen,
+ * destroy it and call the functions documented "Context: main thread"
+ * for this server or its clients (before the run, inside it and after
+ * it); any other thread, the main thread of another server included,
+ * gets -EPERM from them (a DEBUG=1 build aborts).  A thread is the main
+ * thread of one server at a time; two servers in one process need two
+ * threads.
+ *
+ * Context: a thread that is not the main thread of an existing server
+ * (nor an IO worker or the RCU callback thread), and that will call
+ * baton_server_run().
+ * Return: 0, -EINVAL for bad options, -EBUSY when the calling thread is
+ * already the main thread of a server, -EPERM on an IO worker or the
+ * RCU callback thread, -ENOMEM, or another -errno from creating threads,
+ * epoll sets or eventfds.
  */
 BATON_API int baton_server_create(const struct baton_server_opts *opts,
 				  struct baton_server **out);
@@ -149,7 +161,8 @@ BATON_API int baton_server_create(const struct baton_server_opts *opts,
  * @bound_port: when not NULL, receives the port actually bound
  *
  * Context: main thread (the creating thread), before or between runs.
- * Return: 0, -EINVAL for a bad address, or the -errno of socket/bind/listen.
+ * Return: 0, -EINVAL for a bad address, -EPERM on another thread, or the
+ * -errno of socket/bind/listen.
  */
 BATON_API int baton_server_listen_tcp(struct baton_server *s, const char *addr,
 				      unsigned short port,
@@ -161,7 +174,8 @@ BATON_API int baton_server_listen_tcp(struct baton_server *s, const char *addr,
  * @path: the socket's path; an existing socket file there is replaced
  *
  * Context: main thread (the creating thread), before or between runs.
- * Return: 0, -ENAMETOOLONG, or the -errno of socket/bind/listen.
+ * Return: 0, -EINVAL for an empty path, -ENAMETOOLONG, -EPERM on another
+ * thread, or the -errno of socket/bind/listen.
  */
 BATON_API int baton_server_listen_unix(struct baton_server *s, const char *path);
 
@@ -169,10 +183,10 @@ BATON_API int baton_server_listen_unix(struct baton_server *s, const char *path)
  * baton_server_run - run the main loop on the calling thread until stopped
  * @s: the server
  *
- * Context: the thread that created @s; it is the main thread while this
- * runs.  Not reentrant.
- * Return: 0 after baton_server_stop() or a stop signal, or a -errno when
- * the loop cannot continue.
+ * Context: main thread (the thread that created @s).  Not reentrant.
+ * Return: 0 after baton_server_stop() or a stop signal, -EALREADY when
+ * @s ran already, -EPERM on another thread, or a -errno when the loop
+ * cannot continue.
  */
 BATON_API int baton_server_run(struct baton_server *s);
 
@@ -190,8 +204,13 @@ BATON_API void baton_server_stop(struct baton_server *s);
  * baton_server_destroy - stop the workers, close every client, free all
  * @s: the server, not running
  *
- * Context: the main thread (the creating thread), after baton_server_run()
- * returned or was never called.  Waits for every pending grace-period free.
+ * The calling thread stops being the main thread.  On any other thread
+ * it destroys nothing: it logs the misuse once and returns (a DEBUG=1
+ * build aborts).
+ *
+ * Context: main thread (the creating thread), after baton_server_run()
+ * returned or was never called.  Waits for every pending grace-period
+ * free.
  */
 BATON_API void baton_server_destroy(struct baton_server *s);
 

@@ -122,7 +122,7 @@ struct baton_stats {
  *
  * Context: main thread (each counter is written by one thread and read
  * here with a relaxed atomic load; the snapshot is not atomic as a whole).
- * Return: 0, or -EINVAL when @st->sz is too small.
+ * Return: 0, -EINVAL when @st->sz is too small, -EPERM on another thread.
  */
 BATON_API int baton_server_stats(struct baton_server *s, struct baton_stats *st);
 

@@ -65,7 +65,7 @@ BATON_API void baton_timer_init(struct baton_timer *t,
  * Context: main thread.
  * Return: 0, -ENOMEM when the heap cannot grow, -EPIPE when @c is
  * closing, -EINVAL when @t was never initialized or is armed on another
- * server, -EPERM on another thread.
+ * server or @c is a client of another server, -EPERM on another thread.
  */
 BATON_API int baton_timer_arm(struct baton_server *s, struct baton_timer *t,
 			      struct baton_client *c, uint64_t delay_ms,
@@ -78,7 +78,9 @@ BATON_API int baton_timer_arm(struct baton_server *s, struct baton_timer *t,
  * After it returns the function will not run until the timer is armed
  * again; cancelling from inside the function stops a periodic timer.
  *
- * Context: main thread.
+ * Context: main thread, of the server @t was armed on (a timer names no
+ * server, so only "a main thread" is checked: elsewhere it returns false
+ * and a DEBUG=1 build aborts).
  * Return: true when the timer was armed.
  */
 BATON_API bool baton_timer_cancel(struct baton_timer *t);
@@ -87,7 +89,8 @@ BATON_API bool baton_timer_cancel(struct baton_timer *t);
  * baton_timer_armed - whether a timer is armed
  * @t: the timer
  *
- * Context: main thread.
+ * Context: main thread, of the server @t was armed on (as
+ * baton_timer_cancel()).
  * Return: true when @t will run.
  */
 BATON_API bool baton_timer_armed(const struct baton_timer *t);

@@ -347,7 +347,7 @@ static void *updater_fn(void *arg)
 	unsigned long per_tick, done = 0, ticks = 0;
 
 	baton_rcu_register_thread();
-	role_enter_main();
+	role_enter_main(NULL);
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!atomic_load_explicit(&b->stop, memory_order_relaxed)) {
 		/* Spread the remainder over the ticks of each second. */
@@ -488,7 +488,7 @@ static int run_once(struct bench *b, enum mode mode, unsigned int nr,
 	*cpu_ns = lookups ? (double)cpu / lookups : 0;
 	err = 0;
 out:
-	role_enter_main();
+	role_enter_main(NULL);
 	return err;
 }
 
@@ -589,7 +589,7 @@ int main(int argc, char **argv) __no_role_analysis
 	memset(b, 0, sizeof(*b));
 	b->updates_per_s = ups;
 	baton_rcu_register_thread();
-	role_enter_main();
+	role_enter_main(NULL);
 	if (bench_setup(b, nr_clients)) {
 		fprintf(stderr, "bench_table: setup failed\n");
 		return 1;
