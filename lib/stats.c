@@ -65,7 +65,9 @@ BATON_API int baton_server_stats(struct baton_server *s, struct baton_stats *st)
 	st->max_batch = s->st_max_batch;
 	st->active_clients = active_window_count(s);
 	st->qbuf_limit_closes = s->st_qbuf_closes;
-	st->obuf_limit_closes = s->st_obuf_closes;
+	/* Past the output-buffer limit with a reply, or past it or the
+	 * client's own limits with output main posted. */
+	st->obuf_limit_closes = s->st_obuf_closes + s->st_limit_closes;
 	st->protocol_errors = s->st_proto_errors;
 
 	n = s->max_workers + 1;

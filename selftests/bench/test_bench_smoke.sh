@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # test_bench_smoke.sh - every micro-benchmark runs for about 0.1 s, exits 0
-# and prints its CSV header, and the thread split's quick pass writes a
-# line for every server and test with the expected columns: a functional
+# and prints its CSV header, the thread split's quick pass writes a line
+# for every server and test with the expected columns, and so does the
+# pub/sub benchmark's for its servers: a functional
 # check of the programs, not a timing test (no figure is judged; `make
 # bench` measures).
 #
@@ -132,5 +133,37 @@ PYEOF
 	fi
 }
 split_check
+
+# Pub/sub (tools/bench/e2e/pubsub.sh -q, a second or two): pubsub.csv has
+# a line per fan-out server with numbers, the latency CSV one per latency
+# server; no figure is judged.
+pubsub_check() {
+	if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+		echo "skip pubsub: redis-server or redis-cli is missing"
+		return
+	fi
+	if ! bash "$src/tools/bench/e2e/pubsub.sh" -q -o "$tmp/pubsub" \
+		-k "$obj/tools/kvd/baton-kvd" -l "$b/e2e/pubsub_load" \
+		>"$tmp/pubsub.out" 2>&1; then
+		echo "FAIL pubsub: exit status $?"
+		tail -5 "$tmp/pubsub.out"
+		fail=1
+		return
+	fi
+	if awk -F, 'NR == 1 { ok = $0 == "server,reps,msgs_per_sec,cpu_us_per_msg,msgs_per_cpu_sec"; next }
+		$1 ~ /^(kvd-io1|kvd-auto|redis-io1)$/ && $3 > 0 && $4 > 0 && $5 > 0 { n++ }
+		END { exit !(ok && n == 3) }' "$tmp/pubsub/pubsub.csv" &&
+	   awk -F, 'NR > 1 && $1 ~ /^(kvd-io2|redis-io1)$/ && $3 > 0 && $4 > 0 { n++ }
+		END { exit n != 2 }' "$tmp/pubsub/pubsub-latency.csv" &&
+	   grep -q '^# target: kvd io1 / redis io1, deliveries per server-CPU-second >= 1.5: [0-9.]* \(MET\|MISSED\)$' \
+		"$tmp/pubsub.out"; then
+		echo "ok   pubsub: 3 fan-out servers, 2 latency servers, the targets printed"
+	else
+		echo "FAIL pubsub: its CSVs or summary are not what they should be"
+		cat "$tmp/pubsub/pubsub.csv" "$tmp/pubsub/pubsub-latency.csv"
+		fail=1
+	fi
+}
+pubsub_check
 
 exit $fail

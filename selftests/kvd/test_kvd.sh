@@ -4,8 +4,9 @@
 # (redis-cli and redis-benchmark from Debian's redis-tools): the redis-cli
 # transcripts, bad and hard input, several connections at once, the
 # server commands, WATCH across clients, the glob matcher's limits, hash
-# and set values (memory, zero-copy, scans) and the redis-benchmark smoke
-# test, each with 0, 1 and 2 IO threads; then the command-line options.
+# and set values (memory, zero-copy, scans), pub/sub, blocking pops,
+# MONITOR, the idle timeout and the redis-benchmark smoke test, each with
+# 0, 1 and 2 IO threads; then the command-line options.
 # test_differential.sh compares kvd with redis-server.
 # Every server is stopped with SIGTERM and must exit 0 with no sanitizer
 # report in its log (selftests/logs/kvd/).
@@ -63,6 +64,10 @@ for t in 0 1 2; do
 	run "$dir/watch.py" --io-threads $t
 	run "$dir/glob.py" --io-threads $t
 	run "$dir/values.py" --io-threads $t
+	run "$dir/pubsub.py" --io-threads $t
+	run "$dir/blocking.py" --io-threads $t
+	run "$dir/monitor.py" --io-threads $t
+	run "$dir/timeout.py" --io-threads $t
 	run "$dir/bench.py" --io-threads $t
 done
 
@@ -77,7 +82,8 @@ for bad in "--port x" "--port 70000" "--io-threads -1" "--io-threads 65" \
 	   "--unixsocketperm 800" "--unixsocketperm 1000" "--unixsocketperm x" \
 	   "--maxmemory 1.5k" "--maxmemory -1" "--maxmemory 1t" "--maxmemory 1kk" \
 	   "--maxmemory 99999999999999999999" "--maxmemory-policy lru" \
-	   "--maxmemory-samples 0" "--lfu-log-factor -1" "--lfu-decay-time x"; do
+	   "--maxmemory-samples 0" "--lfu-log-factor -1" "--lfu-decay-time x" \
+	   "--timeout -1" "--timeout 2147483648"; do
 	# shellcheck disable=SC2086 # the options are words
 	"$kvd" $bad >/dev/null 2>&1
 	st=$?

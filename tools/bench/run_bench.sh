@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # run_bench.sh - `make bench`: run every micro-benchmark, the kvd vs
-# redis-server comparison and the thread split, keep their tables and
+# redis-server comparison, the thread split and the pub/sub fan-out and
+# latency (kvd vs redis-server), keep their tables and
 # CSVs, render the plots with gnuplot and check the figures against the
 # targets of Documentation/performance.rst.
 #
@@ -14,13 +15,15 @@
 #                         (thread-split.txt: its table)
 #   lru.txt, lru.csv      LRU hit rates of kvd and redis-server under the
 #                         same maxmemory (e2e/lru_hitrate.py)
+#   pubsub/               e2e/pubsub.sh's CSVs and server logs
+#                         (pubsub.txt: its table)
 #   NAME.png, NAME.svg    the plots
 #   targets.txt           each target, the measured figure, met or not
 #
 # Usage: run_bench.sh [-o OUTDIR] [-s SECS] [-E] [-S] [-q]
 #   -s SECS  seconds per point of each micro-benchmark (default 1)
 #   -E       skip the end-to-end runs (kvd vs redis-server, LRU hit
-#            rate, thread split)
+#            rate, thread split, pub/sub)
 #   -S       skip the thread split only
 #   -q       quick: 0.1 s points and quick end-to-end runs (checks the
 #            pipeline; the figures mean nothing)
@@ -55,14 +58,14 @@ outdir=$(cd "$outdir" && pwd)
 # writes (and only that) before starting.
 [ $e2e = 1 ] || split=0
 for n in llist handoff table refcount free rcu e2e e2e-pairs thread-split \
-	 thread-split-wide lru; do
+	 thread-split-wide lru pubsub; do
 	rm -f "$outdir/$n".txt "$outdir/$n".csv "$outdir/$n".err \
 		"$outdir/$n".png "$outdir/$n".svg "$outdir/$n".gnuplot.err
 done
-rm -rf "$outdir/e2e" "$outdir/thread-split"
+rm -rf "$outdir/e2e" "$outdir/thread-split" "$outdir/pubsub"
 rm -f "$outdir/targets.txt" "$outdir/machine.txt"
 step=0
-steps=$((6 + 2 * e2e + split))
+steps=$((6 + 3 * e2e + split))
 failed=""
 
 progress() { printf '[bench %s] %s\n' "$1" "$2" >&2; }
@@ -139,6 +142,18 @@ if [ $split = 1 ]; then
 		>"$outdir/thread-split.txt"; then
 		progress "$step/$steps" "thread split FAILED"
 		failed="$failed thread-split"
+	fi
+fi
+if [ $e2e = 1 ]; then
+	step=$((step + 1))
+	progress "$step/$steps" "pub/sub: kvd vs redis-server fan-out and latency (its own progress follows)"
+	pargs=""
+	[ $quick = 1 ] && pargs="-q"
+	if ! bash "$srctree/tools/bench/e2e/pubsub.sh" $pargs \
+		-o "$outdir/pubsub" -k "$objtree/tools/kvd/baton-kvd" \
+		-l "$bench/e2e/pubsub_load" >"$outdir/pubsub.txt"; then
+		progress "$step/$steps" "pub/sub FAILED"
+		failed="$failed pubsub"
 	fi
 fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$outdir/machine.txt"
@@ -274,10 +289,25 @@ if [ -f "$ts" ]; then
 			"$outdir/thread-split/thread-split-runs.csv")" ref
 fi
 
+# Pub/sub (issue 11): with one IO worker kvd delivers at least 1.5x
+# redis-server's messages per server-CPU-second, and no fewer per second.
+ps=$outdir/pubsub/pubsub.csv
+if [ -f "$ps" ]; then
+	target "pub/sub fan-out, kvd io1 / redis io1 deliveries per CPU-s (x)" \
+		"$(ratio "$(csvget "$ps" '$1 == "kvd-io1"' 5)" "$(csvget "$ps" '$1 == "redis-io1"' 5)")" ">=" 1.5
+	target "pub/sub fan-out, kvd io1 / redis io1 deliveries per s (x)" \
+		"$(ratio "$(csvget "$ps" '$1 == "kvd-io1"' 3)" "$(csvget "$ps" '$1 == "redis-io1"' 3)")" ">=" 1.0
+	pl=$outdir/pubsub/pubsub-latency.csv
+	for srv in kvd-io2 redis-io1; do
+		target "pub/sub latency p50, $srv (us)" "$(csvget "$pl" "\$1 == \"$srv\"" 3)" ref
+		target "pub/sub latency p99, $srv (us)" "$(csvget "$pl" "\$1 == \"$srv\"" 4)" ref
+	done
+fi
+
 echo
 cat "$outdir/machine.txt"
 echo
-for f in llist handoff table refcount free rcu e2e lru thread-split; do
+for f in llist handoff table refcount free rcu e2e lru thread-split pubsub; do
 	[ -f "$outdir/$f.txt" ] || continue
 	echo "==== $f"
 	cat "$outdir/$f.txt"

@@ -43,6 +43,7 @@ static const struct baton_proto kvd_proto = {
 	.close = kvd_close,
 	.tick = kvd_tick,
 	.busy_msg = "-ERR max number of clients reached\r\n",
+	.idle = kvd_idle,
 };
 
 static const struct baton_log_ops kvd_log = {
@@ -55,7 +56,7 @@ enum {
 	OPT_MAXCLIENTS, OPT_REQUIREPASS, OPT_MAX_BULK, OPT_QBUF, OPT_OBUF,
 	OPT_HELP, OPT_PROTECTED_MODE, OPT_UNIXSOCKETPERM, OPT_MAXMEMORY,
 	OPT_MAXMEMORY_POLICY, OPT_MAXMEMORY_SAMPLES, OPT_LFU_LOG_FACTOR,
-	OPT_LFU_DECAY_TIME,
+	OPT_LFU_DECAY_TIME, OPT_TIMEOUT,
 };
 
 static const struct option options[] = {
@@ -77,6 +78,7 @@ static const struct option options[] = {
 	{ "maxmemory-samples", required_argument, NULL, OPT_MAXMEMORY_SAMPLES },
 	{ "lfu-log-factor", required_argument, NULL, OPT_LFU_LOG_FACTOR },
 	{ "lfu-decay-time", required_argument, NULL, OPT_LFU_DECAY_TIME },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -120,6 +122,9 @@ static void usage(FILE *f)
 "  --maxmemory-samples N     keys sampled per LRU/LFU eviction (default 5)\n"
 "  --lfu-log-factor N        LFU counter growth, as Redis (default 10)\n"
 "  --lfu-decay-time MIN      LFU counter decay period, as Redis (default 1)\n"
+"  --timeout N               close a client idle for N seconds (default 0:\n"
+"                            never; subscribers, blocked clients and\n"
+"                            monitors are spared)\n"
 "  --help                    this text\n"
 "\n"
 "Sizes take a k, m or g suffix (powers of 1024), except --maxmemory's,\n"
@@ -272,6 +277,10 @@ static int parse_options(int argc, char **argv)	/* __init_fn */
 			err = parse_num(optarg, 1ULL << 20, 1ULL << 40, &v);
 			kvd_cfg.obuf_limit = (size_t)v;
 			break;
+		case OPT_TIMEOUT:
+			err = parse_num(optarg, 0, INT_MAX, &v);
+			kvd_cfg.timeout = (unsigned int)v;
+			break;
 		case OPT_UNIXSOCKETPERM:
 			err = parse_octal(optarg, &kvd_cfg.unixsocketperm);
 			break;
@@ -413,7 +422,8 @@ int main(int argc, char **argv)
 		return err > 0 ? 0 : 2;
 	signal(SIGPIPE, SIG_IGN);
 	baton_log_set(&kvd_log);
-	if (kvd_types_register() || kvd_store_init(&kvd_db) ||
+	if (kvd_types_register() || kvd_fanout_register() ||
+	    kvd_store_init(&kvd_db) ||
 	    kvd_cmdstats_init()) {
 		fprintf(stderr, "baton-kvd: cannot initialize the keyspace\n");
 		kvd_store_free(&kvd_db);
@@ -429,6 +439,7 @@ int main(int argc, char **argv)
 	opts.qbuf_limit = kvd_cfg.qbuf_limit;
 	opts.obuf_limit = kvd_cfg.obuf_limit;
 	opts.tick_hz = KVD_HZ;
+	opts.idle_timeout_ms = (uint64_t)kvd_cfg.timeout * 1000;
 	opts.stop_signals = true;
 	err = baton_server_create(&opts, &s);
 	if (err) {

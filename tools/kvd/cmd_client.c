@@ -16,34 +16,61 @@
  *
  * The fields follow Redis's order; kvd leaves out those baton does not
  * expose (laddr, fd, buffer sizes) and adds io-thread (0 = main, n = IO
- * worker n - 1), as Redis 8 does.  Of the flags, kvd has x (inside
- * MULTI) and d (a watched key changed); N is none.
+ * worker n - 1), as Redis 8 does.  Of the flags, kvd has O (monitor),
+ * P (subscribed), x (inside MULTI), b (blocked) and d (a watched key
+ * changed), in Redis's order; N is none.  sub and psub count its
+ * channel and pattern subscriptions.
  *
  * Context: main thread.
  */
 static void client_line(struct kvd_buf *b, struct baton_client *c, int64_t now)
 {
 	struct kvd_client *cl = baton_client_data(c);
-	char flags[4], *f = flags;
+	char flags[8], *f = flags;
 
+	if (cl && cl->monitor)
+		*f++ = 'O';
+	if (cl && cl->pubsub)
+		*f++ = 'P';
 	if (cl && cl->in_multi)
 		*f++ = 'x';
+	if (cl && cl->blocked)
+		*f++ = 'b';
 	if (cl && cl->dirty_cas)
 		*f++ = 'd';
 	if (f == flags)
 		*f++ = 'N';
 	*f = '\0';
 	kvd_buf_printf(b, "id=%llu addr=%s name=%s age=%lld idle=%lld flags=%s "
-		       "db=0 sub=0 psub=0 ssub=0 multi=%lld cmd=%s user=default "
+		       "db=0 sub=%zu psub=%zu ssub=0 multi=%lld cmd=%s user=default "
 		       "redir=-1 resp=2 io-thread=%d\n",
 		       (unsigned long long)baton_client_id(c),
 		       baton_client_peer(c),
 		       cl && cl->name ? cl->name : "",
 		       cl ? (long long)(now - cl->created_ms) / 1000 : 0LL,
 		       cl ? (long long)(now - cl->last_ms) / 1000 : 0LL, flags,
+		       cl ? kvd_pubsub_subscriptions(cl, KVD_PS_CHANNEL) : 0,
+		       cl ? kvd_pubsub_subscriptions(cl, KVD_PS_PATTERN) : 0,
 		       cl && cl->in_multi ? (long long)cl->nr_queued : -1LL,
 		       cl ? cl->last_cmd : "NULL",
 		       baton_client_io_worker(c) + 1);
+}
+
+/* Redis's client types; kvd has no masters or replicas (CT_OTHER). */
+enum client_type { CT_ANY = -1, CT_NORMAL, CT_PUBSUB, CT_OTHER };
+
+/**
+ * client_type_of - a client's type: pubsub while subscribed, else normal
+ * @c: the client
+ *
+ * Context: main thread.
+ * Return: CT_NORMAL or CT_PUBSUB.
+ */
+static int client_type_of(struct baton_client *c)
+{
+	struct kvd_client *cl = baton_client_data(c);
+
+	return cl && cl->pubsub ? CT_PUBSUB : CT_NORMAL;
 }
 
 /**
@@ -52,12 +79,14 @@ static void client_line(struct kvd_buf *b, struct baton_client *c, int64_t now)
  * @nr: how many
  * @cap: room in @items
  * @oom: an allocation failed
+ * @type: collect_one() takes clients of this type only (CT_ANY: all)
  */
 struct client_set {
 	struct baton_client **items;
 	size_t nr;
 	size_t cap;
 	bool oom;
+	int type;
 };
 
 /**
@@ -84,7 +113,8 @@ static void set_add(struct client_set *cs, struct baton_client *c)
 }
 
 /**
- * collect_one - baton_client_for_each() callback: add every client
+ * collect_one - baton_client_for_each() callback: add every client of
+ * the set's type
  * @c: the client
  * @arg: the struct client_set
  *
@@ -93,7 +123,10 @@ static void set_add(struct client_set *cs, struct baton_client *c)
  */
 static int collect_one(struct baton_client *c, void *arg)
 {
-	set_add(arg, c);
+	struct client_set *cs = arg;
+
+	if (cs->type == CT_ANY || client_type_of(c) == cs->type)
+		set_add(cs, c);
 	return 0;
 }
 
@@ -116,16 +149,18 @@ static int by_id(const void *a, const void *b)
 /**
  * client_type_known - whether @a names a Redis client type
  * @a: the argument
- * @normal: receives whether it is "normal" (every kvd client is)
+ * @type: receives CT_NORMAL, CT_PUBSUB, or CT_OTHER (a type no kvd
+ *	client has)
  *
  * Context: any thread.
  * Return: true for normal, master, replica, slave and pubsub.
  */
-static bool client_type_known(const struct kvd_arg *a, bool *normal)
+static bool client_type_known(const struct kvd_arg *a, int *type)
 {
-	*normal = kvd_arg_is(a, "normal");
-	return *normal || kvd_arg_is(a, "master") || kvd_arg_is(a, "replica") ||
-	       kvd_arg_is(a, "slave") || kvd_arg_is(a, "pubsub");
+	*type = kvd_arg_is(a, "normal") ? CT_NORMAL :
+		kvd_arg_is(a, "pubsub") ? CT_PUBSUB : CT_OTHER;
+	return *type != CT_OTHER || kvd_arg_is(a, "master") ||
+	       kvd_arg_is(a, "replica") || kvd_arg_is(a, "slave");
 }
 
 /**
@@ -164,11 +199,11 @@ void cmd_client_list(struct kvd_ctx *x)
 	struct client_set cs = { 0 };
 	struct kvd_buf b = { 0 };
 	struct baton_server *s = baton_client_server(x->c);
-	bool normal = true;
+	int type = CT_ANY;
 	size_t i;
 
 	if (x->argc == 4 && kvd_arg_is(&x->argv[2], "type")) {
-		if (!client_type_known(&x->argv[3], &normal)) {
+		if (!client_type_known(&x->argv[3], &type)) {
 			kvd_reply_error(x->c, "ERR Unknown client type '%s'",
 					x->argv[3].s);
 			return;
@@ -195,8 +230,8 @@ void cmd_client_list(struct kvd_ctx *x)
 		kvd_reply_error(x->c, KVD_ERR_SYNTAX);
 		return;
 	}
-	if (normal)
-		baton_client_for_each(s, collect_one, &cs);
+	cs.type = type;
+	baton_client_for_each(s, collect_one, &cs);
 	if (cs.oom) {
 		free(cs.items);
 		kvd_reply_error(x->c, KVD_ERR_OOM);
@@ -215,7 +250,7 @@ void cmd_client_list(struct kvd_ctx *x)
  * @id: only this id (0: any)
  * @addr: only this peer address (NULL: any)
  * @laddr: a local address was given: kvd cannot match it, nobody matches
- * @normal: the TYPE filter admits normal clients (every kvd client is)
+ * @type: only clients of this type (CT_ANY: any)
  * @skipme: leave the calling client alone
  * @self: the calling client
  * @match: the matching clients
@@ -224,7 +259,7 @@ struct kill_filter {
 	uint64_t id;
 	const char *addr;
 	bool laddr;
-	bool normal;
+	int type;
 	bool skipme;
 	struct baton_client *self;
 	struct client_set match;
@@ -242,7 +277,7 @@ static int kill_match(struct baton_client *c, void *arg)
 {
 	struct kill_filter *f = arg;
 
-	if (f->laddr || !f->normal)
+	if (f->laddr || (f->type != CT_ANY && client_type_of(c) != f->type))
 		return 0;
 	if (f->id && baton_client_id(c) != f->id)
 		return 0;
@@ -278,7 +313,7 @@ static int kill_parse_filters(struct kvd_ctx *x, struct kill_filter *f)
 			}
 			f->id = (uint64_t)id;
 		} else if (kvd_arg_is(opt, "type")) {
-			if (!client_type_known(val, &f->normal)) {
+			if (!client_type_known(val, &f->type)) {
 				kvd_reply_error(x->c, "ERR Unknown client type '%s'",
 						val->s);
 				return -EINVAL;
@@ -325,7 +360,7 @@ static int kill_parse_filters(struct kvd_ctx *x, struct kill_filter *f)
  */
 void cmd_client_kill(struct kvd_ctx *x)
 {
-	struct kill_filter f = { .normal = true, .skipme = true, .self = x->c };
+	struct kill_filter f = { .type = CT_ANY, .skipme = true, .self = x->c };
 	struct baton_server *s = baton_client_server(x->c);
 	bool kill_self = false;
 	size_t i, killed = 0;
@@ -431,13 +466,15 @@ void cmd_client_help(struct kvd_ctx *x)
 		"    Kill connection made from <ip:port>.",
 		"KILL <option> <value> [<option> <value> [...]]",
 		"    Kill connections. Options are: ID <client-id>, ADDR <ip:port>,",
-		"    TYPE normal, USER default, SKIPME (YES|NO).",
+		"    TYPE (normal|pubsub), USER default, SKIPME (YES|NO).",
 		"LIST [options ...]",
 		"    Return information about client connections. Options:",
-		"    * TYPE normal",
+		"    * TYPE (normal|pubsub)",
 		"    * ID <client-id> [<client-id> ...]",
 		"SETNAME <name>",
 		"    Assign the name <name> to the current connection.",
+		"UNBLOCK <clientid> [TIMEOUT|ERROR]",
+		"    Unblock the specified blocked client.",
 		"HELP",
 		"    Print this help.",
 		NULL,

@@ -10,11 +10,15 @@
  * cmd_ping - PING [message]
  * @x: the command
  *
+ * A subscribed client gets ["pong", message or ""] (cmd_pubsub.c).
+ *
  * Context: main thread.
  */
 void cmd_ping(struct kvd_ctx *x)
 {
-	if (x->argc > 2)
+	if (x->argc <= 2 && x->cl->pubsub)
+		kvd_pubsub_ping(x);	/* RESP2 subscribed mode: an array */
+	else if (x->argc > 2)
 		kvd_reply_arity(x);
 	else if (x->argc == 2)
 		kvd_reply_bulk(x->c, x->argv[1].s, x->argv[1].len);

@@ -51,8 +51,8 @@ static int list_push(const struct kvd_arg *key, struct kvd_entry **ep,
  * list_pushed - a command pushed onto the list at @key
  * @key: the key
  *
- * Tells the key's watchers; blocking pops will learn here that a list
- * got elements.
+ * Tells the key's watchers, and through kvd_signal_modified() the
+ * clients blocked on it: blocking.c serves them after the command.
  *
  * Context: main thread.
  */

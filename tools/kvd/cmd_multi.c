@@ -166,6 +166,7 @@ void cmd_exec(struct kvd_ctx *x)
 		sub.argc = q[i].req->argc;
 		sub.argv = q[i].req->argv;
 		sub.start_us = kvd_now_us();
+		sub.in_exec = true;	/* nothing blocks inside EXEC */
 		cl->last_cmd = q[i].cmd->fullname;
 		kvd_call(&sub, q[i].cmd, q[i].st);
 		kvd_req_put(q[i].req);
@@ -240,7 +241,8 @@ void cmd_unwatch(struct kvd_ctx *x)
  * cmd_reset - RESET: the connection as it was when it connected
  * @x: the command
  *
- * Ends a transaction, drops the watches and the name, and
+ * Ends a transaction, drops the watches and the name, ends every
+ * subscription (without a reply each) and monitor mode, and
  * authenticates the client again only when no password is needed.
  *
  * Context: main thread.
@@ -248,6 +250,8 @@ void cmd_unwatch(struct kvd_ctx *x)
 void cmd_reset(struct kvd_ctx *x)
 {
 	kvd_multi_discard(x->cl);
+	kvd_pubsub_forget(x->c, x->cl);
+	kvd_monitor_stop(x->c, x->cl);
 	free(x->cl->name);
 	x->cl->name = NULL;
 	x->cl->authed = !kvd_cfg.requirepass;

@@ -23,6 +23,7 @@ static const struct kvd_cmd client_cmds[] = {
 	{ "kill", "client|kill", -3, 0, cmd_client_kill, NULL },
 	{ "list", "client|list", -2, 0, cmd_client_list, NULL },
 	{ "setname", "client|setname", 3, 0, cmd_client_setname, NULL },
+	{ "unblock", "client|unblock", -3, 0, cmd_client_unblock, NULL },
 	{ NULL },
 };
 
@@ -42,6 +43,14 @@ static const struct kvd_cmd command_cmds[] = {
 	{ NULL },
 };
 
+static const struct kvd_cmd pubsub_cmds[] = {
+	{ "channels", "pubsub|channels", -2, 0, cmd_pubsub_channels, NULL },
+	{ "help", "pubsub|help", 2, 0, cmd_pubsub_help, NULL },
+	{ "numpat", "pubsub|numpat", 2, 0, cmd_pubsub_numpat, NULL },
+	{ "numsub", "pubsub|numsub", -2, 0, cmd_pubsub_numsub, NULL },
+	{ NULL },
+};
+
 static const struct kvd_cmd object_cmds[] = {
 	{ "encoding", "object|encoding", 3, 0, cmd_object_encoding, NULL },
 	{ "freq", "object|freq", 3, 0, cmd_object_freq, NULL },
@@ -57,6 +66,11 @@ static const struct kvd_cmd commands[] = {
 	{ "append", "append", 3, 0, cmd_append, NULL },
 	{ "auth", "auth", -2, KVD_CMD_NOAUTH, cmd_auth, NULL },
 	{ "bitcount", "bitcount", -2, 0, cmd_bitcount, NULL },
+	{ "blmove", "blmove", 6, 0, cmd_blmove, NULL },
+	{ "blmpop", "blmpop", -5, 0, cmd_blmpop, NULL },
+	{ "blpop", "blpop", -3, 0, cmd_blpop, NULL },
+	{ "brpop", "brpop", -3, 0, cmd_brpop, NULL },
+	{ "brpoplpush", "brpoplpush", 4, 0, cmd_brpoplpush, NULL },
 	{ "client", "client", -2, 0, NULL, client_cmds },
 	{ "command", "command", -1, 0, cmd_command, command_cmds },
 	{ "config", "config", -2, 0, NULL, config_cmds },
@@ -117,6 +131,7 @@ static const struct kvd_cmd commands[] = {
 	{ "lset", "lset", 4, 0, cmd_lset, NULL },
 	{ "ltrim", "ltrim", 4, 0, cmd_ltrim, NULL },
 	{ "mget", "mget", -2, 0, cmd_mget, NULL },
+	{ "monitor", "monitor", 1, 0, cmd_monitor, NULL },
 	{ "mset", "mset", -3, 0, cmd_mset, NULL },
 	{ "msetnx", "msetnx", -3, 0, cmd_msetnx, NULL },
 	{ "multi", "multi", 1, KVD_CMD_NOQUEUE, cmd_multi, NULL },
@@ -125,14 +140,21 @@ static const struct kvd_cmd commands[] = {
 	{ "pexpire", "pexpire", -3, 0, cmd_pexpire, NULL },
 	{ "pexpireat", "pexpireat", -3, 0, cmd_pexpireat, NULL },
 	{ "pexpiretime", "pexpiretime", 2, 0, cmd_pexpiretime, NULL },
-	{ "ping", "ping", -1, 0, cmd_ping, NULL },
+	{ "ping", "ping", -1, KVD_CMD_SUBOK, cmd_ping, NULL },
 	{ "psetex", "psetex", 4, 0, cmd_psetex, NULL },
+	{ "psubscribe", "psubscribe", -2, KVD_CMD_SUBOK, cmd_psubscribe, NULL },
 	{ "pttl", "pttl", 2, 0, cmd_pttl, NULL },
-	{ "quit", "quit", -1, KVD_CMD_NOAUTH | KVD_CMD_NOQUEUE, cmd_quit, NULL },
+	{ "publish", "publish", 3, 0, cmd_publish, NULL },
+	{ "pubsub", "pubsub", -2, 0, NULL, pubsub_cmds },
+	{ "punsubscribe", "punsubscribe", -1, KVD_CMD_SUBOK, cmd_punsubscribe,
+	  NULL },
+	{ "quit", "quit", -1, KVD_CMD_NOAUTH | KVD_CMD_NOQUEUE | KVD_CMD_SUBOK,
+	  cmd_quit, NULL },
 	{ "randomkey", "randomkey", 1, 0, cmd_randomkey, NULL },
 	{ "rename", "rename", 3, 0, cmd_rename, NULL },
 	{ "renamenx", "renamenx", 3, 0, cmd_renamenx, NULL },
-	{ "reset", "reset", 1, KVD_CMD_NOAUTH | KVD_CMD_NOQUEUE, cmd_reset, NULL },
+	{ "reset", "reset", 1, KVD_CMD_NOAUTH | KVD_CMD_NOQUEUE | KVD_CMD_SUBOK,
+	  cmd_reset, NULL },
 	{ "rpop", "rpop", -2, 0, cmd_rpop, NULL },
 	{ "rpoplpush", "rpoplpush", 3, 0, cmd_rpoplpush, NULL },
 	{ "rpush", "rpush", -3, 0, cmd_rpush, NULL },
@@ -160,6 +182,7 @@ static const struct kvd_cmd commands[] = {
 	{ "srem", "srem", -3, 0, cmd_srem, NULL },
 	{ "sscan", "sscan", -3, 0, cmd_sscan, NULL },
 	{ "strlen", "strlen", 2, 0, cmd_strlen, NULL },
+	{ "subscribe", "subscribe", -2, KVD_CMD_SUBOK, cmd_subscribe, NULL },
 	{ "substr", "substr", 4, 0, cmd_getrange, NULL },
 	{ "sunion", "sunion", -2, 0, cmd_sunion, NULL },
 	{ "sunionstore", "sunionstore", -3, 0, cmd_sunionstore, NULL },
@@ -168,6 +191,7 @@ static const struct kvd_cmd commands[] = {
 	{ "ttl", "ttl", 2, 0, cmd_ttl, NULL },
 	{ "type", "type", 2, 0, cmd_type, NULL },
 	{ "unlink", "unlink", -2, 0, cmd_del, NULL },
+	{ "unsubscribe", "unsubscribe", -1, KVD_CMD_SUBOK, cmd_unsubscribe, NULL },
 	{ "unwatch", "unwatch", 1, 0, cmd_unwatch, NULL },
 	{ "watch", "watch", -2, KVD_CMD_NOQUEUE, cmd_watch, NULL },
 };
@@ -502,7 +526,8 @@ static bool arity_ok(const struct kvd_cmd *cmd, int argc)
  * @st: its counters
  *
  * A command that replied an error counts as failed (Redis's
- * failed_calls); its time runs from @x->start_us.
+ * failed_calls); its time runs from @x->start_us.  Then the monitors
+ * see it.
  *
  * Context: main thread.
  */
@@ -517,6 +542,7 @@ void kvd_call(struct kvd_ctx *x, const struct kvd_cmd *cmd,
 	st->usec += (uint64_t)(kvd_now_us() - x->start_us);
 	if (kvd_error_replies != errors)
 		st->failed++;
+	kvd_monitor_feed(x, cmd);
 }
 
 /**
@@ -544,9 +570,10 @@ static void reject(struct kvd_ctx *x, struct kvd_cmdstat *st)
  *
  * The checks run in Redis's order: unknown command or subcommand, then
  * arity, then authentication, then maxmemory (which evicts first, and
- * inside MULTI refuses all but EXEC, DISCARD, QUIT and RESET).  A client that connected while no password
- * was set counts as authenticated, and clearing the password lets every
- * client in (Redis's default user).  A command refused after it was
+ * inside MULTI refuses all but EXEC, DISCARD, QUIT and RESET), then what
+ * the client's mode allows (kvd_mode_refuses()).  A client that
+ * connected while no password was set counts as authenticated, and
+ * clearing the password lets every client in (Redis's default user).  A command refused after it was
  * found counts as rejected in its commandstats, and a refused EXEC ends
  * the transaction, naming why (Redis's EXECABORT).  Inside MULTI a command
  * that passed is queued, except those that act on the transaction
@@ -605,6 +632,10 @@ static bool dispatch(struct kvd_ctx *x, struct kvd_req *req)
 			kvd_reply_error(x->c, KVD_ERR_OOM_MAXMEMORY);
 		return false;
 	}
+	if (kvd_mode_refuses(x, cmd)) {		/* subscribed, monitor */
+		reject(x, st);
+		return false;
+	}
 	if (x->cl->in_multi && !(cmd->flags & KVD_CMD_NOQUEUE))
 		return kvd_multi_queue(x, req, cmd, st);
 	kvd_call(x, cmd, st);
@@ -631,6 +662,7 @@ void kvd_execute(struct baton_client *c, void *req)
 	x.argv = r->argv;
 	x.start_us = kvd_now_us();
 	x.now = x.start_us / 1000;
+	x.in_exec = false;
 	x.cl->last_ms = x.now;
 	/* The parser stopped behind an AUTH: it parses again after this. */
 	kvd_pstate(c)->auth_pending = false;
@@ -640,6 +672,7 @@ void kvd_execute(struct baton_client *c, void *req)
 	 * worker's put. */
 	if (dispatch(&x, r))
 		atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+	kvd_block_serve(x.now);		/* the keys it pushed onto */
 	kvd_mem_client_output(c);
 }
 
@@ -731,6 +764,9 @@ void kvd_close(struct baton_client *c)
 	if (!cl)
 		return;
 	baton_client_set_data(c, NULL);
+	kvd_block_forget(cl);
+	kvd_pubsub_forget(NULL, cl);
+	kvd_monitor_stop(NULL, cl);
 	kvd_mem_client_gone(cl);
 	kvd_multi_discard(cl);
 	free(cl->name);

@@ -211,11 +211,6 @@ static const char *get_no(char *buf, size_t size)
 	return "no";
 }
 
-static const char *get_zero(char *buf, size_t size)
-{
-	return "0";
-}
-
 static const char *get_databases(char *buf, size_t size)
 {
 	return "1";
@@ -230,6 +225,12 @@ static const char *get_max_bulk(char *buf, size_t size)
 static const char *get_qbuf(char *buf, size_t size)
 {
 	snprintf(buf, size, "%zu", kvd_cfg.qbuf_limit);
+	return buf;
+}
+
+static const char *get_timeout(char *buf, size_t size)
+{
+	snprintf(buf, size, "%u", kvd_cfg.timeout);
 	return buf;
 }
 
@@ -360,9 +361,9 @@ static int check_appendonly(const struct kvd_arg *a, struct kvd_param_val *v,
 }
 
 /**
- * check_timeout - timeout: an integer as Redis's, of which kvd takes 0
+ * check_timeout - timeout: seconds a client may stay idle, 0 = forever
  * @a: the value
- * @v: unused
+ * @v: receives it
  * @why: receives the reason on failure
  *
  * Context: main thread.
@@ -371,15 +372,23 @@ static int check_appendonly(const struct kvd_arg *a, struct kvd_param_val *v,
 static int check_timeout(const struct kvd_arg *a, struct kvd_param_val *v,
 			 const char **why)
 {
-	long long t;
+	return kvd_param_ll(a, 0, INT_MAX, &v->n, why);
+}
 
-	if (kvd_param_ll(a, 0, INT_MAX, &t, why))
-		return -EINVAL;
-	if (t) {
-		*why = "baton-kvd does not close idle clients";
-		return -EINVAL;
-	}
-	return 0;
+/**
+ * apply_timeout - the new idle timeout, for every client
+ * @v: the checked value
+ *
+ * baton's idle scan closes clients idle for that long (or calls
+ * kvd_idle()); subscribed, blocked and monitoring clients are spared
+ * (modes.c).
+ *
+ * Context: main thread.
+ */
+static void apply_timeout(struct kvd_param_val *v)
+{
+	kvd_cfg.timeout = (unsigned int)v->n;
+	baton_server_set_idle_timeout(kvd_srv, (uint64_t)v->n * 1000);
 }
 
 /**
@@ -612,7 +621,7 @@ static const struct kvd_param params[] = {
 	{ "client-query-buffer-limit", get_qbuf, NULL, NULL, NULL },
 	{ "maxmemory", get_maxmemory, check_maxmemory, apply_maxmemory, NULL },
 	{ "hz", get_hz, NULL, NULL, NULL },
-	{ "timeout", get_zero, check_timeout, apply_nothing, NULL },
+	{ "timeout", get_timeout, check_timeout, apply_timeout, NULL },
 	{ "maxmemory-policy", get_policy, check_policy, apply_policy, NULL },
 	{ "maxmemory-samples", get_samples, check_samples, apply_samples, NULL },
 	{ "lfu-log-factor", get_lfu_log_factor, check_nonneg_int,

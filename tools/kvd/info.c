@@ -145,11 +145,16 @@ static void info_server(struct kvd_buf *b, struct baton_server *s, int64_t now)
  */
 static void info_clients(struct kvd_buf *b, const struct baton_stats *st)
 {
+	size_t subscribed, channels, patterns;
+
+	kvd_pubsub_counts(&subscribed, &channels, &patterns);
 	section_header(b, "Clients");
 	kvd_buf_printf(b, "connected_clients:%llu\r\n"
 		       "maxclients:%u\r\n"
-		       "blocked_clients:0\r\n",
-		       (unsigned long long)st->clients, kvd_cfg.maxclients);
+		       "blocked_clients:%zu\r\n"
+		       "pubsub_clients:%zu\r\n",
+		       (unsigned long long)st->clients, kvd_cfg.maxclients,
+		       kvd_block_count(), subscribed);
 }
 
 /**
@@ -235,9 +240,11 @@ static void info_memory(struct kvd_buf *b, struct baton_server *s)
  */
 static void info_stats(struct kvd_buf *b, const struct baton_stats *st)
 {
+	size_t subscribed, channels, patterns;
 	uint64_t in = 0, out = 0, exceeded, exceeded_now;
 	unsigned int i;
 
+	kvd_pubsub_counts(&subscribed, &channels, &patterns);
 	for (i = 0; i < st->nr_workers; i++) {
 		in += st->workers[i].bytes_in;
 		out += st->workers[i].bytes_out;
@@ -259,6 +266,8 @@ static void info_stats(struct kvd_buf *b, const struct baton_stats *st)
 		       "current_eviction_exceeded_time:%llu\r\n"
 		       "keyspace_hits:%llu\r\n"
 		       "keyspace_misses:%llu\r\n"
+		       "pubsub_channels:%zu\r\n"
+		       "pubsub_patterns:%zu\r\n"
 		       "total_error_replies:%llu\r\n"
 		       "client_query_buffer_limit_disconnections:%llu\r\n"
 		       "client_output_buffer_limit_disconnections:%llu\r\n"
@@ -277,6 +286,7 @@ static void info_stats(struct kvd_buf *b, const struct baton_stats *st)
 		       (unsigned long long)exceeded_now,
 		       (unsigned long long)kvd_stats.hits,
 		       (unsigned long long)kvd_stats.misses,
+		       channels, patterns,
 		       (unsigned long long)kvd_stats.errors,
 		       (unsigned long long)(st->qbuf_limit_closes - base.qbuf_closes),
 		       (unsigned long long)(st->obuf_limit_closes - base.obuf_closes),

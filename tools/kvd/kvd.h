@@ -75,6 +75,8 @@ enum kvd_evict_policy {
  *	default 10)
  * @lfu_decay_time: MAIN: minutes for an LFU counter to lose one (default
  *	1)
+ * @timeout: MAIN: seconds a client may stay idle (0: forever); baton
+ *	keeps its own copy (baton_server_set_idle_timeout())
  *
  * Written by main() before baton_server_create() starts the IO workers
  * (thread creation orders those writes before every read); after that
@@ -100,6 +102,7 @@ struct kvd_config {
 	int maxmemory_samples;		/* __rule(MAIN) */
 	int lfu_log_factor;		/* __rule(MAIN) */
 	int lfu_decay_time;		/* __rule(MAIN) */
+	unsigned int timeout;		/* __rule(MAIN) */
 } /* __shared_struct */;
 
 extern struct kvd_config kvd_cfg;
@@ -517,6 +520,10 @@ extern uint64_t kvd_error_replies;
  * @nr_queued: how many
  * @queue_cap: room in @queue
  * @watching: its watches (watch.c)
+ * @pubsub: its subscriptions (pubsub.c), NULL unless it is in
+ *	subscribed mode
+ * @blocked: its blocked command (blocking.c), or NULL
+ * @monitor: it is in monitor mode (monitor.c)
  *
  * Main only: created in connect, freed in close.
  */
@@ -534,6 +541,9 @@ struct kvd_client {
 	size_t nr_queued;
 	size_t queue_cap;
 	struct kvd_watch *watching;
+	struct kvd_pubsub *pubsub;
+	struct kvd_blocked *blocked;
+	bool monitor;
 };
 
 /**
@@ -545,6 +555,8 @@ struct kvd_client {
  * @now: kvd_now_ms() when the command started
  * @start_us: kvd_now_us() then (the command's time in commandstats
  *	runs from here)
+ * @in_exec: it runs inside EXEC: it must not block (as Redis's
+ *	CLIENT_DENY_BLOCKING)
  */
 struct kvd_ctx {
 	struct baton_client *c;
@@ -553,10 +565,12 @@ struct kvd_ctx {
 	struct kvd_arg *argv;
 	int64_t now;
 	int64_t start_us;
+	bool in_exec;
 };
 
 #define KVD_CMD_NOAUTH	(1u << 0)	/* runs before AUTH */
 #define KVD_CMD_NOQUEUE	(1u << 1)	/* runs at once inside MULTI */
+#define KVD_CMD_SUBOK	(1u << 2)	/* allowed in RESP2 subscribed mode */
 
 /**
  * struct kvd_cmd - one command or subcommand
@@ -926,5 +940,157 @@ void kvd_evict_tick(struct baton_server *s);
 uint64_t kvd_evict_exceeded_ms(uint64_t *current);
 void kvd_evict_stats_reset(void);
 void kvd_evict_free(void);
+
+/* ------------------------------------------------------------------ table.c */
+
+/**
+ * struct kvd_tnode - a name in a struct kvd_table, embedded in its owner
+ * @next: the next node of the bucket
+ * @hash: kvd_hash() of the name
+ * @key: the name's bytes (the owner's)
+ * @len: their number
+ */
+struct kvd_tnode {
+	struct kvd_tnode *next;
+	uint64_t hash;
+	const char *key;
+	size_t len;
+};
+
+/**
+ * struct kvd_table - a chained hash table of names (table.c)
+ * @buckets: the table (a power of two), NULL while empty
+ * @mask: its size - 1
+ * @count: the names in it
+ *
+ * Main only.
+ */
+struct kvd_table {
+	struct kvd_tnode **buckets;
+	size_t mask;
+	size_t count;
+};
+
+/**
+ * struct kvd_table_iter - the state of a kvd_table_next() walk
+ * @bucket: the next bucket to look at
+ * @n: the node returned last
+ */
+struct kvd_table_iter {
+	size_t bucket;
+	struct kvd_tnode *n;
+};
+
+struct kvd_tnode *kvd_table_find(const struct kvd_table *t, const char *key,
+				 size_t len);
+int kvd_table_add(struct kvd_table *t, struct kvd_tnode *n);
+void kvd_table_del(struct kvd_table *t, struct kvd_tnode *n);
+struct kvd_tnode *kvd_table_next(const struct kvd_table *t,
+				 struct kvd_table_iter *it);
+
+/* ------------------------------------------------------------------ fanout.c */
+
+#define KVD_FANOUT_SMALL	256	/* below this, baton copies anyway */
+
+/**
+ * struct kvd_fanout - one message for many receivers, being built
+ * @msg: the refcounted object holding it, or NULL while it is small
+ * @p: where its bytes are (@small or @msg's)
+ * @len: bytes written
+ * @cap: its size
+ * @small: a small message's bytes
+ *
+ * Main only; the object it points to is shared (fanout.c).
+ */
+struct kvd_fanout {
+	struct kvd_msg *msg;
+	char *p;
+	size_t len;
+	size_t cap;
+	char small[KVD_FANOUT_SMALL];
+};
+
+int kvd_fanout_register(void);
+int kvd_fanout_init(struct kvd_fanout *f, size_t len);
+void kvd_fanout_add(struct kvd_fanout *f, const void *p, size_t n);
+void kvd_fanout_header(struct kvd_fanout *f, char type, size_t n);
+void kvd_fanout_bulk(struct kvd_fanout *f, const void *p, size_t n);
+size_t kvd_header_len(size_t n);
+int kvd_fanout_send(struct kvd_fanout *f, struct baton_client *c);
+void kvd_fanout_done(struct kvd_fanout *f);
+
+/* ------------------------------------------------------------------ pubsub */
+
+#define KVD_PS_CHANNEL	0
+#define KVD_PS_PATTERN	1
+
+size_t kvd_pubsub_subscriptions(const struct kvd_client *cl, int kind);
+size_t kvd_pubsub_total(const struct kvd_client *cl);
+void kvd_pubsub_counts(size_t *clients, size_t *channels, size_t *patterns);
+int kvd_pubsub_subscribe(struct baton_client *c, struct kvd_client *cl,
+			 int kind, const char *name, size_t len);
+bool kvd_pubsub_unsubscribe(struct baton_client *c, struct kvd_client *cl,
+			    int kind, const char *name, size_t len);
+const char *kvd_pubsub_oldest(const struct kvd_client *cl, int kind,
+			      size_t *len);
+void kvd_pubsub_forget(struct baton_client *c, struct kvd_client *cl);
+long long kvd_pubsub_publish(const char *ch, size_t chlen, const char *msg,
+			     size_t mlen);
+size_t kvd_pubsub_numsub(const char *ch, size_t len);
+const char *kvd_pubsub_channels(struct kvd_table_iter *it, size_t *len);
+void kvd_pubsub_ping(struct kvd_ctx *x);
+void kvd_reply_subcommand_syntax(struct kvd_ctx *x, const char *container);
+void cmd_subscribe(struct kvd_ctx *x);
+void cmd_psubscribe(struct kvd_ctx *x);
+void cmd_unsubscribe(struct kvd_ctx *x);
+void cmd_punsubscribe(struct kvd_ctx *x);
+void cmd_publish(struct kvd_ctx *x);
+void cmd_pubsub_channels(struct kvd_ctx *x);
+void cmd_pubsub_numsub(struct kvd_ctx *x);
+void cmd_pubsub_numpat(struct kvd_ctx *x);
+void cmd_pubsub_help(struct kvd_ctx *x);
+
+/* ------------------------------------------------------------------ blocking */
+
+/**
+ * struct kvd_block_how - what a blocked command does once served
+ * @left: pop from the head
+ * @to_left: BLMOVE: push at the destination's head
+ * @mpop: BLMPOP: reply [key, [elements]]
+ * @count: BLMPOP: at most this many elements (else 1)
+ * @dst: BLMOVE, BRPOPLPUSH: the destination; NULL for the pops
+ */
+struct kvd_block_how {
+	bool left;
+	bool to_left;
+	bool mpop;
+	long long count;
+	const struct kvd_arg *dst;
+};
+
+size_t kvd_block_count(void);
+void kvd_block(struct kvd_ctx *x, int keys_at, int nr_keys,
+	       int64_t timeout_ms, const struct kvd_block_how *how);
+void kvd_block_signal(const char *key, size_t len);
+void kvd_block_serve(int64_t now);
+bool kvd_block_unblock(struct kvd_client *cl, bool error, int64_t now);
+void kvd_block_forget(struct kvd_client *cl);
+int kvd_parse_timeout(struct kvd_ctx *x, const struct kvd_arg *a, int64_t *ms);
+void cmd_blpop(struct kvd_ctx *x);
+void cmd_brpop(struct kvd_ctx *x);
+void cmd_blmove(struct kvd_ctx *x);
+void cmd_brpoplpush(struct kvd_ctx *x);
+void cmd_blmpop(struct kvd_ctx *x);
+void cmd_client_unblock(struct kvd_ctx *x);
+
+/* ------------------------------------------------------------------ monitor.c, modes.c */
+
+bool kvd_monitor_refuses(const struct kvd_cmd *cmd);
+void cmd_monitor(struct kvd_ctx *x);
+void kvd_monitor_stop(struct baton_client *c, struct kvd_client *cl);
+void kvd_monitor_feed(struct kvd_ctx *x, const struct kvd_cmd *cmd);
+bool kvd_mode_refuses(struct kvd_ctx *x, const struct kvd_cmd *cmd);
+void kvd_client_idle_update(struct baton_client *c, struct kvd_client *cl);
+void kvd_idle(struct baton_client *c);
 
 #endif /* _KVD_KVD_H */

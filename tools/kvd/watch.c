@@ -216,7 +216,8 @@ void kvd_unwatch_all(struct kvd_client *cl)
  * Every command calls this once for each key it actually changed (a
  * write that changes nothing does not), and so do expiry, eviction and
  * deletion; a flush calls kvd_signal_flush() instead.  The clients
- * watching @key are marked dirty: their next EXEC fails.
+ * watching @key are marked dirty: their next EXEC fails, and clients
+ * blocked on it are served after the command (kvd_block_signal()).
  *
  * Context: main thread.
  */
@@ -225,6 +226,7 @@ void kvd_signal_modified(const char *key, size_t len)
 	struct watch_key *wk;
 	struct kvd_watch *w;
 
+	kvd_block_signal(key, len);	/* clients blocked on it (blocking.c) */
 	if (!wt.nr_keys)
 		return;
 	wk = wt_find(key, len, kvd_hash(key, len));

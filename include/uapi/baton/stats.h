@@ -56,7 +56,8 @@ struct baton_worker_stats {
  * @active_clients: clients that sent a request in the last 10 s (main's
  *	sliding window)
  * @qbuf_limit_closes: clients closed for their query buffer
- * @obuf_limit_closes: clients closed for their output buffer
+ * @obuf_limit_closes: clients closed for their output buffer: past the
+ *	output-buffer limit or their own limits (baton_client_set_limits())
  * @protocol_errors: clients closed for bytes @parse rejected
  * @deferred_queued: objects sent to main by the deferred-free queues
  * @deferred_freed: of those, freed by main
