@@ -372,6 +372,17 @@ soak: $(objtree)/tools/kvd/baton-kvd
 	$(Q)BATON_OBJTREE=$(objtree) SAN='$(SAN)' python3 \
 		$(srctree)/tools/soak/soak.py --time $(SOAK_TIME) $(SOAK_ARGS)
 
+# `make mutate`: the mutation check (tools/mutate, testing.rst): each
+# deliberate bug of tools/mutate/mutants/ applied to a copy of the tree
+# under $(O)/mutate, built in the variant that must catch it (there too),
+# and the tests that must catch it run; fails when one is not caught.
+# MUTANTS='name 3' picks some; MUTATE_VARIANTS='plain debug' skips the
+# mutants of the other variants.
+.PHONY: mutate
+mutate:
+	$(Q)BATON_OBJTREE=$(objtree) BATON_SRCTREE=$(srctree) CC='$(CC)' \
+		MAKE='$(MAKE)' bash $(srctree)/tools/mutate/run.sh $(MUTANTS)
+
 # Regenerate the field table of Documentation/ownership.rst from the
 # __rule() annotations (make check fails while it is out of date).
 ownership-table:
@@ -431,6 +442,8 @@ help:
 #help:              USDT probes (root), into $(O)/perf (PERF_ARGS='-M' '-U')
 #help:   fuzz       libFuzzer harnesses (clang) for FUZZ_TIME s each (default 60)
 #help:   soak       baton-kvd soak: SOAK_TIME s (default 120), SOAK_ARGS=options
+#help:   mutate     the mutation check: deliberate bugs of tools/mutate/mutants
+#help:              must each fail a test, under $(O)/mutate (MUTANTS='3 name')
 #help:   selftests  build the selftest binaries;  tools  build the tools
 #help:   install    install public headers, libraries and baton.pc
 #help:   uninstall  remove what install put there

@@ -78,6 +78,7 @@ have_cmd python3   || add python3
 have_cmd timeout   || add coreutils
 have_cmd redis-cli || add redis-tools	# selftests/kvd: redis-cli, redis-benchmark
 have_cmd redis-server || add redis-server	# selftests/kvd/differential.py
+[ -z "$all" ] || have_cmd patch || add patch	# make mutate (tools/mutate)
 
 # Libraries: their headers, looked up with the first compiler that
 # exists, and their .pc files, since the Makefile asks pkg-config for

@@ -20,12 +20,21 @@
  * record what they saw and the test asserts on it after joining them.
  * A binary that cannot run at all (a missing feature) returns
  * CUNIT_EXIT_SKIP from main() before calling cunit_run().
+ *
+ * BATON_TEST_ONLY=name,name,... in the environment runs only those tests
+ * of the suite, in the suite's order (tools/mutate runs one or two tests
+ * of a binary that way); a name the suite does not have fails the run,
+ * so that a renamed test is never silently skipped.  The suite's @init
+ * and @cleanup still run.
  */
 #ifndef _BATON_SELFTEST_CUNIT_H
 #define _BATON_SELFTEST_CUNIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <CUnit/Basic.h>
 
 /* Exit codes understood by selftests/run.sh (kselftest's values). */
@@ -46,6 +55,53 @@ struct cunit_test {
 /* A table entry named after its function. */
 #define CUNIT_TEST(fn)	{ #fn, fn }
 
+/*
+ * cunit_selected - whether BATON_TEST_ONLY (@only, or NULL: every test)
+ * names @name: a comma-separated list of whole names.
+ */
+static inline bool cunit_selected(const char *only, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p = only;
+
+	if (!only)
+		return true;
+	while ((p = strstr(p, name))) {
+		if ((p == only || p[-1] == ',') &&
+		    (p[len] == ',' || p[len] == '\0'))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+/*
+ * cunit_only_unknown - the first name of BATON_TEST_ONLY (@only) that no
+ * test of @tests has, copied into @buf; NULL when every name is known.
+ */
+static inline const char *cunit_only_unknown(const char *only,
+					     const struct cunit_test *tests,
+					     size_t nr, char *buf, size_t size)
+{
+	const char *p = only;
+	size_t i, len;
+
+	while (*p) {
+		len = strcspn(p, ",");
+		if (len >= size)
+			len = size - 1;
+		memcpy(buf, p, len);
+		buf[len] = '\0';
+		for (i = 0; i < nr && (!len || strcmp(tests[i].name, buf)); i++)
+			;
+		if (len && i == nr)
+			return buf;
+		p += strcspn(p, ",");
+		p += *p == ',';
+	}
+	return NULL;
+}
+
 /**
  * cunit_run - register @tests as suite @suite, run them, report
  * @suite: the suite's name
@@ -54,6 +110,7 @@ struct cunit_test {
  * @init: run once before the tests (return 0 for success), or NULL
  * @cleanup: run once after the tests (return 0 for success), or NULL
  *
+ * Only the tests BATON_TEST_ONLY names run when it is set (see above).
  * Runs in CUnit's basic interface with CU_BRM_VERBOSE, which prints each
  * test's result, every failed assertion and the "Run Summary" table that
  * selftests/run.sh copies into its report.  The registry is created and
@@ -69,10 +126,20 @@ static inline int cunit_run(const char *suite, const struct cunit_test *tests,
 			    CU_CleanupFunc cleanup)
 {
 	unsigned int failed_asserts, failed_tests, failed_suites, ran;
+	const char *only = getenv("BATON_TEST_ONLY"), *unknown;
+	size_t i, want = 0;
+	char name[128];
 	CU_ErrorCode err;
 	CU_pSuite s;
-	size_t i;
 
+	if (only && !*only)
+		only = NULL;
+	if (only && (unknown = cunit_only_unknown(only, tests, nr, name,
+						  sizeof(name)))) {
+		fprintf(stderr, "cunit: %s: BATON_TEST_ONLY names %s, which "
+			"this suite does not have\n", suite, unknown);
+		return CUNIT_EXIT_FAIL;
+	}
 	if (CU_initialize_registry() != CUE_SUCCESS) {
 		fprintf(stderr, "cunit: registry: %s\n", CU_get_error_msg());
 		return CUNIT_EXIT_FAIL;
@@ -80,9 +147,13 @@ static inline int cunit_run(const char *suite, const struct cunit_test *tests,
 	s = CU_add_suite(suite, init, cleanup);
 	if (!s)
 		goto out_error;
-	for (i = 0; i < nr; i++)
+	for (i = 0; i < nr; i++) {
+		if (!cunit_selected(only, tests[i].name))
+			continue;
 		if (!CU_add_test(s, tests[i].name, tests[i].fn))
 			goto out_error;
+		want++;
+	}
 
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	err = CU_basic_run_tests();
@@ -97,10 +168,10 @@ static inline int cunit_run(const char *suite, const struct cunit_test *tests,
 	failed_suites = CU_get_number_of_suites_failed();
 	ran = CU_get_number_of_tests_run();
 	CU_cleanup_registry();
-	if (failed_asserts || failed_tests || failed_suites || ran != nr) {
+	if (failed_asserts || failed_tests || failed_suites || ran != want) {
 		fprintf(stderr, "cunit: %s: FAILED (%u assertions, %u tests, "
 			"%u suites failed; %u of %zu tests ran)\n", suite,
-			failed_asserts, failed_tests, failed_suites, ran, nr);
+			failed_asserts, failed_tests, failed_suites, ran, want);
 		return CUNIT_EXIT_FAIL;
 	}
 	return CUNIT_EXIT_PASS;
