@@ -339,6 +339,7 @@ run: $(objtree)/tools/kvd/baton-kvd
 check: all selftests
 	$(Q)BATON_OBJTREE=$(objtree) BATON_SRCTREE=$(srctree) CC='$(CC)' \
 		SAN='$(SAN)' MAKE='$(MAKE)' \
+		BATON_VARIANT_TESTS_ONLY='$(VARIANT_TESTS_ONLY)' \
 		sh $(srctree)/selftests/run.sh $(test-progs)
 
 # `make bench`: every micro-benchmark, kvd against redis-server, the
@@ -463,6 +464,8 @@ help:
 #help:   DEBUG=1    ownership / role assertions on
 #help:   FAULT=1    fault injection compiled in
 #help:   SAN=address|thread   ASan+UBSan+LSan or TSan build
+#help:   VARIANT_TESTS_ONLY=1   check skips the tests that give the same
+#help:              result in every variant (checkers, build, model, fuzz)
 #help:   SDT=0      no USDT probes (default: on when <sys/sdt.h> is found)
 #help:   CFLAGS=, LDFLAGS=    added before the flags baton requires
 #help:   CFLAGS_lib/llist.o=, LDFLAGS_tools/kvd/baton-kvd=

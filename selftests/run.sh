@@ -7,7 +7,12 @@
 #
 # Usage: run.sh BINARY...      (scripts selftests/*/test_*.sh are added)
 # Environment: BATON_OBJTREE, BATON_SRCTREE, CC, SAN, MAKE,
-#              BATON_TEST_TIMEOUT (seconds per test, default 300).
+#              BATON_TEST_TIMEOUT (seconds per test, default 300),
+#              BATON_VARIANT_TESTS_ONLY=1: skip the scripts whose third
+#              line says "# selftest: variant-independent" (they build
+#              or check the source on their own and give the same result
+#              in every build variant; .ci/run runs them in its first
+#              variant only).
 
 timeout_s=${BATON_TEST_TIMEOUT:-300}
 src=${BATON_SRCTREE:?}
@@ -31,6 +36,12 @@ for t in $tests; do
 	name=${t#"$obj"/}
 	name=${name#"$src"/}
 	log=$logdir/$(echo "$name" | tr '/' '_').log
+	if [ "${BATON_VARIANT_TESTS_ONLY:-0}" = 1 ] && [ "${t%.sh}" != "$t" ] &&
+	   sed -n 3p "$t" | grep -q '^# selftest: variant-independent'; then
+		printf '%-44s %s\n' "$name" "skip (variant-independent)"
+		skip=$((skip + 1))
+		continue
+	fi
 	start=$(date +%s)
 	case "$t" in
 	*.sh) timeout -k 10 "$timeout_s" sh "$t" >"$log" 2>&1 ;;

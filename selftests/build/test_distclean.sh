@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# selftest: variant-independent (run.sh: BATON_VARIANT_TESTS_ONLY)
 # test_distclean.sh - `make distclean` removes every build variant
 # (build/ with all its default directories, and O= when given) and
 # __pycache__ directories, and nothing else: afterwards the source tree

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# selftest: variant-independent (run.sh: BATON_VARIANT_TESTS_ONLY)
 # test_failed_step.sh - a recipe of several commands fails as a whole
 # when any one of them fails.  if_changed runs a target's command under
 # `set -e`, which does not stop at a failed left side of "&&"; a sparse

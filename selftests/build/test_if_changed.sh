@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# selftest: variant-independent (run.sh: BATON_VARIANT_TESTS_ONLY)
 # test_if_changed.sh - a target is rebuilt when its own command changes
 # (Kbuild's if_changed): each object and link saves its command in a
 # .cmd file next to it; a per-object flag rebuilds that object alone, a

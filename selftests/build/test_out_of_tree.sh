@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# selftest: variant-independent (run.sh: BATON_VARIANT_TESTS_ONLY)
 # test_out_of_tree.sh - `make O=dir` builds everything under dir and
 # writes nothing into the source tree; quiet output is the kernel's
 # "  CC      lib/llist.o" form and V=1 shows the full commands.

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# selftest: variant-independent (run.sh: BATON_VARIANT_TESTS_ONLY)
 # test_checkers.sh - the source checkers catch what they exist for: each
 # fixture under fixtures/ breaks one rule, and the checker must fail on it
 # with file:line and the right message; the good fixtures must pass.

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# selftest: variant-independent (run.sh: BATON_VARIANT_TESTS_ONLY)
 # test_naming.sh - every global symbol of every library object follows the
 # naming rule of Documentation/conventions.rst (tools/checkers/naming.py),
 # and the checker catches each way to break it (fixtures/naming_bad.c,

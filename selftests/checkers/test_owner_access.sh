@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# selftest: variant-independent (run.sh: BATON_VARIANT_TESTS_ONLY)
 # test_owner_access.sh - the OWNER rule at the access site
 # (tools/checkers/owner_access.py: Coccinelle makes each access to an
 # OWNER field of a client a call, clang's thread-safety analysis checks

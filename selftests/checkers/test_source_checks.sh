@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# selftest: variant-independent (run.sh: BATON_VARIANT_TESTS_ONLY)
 # test_source_checks.sh - run the source checkers on the real tree, so
 # that `make check` fails on a shared field without an ownership rule or
 # without a row in Documentation/ownership.rst, on a public function

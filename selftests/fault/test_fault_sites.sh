@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# selftest: variant-independent (run.sh: BATON_VARIANT_TESTS_ONLY)
 # test_fault_sites.sh - every allocation and every socket call of the
 # library goes through the fault-injection wrappers of
 # include/baton/fault.h (bt_malloc, bt_read, ...), so that the fault walk

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# selftest: variant-independent (run.sh: BATON_VARIANT_TESTS_ONLY)
 # test_fuzz.sh - the short fuzzing run of make check: tools/fuzz's
 # harnesses, built with clang + libFuzzer in $BATON_OBJTREE/fuzz-build
 # (whatever compiler the surrounding check uses), 15 s on the RESP parser

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# selftest: variant-independent (run.sh: BATON_VARIANT_TESTS_ONLY)
 # test_model.sh - model-check the client handoff, wakeup, post, kill,
 # close and free protocol (tools/model/baton.pml) with spin: every
 # configuration must

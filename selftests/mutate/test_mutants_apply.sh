@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# selftest: variant-independent (run.sh: BATON_VARIANT_TESTS_ONLY)
 # test_mutants_apply.sh - every mutant of the mutation check
 # (tools/mutate/mutants, `make mutate`) has a valid header and still
 # applies to the tree: a change to the code a mutant breaks fails here,

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# selftest: variant-independent (run.sh: BATON_VARIANT_TESTS_ONLY)
 # test_role_clang.sh - compile-fail test of the role capabilities: clang's
 # -Wthread-safety must reject the fixtures that break a role rule, with
 # the thread-safety diagnostic and nothing else, and accept the control.
