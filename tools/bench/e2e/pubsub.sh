@@ -100,66 +100,19 @@ command -v redis-cli >/dev/null || die "redis-cli is missing (Debian: apt-get in
 fan_servers=("kvd-io1|kvd|1" "kvd-auto|kvd|auto" "redis-io1|redis|1")
 lat_servers=("kvd-io2|kvd|2" "redis-io1|redis|1")
 
-declare -A pid_of port_of
-pids=""
-cleanup() {
-	local p
-	for p in $pids; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $pids; do
-		wait "$p" 2>/dev/null
-	done
-	pids=""
-}
-trap cleanup EXIT
+# The servers: server_start, servers_stop, server_cpu_ns (servers.sh).
+. "$(dirname "${BASH_SOURCE[0]}")/servers.sh"
+trap servers_stop EXIT
 trap 'exit 130' INT TERM
 
-# start_server NAME KIND IO: on a free port below the ephemeral range.
-start_server() {
-	local name=$1 kind=$2 io=$3 port try pid i log=$outdir/$1.log
-	[ -n "${pid_of[$name]:-}" ] && return 0
-	for try in 1 2 3; do
-		port=$((20000 + RANDOM % 12000))
-		(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && continue
-		if [ "$kind" = kvd ]; then
-			"$kvd" --port "$port" --bind 127.0.0.1 --io-threads "$io" \
-				--max-io-threads 2 >"$log" 2>&1 &
-		else
-			redis-server --port "$port" --bind 127.0.0.1 \
-				--io-threads "$io" --save "" --appendonly no \
-				--protected-mode no --daemonize no --dir "$outdir" \
-				--logfile "" >"$log" 2>&1 &
-		fi
-		pid=$!
-		for i in $(seq 100); do
-			kill -0 "$pid" 2>/dev/null || break
-			if [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ]; then
-				pids="$pids $pid"
-				pid_of[$name]=$pid
-				port_of[$name]=$port
-				return 0
-			fi
-			sleep 0.1
-		done
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	die "$name did not start (see $log)"
-}
-
-# cpu_ns PID: the CPU time of all the process's threads, in nanoseconds.
-cpu_ns() {
-	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d", s }'
-}
 
 # fanout NAME REP: one fan-out run, one line of pubsub-runs.csv.
 fanout() {
 	local name=$1 rep=$2 c0 c1 out delivered secs rate
-	c0=$(cpu_ns "${pid_of[$name]}")
+	c0=$(server_cpu_ns "${pid_of[$name]}")
 	out=$("$load" fanout -p "${port_of[$name]}" -s "$subs" -n "$msgs" \
 		-d "$depth" -z "$size") || { progress "$name: pubsub_load failed"; failed=1; return; }
-	c1=$(cpu_ns "${pid_of[$name]}")
+	c1=$(server_cpu_ns "${pid_of[$name]}")
 	delivered=$(sed -n 's/.*delivered=\([0-9]*\).*/\1/p' <<<"$out")
 	secs=$(sed -n 's/.*secs=\([0-9.]*\).*/\1/p' <<<"$out")
 	rate=$(sed -n 's/.*per_sec=\([0-9.]*\).*/\1/p' <<<"$out")
@@ -182,7 +135,11 @@ failed=0
 
 for s in "${fan_servers[@]}" "${lat_servers[@]}"; do
 	IFS='|' read -r name kind io <<<"$s"
-	start_server "$name" "$kind" "$io"
+	if [ "$kind" = kvd ]; then
+		server_start "$name" kvd "$io" --max-io-threads 2
+	else
+		server_start "$name" redis "$io"
+	fi
 	progress "$name: pid ${pid_of[$name]} port ${port_of[$name]}"
 done
 

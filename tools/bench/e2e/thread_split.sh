@@ -120,53 +120,10 @@ else
 fi
 servers+=("redis-io1|redis|1" "redis-io2|redis|2")
 
-declare -A pid_of port_of kind_of
-pids=""
-cleanup() {
-	local p
-	for p in $pids; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $pids; do
-		wait "$p" 2>/dev/null
-	done
-	pids=""
-}
-trap cleanup EXIT
+# The servers: server_start, servers_stop, server_cpu_ns (servers.sh).
+. "$(dirname "${BASH_SOURCE[0]}")/servers.sh"
+trap servers_stop EXIT
 trap 'exit 130' INT TERM
-
-# start_server NAME KIND IO: on a free port below the ephemeral range.
-start_server() {
-	local name=$1 kind=$2 io=$3 port try pid i log=$outdir/$1.log
-	for try in 1 2 3; do
-		port=$((20000 + RANDOM % 12000))
-		(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && continue
-		if [ "$kind" = kvd ]; then
-			"$kvd" --port "$port" --bind 127.0.0.1 --io-threads "$io" \
-				>"$log" 2>&1 &
-		else
-			redis-server --port "$port" --bind 127.0.0.1 \
-				--io-threads "$io" --io-threads-do-reads yes \
-				--save "" --appendonly no --protected-mode no \
-				--daemonize no --dir "$outdir" --logfile "" >"$log" 2>&1 &
-		fi
-		pid=$!
-		for i in $(seq 100); do
-			kill -0 "$pid" 2>/dev/null || break
-			if [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ]; then
-				pids="$pids $pid"
-				pid_of[$name]=$pid
-				port_of[$name]=$port
-				kind_of[$name]=$kind
-				return 0
-			fi
-			sleep 0.1
-		done
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	die "$name did not start (see $log)"
-}
 
 # ------------------------------------------------------------ measures
 # cpu_snapshot PID: "tid class ns" per thread; class is main, io or other.
@@ -284,7 +241,11 @@ first_run=1
 
 for s in "${servers[@]}"; do
 	IFS='|' read -r name kind io <<<"$s"
-	start_server "$name" "$kind" "$io"
+	if [ "$kind" = kvd ]; then
+		server_start "$name" kvd "$io"
+	else
+		server_start "$name" redis "$io" --io-threads-do-reads yes
+	fi
 	progress "$name: pid ${pid_of[$name]} port ${port_of[$name]}"
 done
 names=("${servers[@]%%|*}")
