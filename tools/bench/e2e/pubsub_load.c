@@ -224,6 +224,13 @@ static int fanout(int port, int nsubs, uint64_t msgs, int depth, size_t size)
 	printf("delivered=%llu secs=%.6f per_sec=%.0f\n",
 	       (unsigned long long)want, (double)(t1 - t0) / 1e9,
 	       (double)want / ((double)(t1 - t0) / 1e9));
+	for (i = 0; i < nsubs; i++)
+		close(subs[i].fd);
+	close(pub);
+	close(ep);
+	free(subs);
+	free(buf);
+	free(req);
 	return 0;
 }
 
@@ -279,6 +286,10 @@ static int latency(int port, uint64_t msgs, size_t size)
 	       (unsigned long long)msgs, bench_lat_pct(&lat, 50) / 1e3,
 	       bench_lat_pct(&lat, 99) / 1e3, sub_io, pub_io);
 	bench_lat_free(&lat);
+	close(sub);
+	close(pub);
+	free(buf);
+	free(req);
 	return 0;
 }
 
