@@ -340,6 +340,7 @@ check: all selftests
 	$(Q)BATON_OBJTREE=$(objtree) BATON_SRCTREE=$(srctree) CC='$(CC)' \
 		SAN='$(SAN)' MAKE='$(MAKE)' \
 		BATON_VARIANT_TESTS_ONLY='$(VARIANT_TESTS_ONLY)' \
+		BATON_SKIP_TESTS='$(SKIP_TESTS)' \
 		sh $(srctree)/selftests/run.sh $(test-progs)
 
 # `make bench`: every micro-benchmark, kvd against redis-server, the
@@ -466,6 +467,7 @@ help:
 #help:   SAN=address|thread   ASan+UBSan+LSan or TSan build
 #help:   VARIANT_TESTS_ONLY=1   check skips the tests that give the same
 #help:              result in every variant (checkers, build, model, fuzz)
+#help:   SKIP_TESTS='kvd/test_kvd.sh ...'   check skips these tests
 #help:   SDT=0      no USDT probes (default: on when <sys/sdt.h> is found)
 #help:   CFLAGS=, LDFLAGS=    added before the flags baton requires
 #help:   CFLAGS_lib/llist.o=, LDFLAGS_tools/kvd/baton-kvd=
