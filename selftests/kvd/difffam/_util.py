@@ -11,6 +11,21 @@ def pick(rng, seq):
     return seq[rng.randrange(len(seq))]
 
 
+def pick_weighted(rng, generators):
+    """One generator of [(generator, weight), ...], drawn by weight."""
+    r = rng.uniform(0, sum(w for _, w in generators))
+    for g, w in generators:
+        r -= w
+        if r <= 0:
+            break
+    return g
+
+
+def weighted_stream(rng, n, generators):
+    """@n commands, each from a generator drawn by weight."""
+    return [pick_weighted(rng, generators)(rng) for _ in range(n)]
+
+
 def value(rng):
     """A value: short text, a number, empty, binary or long."""
     r = rng.random()

@@ -8,7 +8,7 @@ number, negative or too large; ends, numkeys, COUNT), and now and then
 a short timeout on a key nothing ever writes.  Blocking for another
 client's push is blocking.py's (selftests/kvd)."""
 
-from _util import pick, value
+from _util import pick_weighted, pick, value
 
 LISTS = ['l1', 'l2', 'l3']
 KEYS = LISTS + ['s1', 'missing']
@@ -106,13 +106,8 @@ GENERATORS = [(g_pushed, 12), (g_multi, 5), (g_bad, 5), (g_short, 0.3),
 
 
 def stream(rng, n):
-    total = sum(w for _, w in GENERATORS)
     out = []
     while len(out) < n:
-        r = rng.uniform(0, total)
-        for g, w in GENERATORS:
-            r -= w
-            if r <= 0:
-                break
+        g = pick_weighted(rng, GENERATORS)
         out.extend(g(rng))
     return out[:n] if out[n - 1:n] != [['MULTI']] else out[:n - 1]

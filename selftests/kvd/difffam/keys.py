@@ -9,7 +9,7 @@ relative ones are compared with a little slack (the two servers run a
 command a moment apart; relative times differ by far more than that, so
 that GT and LT never compare two that a moment could swap)."""
 
-from _util import pick, value, check_ttl, check_scan
+from _util import weighted_stream, pick, value, check_ttl, check_scan
 
 KEYS = ['k1', 'k2', 'k3', 'l1', 'l2', 'a*b', 'h[x]', 'missing', '']
 PATTERNS = ['*', 'k*', '?1', 'k[12]', 'k[^1]', 'l?', '*[0-9]', 'a\\*b',
@@ -126,13 +126,4 @@ GENERATORS = [(g_write, 10), (g_del, 5), (g_read, 10), (g_expire, 8),
 
 
 def stream(rng, n):
-    total = sum(w for _, w in GENERATORS)
-    out = []
-    for _ in range(n):
-        r = rng.uniform(0, total)
-        for g, w in GENERATORS:
-            r -= w
-            if r <= 0:
-                break
-        out.append(g(rng))
-    return out
+    return weighted_stream(rng, n, GENERATORS)

@@ -6,7 +6,7 @@ with strings on the same keys for wrong types.  Elements come from a
 small set so that LREM, LINSERT and LPOS find them; lists grow long now
 and then."""
 
-from _util import pick, value, integer
+from _util import weighted_stream, pick, value, integer
 
 LISTS = ['l1', 'l2', 'l3']
 KEYS = LISTS + ['s1', 'missing']
@@ -110,13 +110,4 @@ GENERATORS = [(g_push, 10), (g_pop, 5), (g_read, 8), (g_edit, 8),
 
 
 def stream(rng, n):
-    total = sum(w for _, w in GENERATORS)
-    out = []
-    for _ in range(n):
-        r = rng.uniform(0, total)
-        for g, w in GENERATORS:
-            r -= w
-            if r <= 0:
-                break
-        out.append(g(rng))
-    return out
+    return weighted_stream(rng, n, GENERATORS)

@@ -8,7 +8,7 @@ without MULTI, FLUSHALL and deletes of watched keys.  watch.py covers
 other clients' writes and expiry, which need several connections and a
 clock."""
 
-from _util import pick, value, integer
+from _util import weighted_stream, pick, value, integer
 
 KEYS = ['k1', 'k2', 'n1', 'l1', 'missing']
 
@@ -79,13 +79,4 @@ GENERATORS = [(g_txn, 6), (g_watch, 4), (g_write, 10), (g_read, 6),
 
 
 def stream(rng, n):
-    total = sum(w for _, w in GENERATORS)
-    out = []
-    for _ in range(n):
-        r = rng.uniform(0, total)
-        for g, w in GENERATORS:
-            r -= w
-            if r <= 0:
-                break
-        out.append(g(rng))
-    return out
+    return weighted_stream(rng, n, GENERATORS)

@@ -10,7 +10,7 @@ connection's own subscriptions).  Several
 connections, fan-out and message delivery are pubsub.py's
 (selftests/kvd)."""
 
-from _util import pick, value
+from _util import pick_weighted, pick, value
 
 CHANNELS = ['news', 'news.1', 'news.2', 'sport', 'h*llo', '']
 PATTERNS = ['news*', 'news.?', '*', 'h\\*llo', '[ns]*', 'x[', '']
@@ -97,14 +97,9 @@ GENERATORS = [(g_sub, 10), (g_publish, 6), (g_pubsub, 8), (g_other, 8),
 
 
 def stream(rng, n):
-    total = sum(w for _, w in GENERATORS)
     out = []
     while len(out) < n:
-        r = rng.uniform(0, total)
-        for g, w in GENERATORS:
-            r -= w
-            if r <= 0:
-                break
+        g = pick_weighted(rng, GENERATORS)
         if g is g_txn:
             out.extend(g(rng))
         else:

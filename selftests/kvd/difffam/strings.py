@@ -7,7 +7,7 @@ LCS, with lists on the same keys for wrong types and the key commands
 that show what the others did (TYPE, EXISTS, TTL, PTTL, DEL).  Expiry
 times are far off, or already past (a delete), never due within a run."""
 
-from _util import pick, value, integer, check_ttl
+from _util import weighted_stream, pick, value, integer, check_ttl
 
 KEYS = ['s1', 's2', 's3', 'n1', 'n2', 'f1', 'b1', 'l1', 'missing']
 STRS = ['s1', 's2', 's3', 'n1', 'n2', 'f1', 'b1']
@@ -182,13 +182,4 @@ GENERATORS = [(g_set, 8), (g_setnx, 4), (g_getex, 4), (g_get, 8),
 
 
 def stream(rng, n):
-    total = sum(w for _, w in GENERATORS)
-    out = []
-    for _ in range(n):
-        r = rng.uniform(0, total)
-        for g, w in GENERATORS:
-            r -= w
-            if r <= 0:
-                break
-        out.append(g(rng))
-    return out
+    return weighted_stream(rng, n, GENERATORS)
