@@ -52,7 +52,11 @@ else
 	bad "no $glib: no selftest asks for the test-gates library"
 fi
 
-for t in runtime/test_runtime zerocopy/test_zerocopy; do
+# The selftests that say <prog>-gates := y in selftests/Kbuild.
+gated=$(sed -n 's/^\([a-z_]*\/[a-z_0-9]*\)-gates[[:space:]]*:=[[:space:]]*y.*/\1/p' \
+	"$(dirname "$0")/../Kbuild")
+[ -n "$gated" ] || bad "selftests/Kbuild names no gated selftest"
+for t in $gated; do
 	if [ -x "$obj/selftests/$t" ] &&
 	   nm "$obj/selftests/$t" | grep -q ' [Tt] gate_pass$'; then
 		ok "selftests/$t is linked with the test-gates library"
