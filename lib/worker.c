@@ -84,6 +84,7 @@ static void worker_release(struct baton_worker *w, struct baton_client *c,
 	c->io_gone = true;
 	c->flags |= CF_MOVED;
 	handoff_to_main(w, c, first, last);
+	GATE("worker_let_go");	/* main has it once the chain is published */
 }
 
 /* Make room for one more request pointer; false when out of memory. */
@@ -431,11 +432,21 @@ static void worker_handle_kicks(struct baton_worker *w,
 	llist_for_each_safe(pos, n, node) {
 		struct baton_client *c =
 			container_of(pos, struct baton_client, kick_node);
+		/*
+		 * Read before kick_queued is cleared: once it is, main may
+		 * take a client this worker let go (io_gone) and reset these
+		 * fields for its next worker (adapt.c, move_now()).  A client
+		 * the worker owns stays its own after the clear.
+		 */
+		bool owned = !c->io_at_main && !c->io_gone;
 
 		/* The node's next was read above: main may now queue it again.
-		 * Seq_cst (a release, and more): see handoff_kick(). */
+		 * Seq_cst (a release, and more): see handoff_kick(); the
+		 * release also orders the loads above before main's
+		 * kick_in_flight() sees the kick gone. */
 		atomic_store_explicit(&c->kick_queued, 0, memory_order_seq_cst);
-		if (!c->io_at_main && !c->io_gone) {
+		GATE("worker_kick_cleared");
+		if (owned) {
 			assert_client_owner(c);	/* in its epoll set, not away */
 			worker_apply_ctl(w, c, client_take_ctl(c), false,
 					 c->io_maybe_more, first, last);

@@ -152,7 +152,9 @@ struct __capability("client") baton_client {
 	 *	kick_node itself is owned by whoever set kick_queued: main
 	 *	writes it and hands it over with the kick list's llist_add; the
 	 *	worker reads it after llist_del_all and gives it back by
-	 *	clearing kick_queued.
+	 *	clearing kick_queued.  The clear is also the worker's last look
+	 *	at the client's IO fields (it decides whether it owns it first):
+	 *	main moves a client the worker let go only once it is clear.
 	 */
 	_Atomic unsigned int pending_read	__rule(PENDING);
 	struct llist_head posts			__rule(PENDING);

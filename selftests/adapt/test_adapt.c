@@ -3,11 +3,14 @@
  * test_adapt.c - IO workers that come and go: the worker count changed at
  * run time while clients pipeline requests (no reply lost or reordered),
  * the auto mode activating a worker under load and parking it when the
- * load goes, no CPU used once idle, and the workers' thread names.
+ * load goes, no CPU used once idle, the workers' thread names, and a
+ * kick that reaches a worker after it let its client go (test gates:
+ * include/baton/gate.h; this test links the test-gates library).
  */
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/epoll.h>
+#include <baton/gate.h>
 #include "../common/cunit.h"
 #include "../common/line_server.h"
 #include "../common/sanitizer.h"
@@ -253,10 +256,87 @@ static void test_auto_stays_inline_for_one_client(void)
 	CU_ASSERT_EQUAL(ls_stop(&ls), 0);
 }
 
+/* Send @cmd on @fd and check that the one-line reply is @want. */
+static void ask(int fd, const char *cmd, const char *want)
+{
+	char buf[64] = "";
+
+	CU_ASSERT(ls_send(fd, cmd) == 0);
+	CU_ASSERT(ls_read_line(fd, buf, sizeof(buf), 10000) > 0);
+	CU_ASSERT_STRING_EQUAL(buf, want);
+}
+
+/*
+ * A kick that reaches a worker after it let its client go.  Main moves
+ * such a client on once no kick of it is in flight (kick_queued clear),
+ * and resets its IO fields for the next worker then; so the old worker
+ * must be done looking at the client before it clears kick_queued.
+ *
+ * Client c sits on worker 1.  "WORKERS 1" asks worker 1 to let c go; it
+ * is held right after (worker_let_go), before main can see c.  Meanwhile
+ * main writes to c ("TELL"), which queues a second kick of c to worker 1.
+ * Let go, worker 1 hands c to main and, on its next wake, clears that
+ * kick and is held again (worker_kick_cleared).  Now main moves c to
+ * worker 0, which delivers the write and serves c while worker 1 is
+ * held.  Released, worker 1 must leave c alone: looking at c's IO fields
+ * now, it would find worker 0's view and take c for its own (a DEBUG
+ * build asserts the ownership; TSan reports the race).
+ */
+static void test_kick_after_let_go(void)
+{
+	struct line_server ls = { 0 };
+	char buf[64], cmd[64];
+	unsigned long cleared;
+	long id_c = -1;
+	int d, c;
+
+	ls.opts.max_io_workers = 2;
+	CU_ASSERT_EQUAL_FATAL(ls_start(&ls, 2), 0);
+	gate_reset();
+	/* d comes first, so it goes to worker 0 and c to worker 1. */
+	d = ls_dial(ls.port);
+	CU_ASSERT_FATAL(d >= 0);
+	ask(d, "PING\n", "PING");
+	c = ls_dial(ls.port);
+	CU_ASSERT_FATAL(c >= 0);
+	CU_ASSERT(ls_send(c, "ID\n") == 0);
+	CU_ASSERT(ls_read_line(c, buf, sizeof(buf), 10000) > 0);
+	CU_ASSERT_FATAL(sscanf(buf, "%ld", &id_c) == 1);
+	snprintf(cmd, sizeof(cmd), "WORKER %ld\n", id_c);
+	ask(d, cmd, "1");
+
+	CU_ASSERT_EQUAL(gate_arm("worker_let_go"), 0);
+	ask(d, "WORKERS 1\n", "WORKERS 0");
+	CU_ASSERT_FATAL(gate_wait_held("worker_let_go", 10000));
+	cleared = gate_passes("worker_kick_cleared");
+	CU_ASSERT_EQUAL(gate_arm("worker_kick_cleared"), 0);
+	snprintf(cmd, sizeof(cmd), "TELL %ld hello\n", id_c);
+	ask(d, cmd, "TOLD 0");
+	gate_release("worker_let_go");
+	CU_ASSERT_FATAL(gate_wait_held("worker_kick_cleared", 10000));
+
+	/* c moved on while worker 1 holds the second kick. */
+	CU_ASSERT(ls_read_line(c, buf, sizeof(buf), 10000) > 0);
+	CU_ASSERT_STRING_EQUAL(buf, "hello");
+	ask(c, "ping\n", "ping");
+	snprintf(cmd, sizeof(cmd), "WORKER %ld\n", id_c);
+	ask(d, cmd, "0");
+
+	gate_release("worker_kick_cleared");
+	CU_ASSERT(gate_wait_passes("worker_kick_cleared", cleared + 1, 10000));
+	ask(c, "pong\n", "pong");
+	ask(d, cmd, "0");
+	gate_reset();
+	close(c);
+	close(d);
+	CU_ASSERT_EQUAL(ls_stop(&ls), 0);
+}
+
 static const struct cunit_test tests[] = {
 	CUNIT_TEST(test_change_under_load),
 	CUNIT_TEST(test_auto_activates_and_parks),
 	CUNIT_TEST(test_auto_stays_inline_for_one_client),
+	CUNIT_TEST(test_kick_after_let_go),
 };
 
 int main(void)

@@ -21,6 +21,9 @@
  *                and whether each had a sane worker index and lookup
  *   WORKERS <n>  baton_server_set_io_workers(n) (-2: auto); reply
  *                "WORKERS <0 or -errno>"
+ *   WORKER <id>  reply the IO worker index of client <id>, or "NOSUCH"
+ *   TELL <id> <text>  write "<text>\n" to client <id> (server-initiated
+ *                output); reply "TOLD <0 or -errno>", or "NOSUCH"
  * A line starting with '!' is a protocol error: "ERR proto" and close.
  */
 #ifndef _BATON_SELFTEST_LINE_SERVER_H
@@ -141,6 +144,7 @@ static inline void ls_execute(struct baton_client *c, void *req)
 	struct line_server *ls = baton_server_user(s);
 	char *line = req;
 	long v;
+	int off = 0;
 
 	atomic_fetch_add(&ls->executed, 1);
 	if (ls->burn_us) {
@@ -203,6 +207,21 @@ static inline void ls_execute(struct baton_client *c, void *req)
 		baton_client_for_each(s, ls_list_one, &ctx);
 		n = snprintf(out, sizeof(out), "%ld %ld\n", ctx.n, ctx.bad);
 		baton_client_write(c, out, (size_t)n);
+	} else if (sscanf(line, "WORKER %ld", &v) == 1) {
+		struct baton_client *other = baton_client_lookup(s, (uint64_t)v);
+
+		if (other)
+			ls_reply(c, "", baton_client_io_worker(other));
+		else
+			baton_client_write(c, "NOSUCH\n", 7);
+	} else if (sscanf(line, "TELL %ld %n", &v, &off) == 1 && off > 0) {
+		struct baton_client *other = baton_client_lookup(s, (uint64_t)v);
+
+		if (other)
+			ls_reply(c, "TOLD ", baton_client_write(other, line + off,
+							       strlen(line + off)));
+		else
+			baton_client_write(c, "NOSUCH\n", 7);
 	} else if (sscanf(line, "WORKERS %ld", &v) == 1) {
 		ls_reply(c, "WORKERS ", baton_server_set_io_workers(s, (int)v));
 	} else if (!strcmp(line, "CLIENTS\n")) {

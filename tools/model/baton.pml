@@ -883,10 +883,12 @@ inline take_client(c)
 
 /*
  * worker_handle_inbox(): the clients, then worker_handle_kicks(): per
- * kick, the release store of kick_queued (main may queue the node
- * again), then, for a client the worker owns (!io_at_main; a detached
- * one is io_at_main here too), client_take_ctl() and worker_apply_ctl(),
- * and the put of the kick's reference.
+ * kick, whether the worker owns the client (!io_at_main; a detached one
+ * is io_at_main here too), read before the release store of kick_queued
+ * (main may queue the node again, and in the library may move a client
+ * the worker let go once it sees the kick gone, rewriting these fields:
+ * not modelled), then, for a client the worker owns, client_take_ctl()
+ * and worker_apply_ctl(), and the put of the kick's reference.
  */
 inline handle_inbox()
 {
@@ -924,7 +926,8 @@ inline handle_inbox()
 		c = kb[i];
 		kb[i] = 0;
 		i++;
-		TOUCH(c)
+		TOUCH(c);
+		t = !io_at_main[c]	/* before the clear: see below */
 #ifndef BUG_KICK_CLEAR_LATE
 		;
 		kick_queued[c] = 0
@@ -932,7 +935,7 @@ inline handle_inbox()
 	   };
 	   d_step {
 		if
-		:: !io_at_main[c] ->
+		:: t ->
 			OWN(c, WORKER);
 			TAKE_CTL(c);
 			APPLY_CTL(c)
@@ -946,7 +949,8 @@ inline handle_inbox()
 #ifndef BUG_KICK_NOREF
 		PUT(c);		/* the kick's reference */
 #endif
-		c = 0
+		c = 0;
+		t = 0
 	   }
 	:: else -> break
 	od;
