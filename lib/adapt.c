@@ -295,7 +295,6 @@ int adapt_init(struct baton_server *s, int mode)
 {
 	s->io_mode = mode;
 	s->adapt.mark_ns = clock_ns(CLOCK_MONOTONIC);
-	s->adapt.main_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	return mode == BATON_IO_WORKERS_AUTO ? 0 : set_fixed(s, mode);
 }
 
@@ -346,6 +345,30 @@ static void adapt_decide(struct baton_server *s, unsigned int main_pm,
 	}
 }
 
+/*
+ * The CPU the active workers used since their marks, per mille of one
+ * CPU over @wall_ns, and new marks for every started worker.
+ */
+static unsigned int sample_workers(struct baton_server *s, uint64_t wall_ns)
+	__main_only
+{
+	unsigned int pm = 0;
+	int i;
+
+	for (i = 0; i < s->max_workers; i++) {
+		struct baton_worker *w = &s->workers[i];
+		uint64_t cpu;
+
+		if (!w->started)
+			continue;
+		cpu = worker_cpu_ns(w);
+		if (w->active)
+			pm += per_mille(cpu - w->cpu_ns_mark, wall_ns);
+		w->cpu_ns_mark = cpu;
+	}
+	return pm;
+}
+
 /**
  * adapt_tick - sample the load; in the auto mode, activate or park
  * @s: the server
@@ -356,34 +379,23 @@ void adapt_tick(struct baton_server *s)
 {
 	struct adapt_state *a = &s->adapt;
 	uint64_t now = clock_ns(CLOCK_MONOTONIC);
-	uint64_t cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	uint64_t wall = now - a->mark_ns, iters = s->st_iters - a->iters;
 	uint64_t waited = s->st_wait_ns - a->wait_ns;
-	unsigned int main_pm, workers_pm = 0, parallel;
-	int i;
+	unsigned int main_pm, workers_pm, parallel;
 
 	main_pm = waited < wall ? per_mille(wall - waited, wall) : 0;
-	for (i = 0; i < s->max_workers; i++) {
-		struct baton_worker *w = &s->workers[i];
-		uint64_t wcpu;
-
-		if (!w->started)
-			continue;
-		wcpu = worker_cpu_ns(w);
-		if (w->active)
-			workers_pm += per_mille(wcpu - w->cpu_ns_mark, wall);
-		w->cpu_ns_mark = wcpu;
-	}
 	parallel = iters ? (unsigned int)((s->st_events - a->events) / iters) : 0;
 	a->mark_ns = now;
-	a->main_cpu_ns = cpu;
 	a->wait_ns = s->st_wait_ns;
 	a->iters = s->st_iters;
 	a->events = s->st_events;
 	a->main_busy_pm = main_pm;
-	a->load_pm = main_pm + workers_pm;
-	if (s->io_mode == BATON_IO_WORKERS_AUTO)
-		adapt_decide(s, main_pm, workers_pm, parallel);
+	if (s->io_mode != BATON_IO_WORKERS_AUTO)
+		return;
+	/* The workers' CPU clocks (a system call each) only for the
+	 * decision: a fixed count needs none, so an idle tick stays cheap. */
+	workers_pm = sample_workers(s, wall);
+	adapt_decide(s, main_pm, workers_pm, parallel);
 }
 
 BATON_API int baton_server_set_io_workers(struct baton_server *s, int n)
@@ -394,7 +406,12 @@ BATON_API int baton_server_set_io_workers(struct baton_server *s, int n)
 		return -EINVAL;
 	s->io_mode = n;
 	s->adapt.up_ticks = s->adapt.down_ticks = 0;
-	return n == BATON_IO_WORKERS_AUTO ? 0 : set_fixed(s, n);
+	if (n != BATON_IO_WORKERS_AUTO)
+		return set_fixed(s, n);
+	/* A fixed count leaves the workers' marks as they were: the first
+	 * sample in the auto mode must not count their CPU since then. */
+	sample_workers(s, 0);
+	return 0;
 }
 
 BATON_API int baton_server_io_workers_mode(struct baton_server *s)

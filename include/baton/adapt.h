@@ -17,7 +17,6 @@ struct baton_client;
 /**
  * struct adapt_state - what the auto mode saw at its last sample (MAIN)
  * @mark_ns: CLOCK_MONOTONIC time of the last sample
- * @main_cpu_ns: main's thread CPU time then
  * @wait_ns: s->st_wait_ns then
  * @iters: s->st_iters then
  * @events: s->st_events then
@@ -25,20 +24,17 @@ struct baton_client;
  * @down_ticks: samples in a row that asked for one fewer
  * @main_busy_pm: main's busy fraction over the last sample, per mille:
  *	the wall time it spent outside epoll_wait (working, or ready to)
- * @load_pm: main's busy fraction and the active workers' CPU together
  * @activations: workers activated so far
  * @parkings: workers parked so far
  */
 struct adapt_state {
 	uint64_t mark_ns;
-	uint64_t main_cpu_ns;
 	uint64_t wait_ns;
 	uint64_t iters;
 	uint64_t events;
 	unsigned int up_ticks;
 	unsigned int down_ticks;
 	unsigned int main_busy_pm;
-	unsigned int load_pm;
 	uint64_t activations;
 	uint64_t parkings;
 };

@@ -63,7 +63,7 @@ struct baton_worker {
 	unsigned int nr_clients ____cacheline_aligned	__rule(MAIN);	/* for least-loaded choice */
 	bool active			__rule(MAIN);	/* takes new clients */
 	bool started			__rule(MAIN);	/* its thread runs */
-	uint64_t cpu_ns_mark		__rule(MAIN);	/* thread CPU at the last tick */
+	uint64_t cpu_ns_mark		__rule(MAIN);	/* thread CPU at the last auto sample */
 	struct llist_node *out_first	__rule(MAIN);	/* main's chain of clients */
 	struct llist_node *out_last	__rule(MAIN);	/* to hand back this loop */
 	struct llist_node *kick_first	__rule(MAIN);	/* main's chain of kicks */
