@@ -123,16 +123,23 @@ static long load_stop(struct load *ld)
 	return ld->errors;
 }
 
+/* Send @cmd on @fd and check that the one-line reply is @want. */
+static void ask(int fd, const char *cmd, const char *want)
+{
+	char buf[64] = "";
+
+	CU_ASSERT(ls_send(fd, cmd) == 0);
+	CU_ASSERT(ls_read_line(fd, buf, sizeof(buf), 10000) > 0);
+	CU_ASSERT_STRING_EQUAL(buf, want);
+}
+
 /* Send @cmd on a connection of its own and check the reply. */
 static void control(unsigned short port, const char *cmd, const char *want)
 {
 	int fd = ls_dial(port);
-	char buf[64];
 
 	CU_ASSERT_FATAL(fd >= 0);
-	CU_ASSERT(ls_send(fd, cmd) == 0);
-	CU_ASSERT(ls_read_line(fd, buf, sizeof(buf), 10000) > 0);
-	CU_ASSERT_STRING_EQUAL(buf, want);
+	ask(fd, cmd, want);
 	close(fd);
 }
 
@@ -254,16 +261,6 @@ static void test_auto_stays_inline_for_one_client(void)
 	CU_ASSERT_EQUAL(baton_server_nr_io_workers(ls.s), 0);
 	CU_ASSERT_EQUAL(load_stop(&ld), 0);
 	CU_ASSERT_EQUAL(ls_stop(&ls), 0);
-}
-
-/* Send @cmd on @fd and check that the one-line reply is @want. */
-static void ask(int fd, const char *cmd, const char *want)
-{
-	char buf[64] = "";
-
-	CU_ASSERT(ls_send(fd, cmd) == 0);
-	CU_ASSERT(ls_read_line(fd, buf, sizeof(buf), 10000) > 0);
-	CU_ASSERT_STRING_EQUAL(buf, want);
 }
 
 /*
